@@ -1,0 +1,202 @@
+"""End-to-end link: source bits -> CRC/LDPC -> mapper -> channel -> demapper -> decoder.
+
+A *frame* is what one batch element carries: one codeword on a single-carrier
+link, or as many whole codewords as fit one OFDM resource grid. The remaining
+coded-bit slots (to a whole number of symbols per codeword, and to the end of an
+OFDM grid) carry random filler bits; their energy counts in Eb/N0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import torch
+from sionna.phy import Block
+from sionna.phy.mapping import BinarySource, Demapper, Mapper
+
+from .channels import AWGNChannel, RayleighBlockChannel
+from .coding import ChannelCode
+from .config import LinkConfig
+from .ofdm import OFDMFrontEnd
+
+__all__ = ["Link", "LinkOutput"]
+
+
+@dataclass
+class LinkOutput:
+    """What one link call returns.
+
+    :param bits: [batch, cw, info_bits] transmitted information bits.
+    :param bits_hat: [batch, cw, info_bits] decoded information bits.
+    :param crc_ok: [batch, cw] CRC check (all `True` without CRC).
+    :param llr: [batch, cw, n] channel LLRs, or `None` if not requested.
+    """
+
+    bits: torch.Tensor
+    bits_hat: torch.Tensor
+    crc_ok: torch.Tensor
+    llr: Optional[torch.Tensor] = None
+
+
+class Link(Block):
+    r"""A point-to-point link built from Sionna blocks according to a :class:`LinkConfig`.
+
+    :param config: Link configuration.
+    :param precision: `None` | ``"single"`` | ``"double"``.
+    :param device: e.g. ``"cpu"`` or ``"cuda:0"``; `None` uses Sionna's configured device.
+
+    :input batch_size: int. Number of frames to simulate.
+    :input snr_db: float or [batch] tensor. Eb/N0 (or Es/N0 with ``snr_type="esno"``) in dB.
+
+    :output out: :class:`LinkOutput` with bits ``[batch, cw, info_bits]``.
+
+    The noise variance follows Sionna's :func:`~sionna.phy.utils.ebnodb2no` with
+    ``Es = 1`` per transmitted symbol, generalized to count every energy-bearing
+    symbol (data, filler, pilots, cyclic prefix):
+
+    .. math::
+        N_0 = \frac{S_\text{tx}}{(E_b/N_0)\, B_\text{info}}
+
+    with :math:`S_\text{tx}` transmitted symbols and :math:`B_\text{info}` information
+    bits per frame.
+
+    .. code-block:: python
+
+        >>> from linklevel import Link, LinkConfig
+        >>> link = Link(LinkConfig(modulation="16qam", code="ldpc", k=400, n=500))
+        >>> out = link(8, 6.0)
+        >>> out.bits.shape
+        torch.Size([8, 1, 400])
+    """
+
+    def __init__(
+        self,
+        config: LinkConfig,
+        precision: Optional[str] = None,
+        device: Optional[str] = None,
+    ) -> None:
+        super().__init__(precision=precision, device=device)
+        if not isinstance(config, LinkConfig):
+            raise TypeError(f"config must be a LinkConfig, got {type(config).__name__}")
+        kw = dict(precision=precision, device=device)
+        self._config = config
+        m = config.bits_per_symbol
+        self._m = m
+        self._n = int(config.n or 0)
+        self._n_pad = math.ceil(self._n / m) * m
+        self._source = BinarySource(**kw)
+        self._code = ChannelCode(config, **kw)
+        self._mapper = Mapper(config.constellation_type, m, **kw)
+        self._demapper = Demapper(config.demapping, config.constellation_type, m, **kw)
+        if config.ofdm:
+            self._front = OFDMFrontEnd(config, **kw)
+            slots = self._front.num_data_symbols * m
+            self._cw = slots // self._n_pad
+            self._grid_filler = slots - self._cw * self._n_pad
+            self._tx_symbols = self._front.energy_symbols
+        else:
+            if config.channel == "awgn":
+                self._front = AWGNChannel(**kw)
+            else:
+                self._front = RayleighBlockChannel(
+                    config.coherence, config.csi, config.pilots_per_block, **kw
+                )
+            self._cw = 1
+            self._grid_filler = 0
+            data_symbols = self._n_pad // m
+            self._tx_symbols = float(data_symbols + self._front.overhead_symbols(data_symbols))
+
+    # ------------------------------------------------------------- properties
+    @property
+    def config(self) -> LinkConfig:
+        """The link configuration."""
+        return self._config
+
+    @property
+    def codewords_per_frame(self) -> int:
+        """Codewords (blocks) carried by one batch element."""
+        return self._cw
+
+    @property
+    def info_bits_per_frame(self) -> int:
+        """Information bits carried by one batch element."""
+        return self._cw * self._config.info_bits
+
+    @property
+    def coded_bits_per_frame(self) -> int:
+        """Coded bits (incl. filler) carried by one batch element."""
+        return self._cw * self._n_pad + self._grid_filler
+
+    @property
+    def tx_symbols_per_frame(self) -> float:
+        """Energy-bearing symbols per frame (data, filler, pilots, cyclic prefix)."""
+        return self._tx_symbols
+
+    @property
+    def info_rate(self) -> float:
+        """Information bits per energy-bearing symbol, the factor between Eb/N0 and Es/N0."""
+        return self.info_bits_per_frame / self._tx_symbols
+
+    def snr_to_no(self, snr_db: Union[float, torch.Tensor]) -> torch.Tensor:
+        """Noise variance for an Eb/N0 (or Es/N0, per ``snr_type``) in dB."""
+        snr = 10.0 ** (torch.as_tensor(snr_db, dtype=torch.float64) / 10.0)
+        if self._config.snr_type == "ebno":
+            snr = snr * self.info_rate
+        return (1.0 / snr).to(dtype=self.dtype, device=self.device)
+
+    # ------------------------------------------------------------------ calls
+    def draw_bits(self, batch_size: int) -> torch.Tensor:
+        """Uniform random information bits ``[batch_size, cw, info_bits]`` (Sionna's seeded source)."""
+        return self._source([batch_size, self._cw, self._config.info_bits])
+
+    def call(self, batch_size: int, snr_db: Union[float, torch.Tensor]) -> LinkOutput:
+        return self.transmit(self.draw_bits(batch_size), self.snr_to_no(snr_db))
+
+    def mc_fun(self, batch_size: int, ebno_db: Union[float, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(b, b_hat)`` for :func:`sionna.phy.utils.sim_ber` and bare loops."""
+        out = self(batch_size, ebno_db)
+        return out.bits, out.bits_hat
+
+    def transmit(
+        self,
+        bits: torch.Tensor,
+        no: Union[float, torch.Tensor],
+        tx_power: Union[float, torch.Tensor] = 1.0,
+        return_llr: bool = False,
+    ) -> LinkOutput:
+        """Send given information bits; differentiable from ``tx_power`` to the LLRs.
+
+        :param bits: [batch, cw, info_bits] float {0, 1} with ``cw = codewords_per_frame``.
+        :param no: Noise variance (scalar or [batch, 1]).
+        :param tx_power: Transmit power scaling the unit-energy constellation
+            (scalar or [batch, 1], may require grad).
+        :param return_llr: Also return the channel LLRs ``[batch, cw, n]``.
+        """
+        if bits.dim() != 3 or bits.shape[1] != self._cw or bits.shape[2] != self._config.info_bits:
+            raise ValueError(
+                f"bits must have shape [batch, {self._cw}, {self._config.info_bits}], "
+                f"got {list(bits.shape)}"
+            )
+        batch = bits.shape[0]
+        c = self._code.encode(bits)
+        if self._n_pad > self._n:
+            c = torch.cat([c, self._source([batch, self._cw, self._n_pad - self._n])], dim=-1)
+        c = c.reshape(batch, self._cw * self._n_pad)
+        if self._grid_filler:
+            c = torch.cat([c, self._source([batch, self._grid_filler])], dim=-1)
+        x = self._mapper(c)
+        amp = torch.sqrt(torch.as_tensor(tx_power, dtype=self.dtype, device=self.device))
+        x = x * amp.to(x.dtype) if amp.dim() == 0 else x * amp.to(self.cdtype)
+        no_t = torch.as_tensor(no, dtype=self.dtype, device=self.device)
+        x_hat, no_eff = self._front(x, no_t)
+        # rescale to the unit-energy constellation the demapper knows
+        if amp.dim() == 0:
+            x_hat, no_eff = x_hat / amp.to(x_hat.dtype), no_eff / amp.square()
+        else:
+            x_hat, no_eff = x_hat / amp.to(self.cdtype), no_eff / amp.square()
+        llr = self._demapper(x_hat, no_eff)
+        llr = llr[:, : self._cw * self._n_pad].reshape(batch, self._cw, self._n_pad)[..., : self._n]
+        bits_hat, crc_ok = self._code(llr)
+        return LinkOutput(bits, bits_hat, crc_ok, llr if return_llr else None)

@@ -1,0 +1,311 @@
+"""Monte Carlo engine: per-SNR-point batches until a stopping rule, raw counts kept.
+
+Each point runs batches of ``batch_size`` frames until its target number of bit
+and/or block errors is reached, or ``max_bits`` / ``max_blocks`` / the time budget
+is spent. Counts (bits, bit errors, blocks, block errors, CRC-detected block
+errors, batches), the stopping status, the run time and the point's seed are kept;
+rates and exact Clopper–Pearson intervals are derived from them.
+
+Each point is seeded from ``(seed, snr)`` alone (:func:`~linklevel.runtime.point_seed`),
+so the same seed gives identical counts on the CPU, and a sweep resumed after an
+interruption reproduces an uninterrupted one point for point.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Optional
+
+import numpy as np
+import torch
+
+from .link import Link
+from .runtime import point_seed, seed_everything
+from .stats import clopper_pearson
+
+__all__ = [
+    "StopCriteria",
+    "PointResult",
+    "SweepResult",
+    "auto_batch_size",
+    "simulate_point",
+    "simulate_sweep",
+]
+
+#: Status values of a point.
+STATUSES = (
+    "target_bit_errors",
+    "target_block_errors",
+    "max_bits",
+    "max_blocks",
+    "time_budget",
+    "interrupted",
+    "skipped",
+)
+
+
+def _check_count(name: str, value: Any, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be non-negative, got {value}")
+
+
+@dataclass(frozen=True)
+class StopCriteria:
+    """When a point (and the sweep) stops.
+
+    :param target_bit_errors: Stop a point at this many bit errors (`None`: no target).
+    :param target_block_errors: Stop a point at this many block errors (`None`: no target).
+    :param max_bits: Stop a point after this many information bits.
+    :param max_blocks: Stop a point after this many blocks (codewords).
+    :param max_time_s: Stop a point after this many seconds.
+    :param stop_after_zero_errors: Skip the rest of the sweep after a point with no
+        bit error (points are simulated in increasing SNR order).
+
+    At least one of ``max_bits``, ``max_blocks``, ``max_time_s`` must be set, so that
+    every point ends.
+    """
+
+    target_bit_errors: Optional[int] = 1000
+    target_block_errors: Optional[int] = 100
+    max_bits: Optional[int] = 10**8
+    max_blocks: Optional[int] = None
+    max_time_s: Optional[float] = None
+    stop_after_zero_errors: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("target_bit_errors", "target_block_errors", "max_bits", "max_blocks"):
+            _check_count(name, getattr(self, name))
+        if self.max_time_s is not None:
+            t = float(self.max_time_s)
+            if not math.isfinite(t) or t <= 0:
+                raise ValueError(f"max_time_s must be a positive number, got {self.max_time_s}")
+        if self.max_bits is None and self.max_blocks is None and self.max_time_s is None:
+            raise ValueError("set at least one of max_bits, max_blocks, max_time_s")
+        if not isinstance(self.stop_after_zero_errors, bool):
+            raise TypeError("stop_after_zero_errors must be a bool")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PointResult:
+    """Raw counts of one SNR point (rates and intervals are derived)."""
+
+    ebno_db: float
+    bits: int = 0
+    bit_errors: int = 0
+    blocks: int = 0
+    block_errors: int = 0
+    detected_block_errors: int = 0
+    batches: int = 0
+    status: str = "interrupted"
+    runtime_s: float = 0.0
+    seed: int = 0
+    resumed: bool = field(default=False, compare=False)
+
+    @property
+    def ber(self) -> float:
+        return self.bit_errors / self.bits if self.bits else float("nan")
+
+    @property
+    def bler(self) -> float:
+        return self.block_errors / self.blocks if self.blocks else float("nan")
+
+    def ber_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        lo, hi = clopper_pearson(self.bit_errors, self.bits, confidence)
+        return float(lo), float(hi)
+
+    def bler_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        lo, hi = clopper_pearson(self.block_errors, self.blocks, confidence)
+        return float(lo), float(hi)
+
+    def to_dict(self, confidence: float = 0.95) -> dict[str, Any]:
+        """JSON-ready dict with counts, rates (``None`` when undefined) and intervals."""
+        d = asdict(self)
+        d["ber"] = None if self.bits == 0 else self.ber
+        d["bler"] = None if self.blocks == 0 else self.bler
+        d["ber_ci"] = list(self.ber_ci(confidence))
+        d["bler_ci"] = list(self.bler_ci(confidence))
+        return d
+
+
+@dataclass
+class SweepResult:
+    """Points of a sweep in SNR order; ``interrupted`` if stopped by Ctrl-C."""
+
+    points: list[PointResult]
+    interrupted: bool = False
+    runtime_s: float = 0.0
+
+
+def auto_batch_size(link: Link, criteria: Optional[StopCriteria] = None) -> int:
+    """Frames per batch: about 2^17 coded bits on a CPU, sized to memory on CUDA.
+
+    On CUDA one probe batch is run and the batch is scaled so that its peak memory
+    stays below a third of the free device memory (capped at 2^24 coded bits).
+    The batch is never larger than what ``max_bits``/``max_blocks`` need.
+    """
+    per_frame = max(1, link.coded_bits_per_frame)
+    batch = max(1, (1 << 17) // per_frame)
+    dev = torch.device(link.device)
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+        torch.cuda.reset_peak_memory_stats(dev)
+        base = torch.cuda.memory_allocated(dev)
+        with torch.inference_mode():
+            link(batch, 10.0)
+        torch.cuda.synchronize(dev)
+        used = max(1, torch.cuda.max_memory_allocated(dev) - base)
+        free, _ = torch.cuda.mem_get_info(dev)
+        scale = max(1.0, (free / 3) / used)
+        batch = int(min(batch * scale, (1 << 24) // per_frame))
+    if criteria is not None:
+        if criteria.max_blocks is not None:
+            batch = min(batch, max(1, math.ceil(criteria.max_blocks / link.codewords_per_frame)))
+        if criteria.max_bits is not None:
+            batch = min(batch, max(1, math.ceil(criteria.max_bits / link.info_bits_per_frame)))
+    return max(1, batch)
+
+
+def _point_done(p: PointResult, c: StopCriteria, t0: float) -> Optional[str]:
+    if c.target_bit_errors is not None and p.bit_errors >= c.target_bit_errors > 0:
+        return "target_bit_errors"
+    if c.target_block_errors is not None and p.block_errors >= c.target_block_errors > 0:
+        return "target_block_errors"
+    if c.max_bits is not None and p.bits >= c.max_bits:
+        return "max_bits"
+    if c.max_blocks is not None and p.blocks >= c.max_blocks:
+        return "max_blocks"
+    if c.max_time_s is not None and time.perf_counter() - t0 >= c.max_time_s:
+        return "time_budget"
+    return None
+
+
+def simulate_point(
+    link: Link,
+    ebno_db: float,
+    criteria: StopCriteria,
+    batch_size: int,
+    seed: int,
+    on_batch: Optional[Callable[[PointResult], None]] = None,
+) -> PointResult:
+    """Simulate one SNR point until ``criteria`` stops it.
+
+    :param link: The link to simulate.
+    :param ebno_db: Eb/N0 (or Es/N0, per the link's ``snr_type``) in dB.
+    :param criteria: Stopping rule.
+    :param batch_size: Frames per batch.
+    :param seed: Run seed; the point's own seed is derived from it and ``ebno_db``.
+    :param on_batch: Called with the running counts after each batch.
+    :output: :class:`PointResult`. On ``KeyboardInterrupt`` the exception propagates.
+
+    .. code-block:: python
+
+        >>> from linklevel import Link, LinkConfig
+        >>> from linklevel.montecarlo import StopCriteria, simulate_point
+        >>> p = simulate_point(Link(LinkConfig("bpsk")), 4.0, StopCriteria(max_bits=10**5), 64, seed=1)
+        >>> p.status
+        'target_bit_errors'
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    pseed = point_seed(seed, ebno_db)
+    seed_everything(pseed)
+    res = PointResult(ebno_db=float(ebno_db), seed=pseed)
+    no = link.snr_to_no(ebno_db)
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        while True:
+            out = link.transmit(link.draw_bits(batch_size), no)
+            err = out.bits != out.bits_hat
+            counts = torch.stack(
+                [err.sum(), err.any(dim=-1).sum(), (~out.crc_ok).sum()]
+            ).tolist()
+            res.bit_errors += int(counts[0])
+            res.block_errors += int(counts[1])
+            res.detected_block_errors += int(counts[2])
+            res.bits += err.numel()
+            res.blocks += err.numel() // err.shape[-1]
+            res.batches += 1
+            res.runtime_s = time.perf_counter() - t0
+            if on_batch is not None:
+                on_batch(res)
+            status = _point_done(res, criteria, t0)
+            if status is not None:
+                res.status = status
+                return res
+
+
+def simulate_sweep(
+    link: Link,
+    ebno_dbs: Iterable[float],
+    criteria: StopCriteria,
+    batch_size: Optional[int] = None,
+    seed: int = 0,
+    finished: Optional[dict[float, PointResult]] = None,
+    on_point: Optional[Callable[[PointResult], None]] = None,
+    progress: bool = True,
+) -> SweepResult:
+    """Simulate a sweep in increasing SNR order; resumable and interruptible.
+
+    :param link: The link to simulate.
+    :param ebno_dbs: SNR points in dB.
+    :param criteria: Stopping rule per point and for the sweep.
+    :param batch_size: Frames per batch; `None` chooses one (:func:`auto_batch_size`).
+    :param seed: Run seed.
+    :param finished: Points already simulated (e.g. read back from HDF5), keyed by
+        SNR; they are not recomputed and come back with ``resumed=True``.
+    :param on_point: Called with each newly finished point (e.g. to persist it).
+    :param progress: Show a progress bar on stderr.
+    :output: :class:`SweepResult`. Ctrl-C ends the sweep with ``interrupted=True``;
+        the points finished before it are kept (and were passed to ``on_point``).
+    """
+    from tqdm.auto import tqdm
+
+    snrs = sorted(float(s) for s in ebno_dbs)
+    if not snrs:
+        raise ValueError("the SNR sweep is empty")
+    finished = {round(k, 9): v for k, v in (finished or {}).items()}
+    if batch_size is None:
+        batch_size = auto_batch_size(link, criteria)
+    t_start = time.perf_counter()
+    out = SweepResult(points=[])
+    bar = tqdm(total=len(snrs), file=sys.stderr, disable=not progress, unit="pt", leave=False)
+    stop_rest = False
+    try:
+        for snr in snrs:
+            if stop_rest:
+                out.points.append(PointResult(ebno_db=snr, status="skipped"))
+                bar.update(1)
+                continue
+            done = finished.get(round(snr, 9))
+            if done is not None:
+                done.resumed = True
+                point = done
+            else:
+                bar.set_description(f"{snr:g} dB")
+
+                def show(p: PointResult) -> None:
+                    bar.set_postfix(bits=p.bits, bit_err=p.bit_errors, blk_err=p.block_errors, refresh=False)
+
+                point = simulate_point(link, snr, criteria, batch_size, seed, on_batch=show if progress else None)
+                if on_point is not None:
+                    on_point(point)
+            out.points.append(point)
+            bar.update(1)
+            if criteria.stop_after_zero_errors and point.bit_errors == 0:
+                stop_rest = True
+    except KeyboardInterrupt:
+        out.interrupted = True
+    finally:
+        bar.close()
+    out.runtime_s = time.perf_counter() - t_start
+    return out

@@ -1,0 +1,70 @@
+"""PNG plots of simulated error rates with confidence-interval bars and analytic curves."""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from .montecarlo import PointResult
+
+__all__ = ["plot_error_rates"]
+
+
+def plot_error_rates(
+    points: Sequence[PointResult],
+    path: Union[str, os.PathLike],
+    confidence: float = 0.95,
+    title: str = "",
+    analytic: Optional[Mapping[str, tuple[Sequence[float], Sequence[float]]]] = None,
+    xlabel: str = "Eb/N0 [dB]",
+) -> None:
+    """Plot BER and BLER vs SNR (log scale) with Clopper–Pearson bars; save as PNG.
+
+    :param points: Simulated points (points without bits are left out).
+    :param path: Output PNG path.
+    :param confidence: Interval coverage for the error bars.
+    :param title: Figure title.
+    :param analytic: Optional curves ``{label: (snr_db, values)}`` drawn as lines.
+    :param xlabel: Label of the SNR axis.
+
+    .. code-block:: python
+
+        >>> import tempfile, os
+        >>> from linklevel.montecarlo import PointResult
+        >>> p = [PointResult(0.0, bits=1000, bit_errors=80, blocks=10, block_errors=9)]
+        >>> plot_error_rates(p, os.path.join(tempfile.mkdtemp(), "ber.png"))
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = [p for p in points if p.bits > 0]
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
+    for label, attr, ci, marker in (("BER", "ber", "ber_ci", "o"), ("BLER", "bler", "bler_ci", "s")):
+        sel = [p for p in pts if getattr(p, attr) > 0]
+        if not sel:
+            continue
+        x = np.array([p.ebno_db for p in sel])
+        y = np.array([getattr(p, attr) for p in sel])
+        lo, hi = np.array([getattr(p, ci)(confidence) for p in sel]).T
+        ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt=marker, capsize=3, label=f"{label} (sim, {confidence:.0%} CI)")
+    for label, (x, y) in (analytic or {}).items():
+        y = np.asarray(y, dtype=float)
+        ok = np.isfinite(y) & (y > 0)
+        if ok.any():
+            ax.semilogy(np.asarray(x, dtype=float)[ok], y[ok], "-", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("error rate")
+    ax.grid(True, which="both", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=9)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)

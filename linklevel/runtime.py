@@ -1,0 +1,90 @@
+"""Run-time environment: device resolution, seeding and version/provenance records."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+__all__ = ["resolve_device", "point_seed", "seed_everything", "versions", "git_sha"]
+
+
+def resolve_device(device: Optional[str] = None) -> str:
+    """Resolve ``None``/``"auto"`` to ``"cuda:0"`` when CUDA is available, else ``"cpu"``.
+
+    :param device: ``None``, ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    :output: A concrete device string.
+
+    .. code-block:: python
+
+        >>> resolve_device("cpu")
+        'cpu'
+    """
+    if device is None or device == "auto":
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string, got {type(device).__name__}")
+    if device == "cpu":
+        return device
+    if device == "cuda":
+        device = "cuda:0"
+    if device.startswith("cuda:") and device[5:].isdigit():
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} requested but CUDA is not available")
+        if int(device[5:]) >= torch.cuda.device_count():
+            raise ValueError(f"device {device!r} does not exist")
+        return device
+    raise ValueError(f"unknown device {device!r}; use cpu, cuda, cuda:N or auto")
+
+
+def point_seed(seed: int, ebno_db: float) -> int:
+    """Seed of one SNR point, derived from the run seed and the point's SNR only.
+
+    A point's random stream then does not depend on which other points are in the
+    sweep, so a resumed sweep yields exactly the counts of an uninterrupted one.
+    """
+    key = int(round(float(ebno_db) * 1e6))
+    ss = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, key & 0xFFFFFFFFFFFF, 1 if key < 0 else 0])
+    return int(ss.generate_state(1, dtype=np.uint32)[0])
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Sionna's generators (which all Sionna blocks use) and torch's global ones."""
+    from sionna.phy import config
+
+    config.seed = int(seed)
+    torch.manual_seed(int(seed))
+
+
+def versions() -> dict[str, str]:
+    """Versions of semlink and the packages that determine results."""
+    out = {"python": platform.python_version()}
+    for dist in ("semlink", "sionna-no-rt", "torch", "numpy", "scipy", "h5py"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def git_sha() -> Optional[str]:
+    """Commit of the semlink checkout (with ``-dirty`` if modified), or ``None``."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        )
+        if sha.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, timeout=5,
+        )
+        return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None

@@ -1,0 +1,198 @@
+"""A BER/BLER sweep as a resumable run: link + stopping rule + seed -> HDF5 group.
+
+The run id is the hash of the normalized run config (link, stopping rule, seed,
+precision). The SNR grid is *not* part of it: points are keyed by SNR, so
+extending or re-running a sweep reuses every finished point.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from linklevel import Link, LinkConfig
+from linklevel.montecarlo import PointResult, StopCriteria, auto_batch_size, simulate_sweep
+from linklevel.results import ResultStore, config_hash
+from linklevel.runtime import git_sha, resolve_device, versions
+
+__all__ = ["BerRun", "BerRunResult", "parse_range", "run_ber"]
+
+
+def parse_range(text: str) -> tuple[float, ...]:
+    """Parse ``START:STEP:STOP`` (inclusive) or a comma list / single value, in dB.
+
+    .. code-block:: python
+
+        >>> parse_range("0:2:6")
+        (0.0, 2.0, 4.0, 6.0)
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("empty SNR range")
+    try:
+        if ":" in text:
+            parts = [float(v) for v in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, step, stop = parts
+            if not all(map(math.isfinite, parts)):
+                raise ValueError
+            if step == 0 or (stop - start) * step < 0:
+                raise ValueError(f"empty SNR range {text!r} (step must move START towards STOP)")
+            count = int(math.floor((stop - start) / step + 1e-9)) + 1
+            values = tuple(round(start + i * step, 10) for i in range(count))
+        else:
+            values = tuple(float(v) for v in text.split(","))
+    except ValueError as err:
+        if str(err):
+            raise
+        raise ValueError(f"invalid SNR range {text!r}; use START:STEP:STOP in dB") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"invalid SNR range {text!r}")
+    return values
+
+
+@dataclass(frozen=True)
+class BerRun:
+    """Everything that defines a BER sweep.
+
+    :param link: The link.
+    :param stop: Stopping rule.
+    :param ebno_db: SNR points (Eb/N0 in dB, or Es/N0 if ``link.snr_type == "esno"``).
+    :param seed: Run seed.
+    :param confidence: Interval coverage.
+    :param precision: ``"single"`` or ``"double"``.
+    """
+
+    link: LinkConfig
+    stop: StopCriteria = field(default_factory=StopCriteria)
+    ebno_db: tuple[float, ...] = (0.0,)
+    seed: int = 0
+    confidence: float = 0.95
+    precision: str = "single"
+
+    def __post_init__(self) -> None:
+        if not self.ebno_db:
+            raise ValueError("the SNR sweep is empty")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not 0.0 < float(self.confidence) < 1.0:
+            raise ValueError(f"confidence must lie in (0, 1), got {self.confidence}")
+        if self.precision not in ("single", "double"):
+            raise ValueError(f"precision must be 'single' or 'double', got {self.precision!r}")
+
+    def identity(self) -> dict[str, Any]:
+        """The normalized config that names the run (SNR grid excluded)."""
+        return {
+            "kind": "ber",
+            "link": self.link.to_dict(),
+            "stop": self.stop.to_dict(),
+            "seed": self.seed,
+            "precision": self.precision,
+        }
+
+    @property
+    def run_id(self) -> str:
+        return config_hash(self.identity())
+
+
+@dataclass
+class BerRunResult:
+    """Outcome of :func:`run_ber`."""
+
+    run: BerRun
+    run_id: str
+    points: list[PointResult]
+    interrupted: bool
+    device: str
+    batch_size: int
+    info_rate: float
+    runtime_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``semlink ber --json`` object: ``{"config": ..., "points": [...]}``."""
+        conf = self.run.confidence
+        points = []
+        for p in self.points:
+            d = p.to_dict(conf)
+            d["esno_db"] = p.ebno_db + 10 * math.log10(self.info_rate) if self.run.link.snr_type == "ebno" else p.ebno_db
+            points.append(d)
+        config = dict(self.run.identity())
+        config.update(
+            ebno_db=list(self.run.ebno_db),
+            confidence=conf,
+            run_id=self.run_id,
+            device=self.device,
+            batch_size=self.batch_size,
+            info_bits_per_symbol=self.info_rate,
+        )
+        return {
+            "config": config,
+            "points": points,
+            "interrupted": self.interrupted,
+            "runtime_s": self.runtime_s,
+        }
+
+
+def run_ber(
+    run: BerRun,
+    out: Optional[str] = None,
+    device: Optional[str] = None,
+    batch_size: Optional[int] = None,
+    progress: bool = True,
+    resume: bool = True,
+) -> BerRunResult:
+    """Simulate a sweep, persisting each finished point to ``out`` (HDF5) at once.
+
+    :param run: What to simulate.
+    :param out: HDF5 file; finished points of the same run are not recomputed.
+    :param device: ``None``/``"auto"``, ``"cpu"``, ``"cuda[:N]"``.
+    :param batch_size: Frames per batch (`None`: :func:`~linklevel.montecarlo.auto_batch_size`).
+    :param progress: Progress bar on stderr.
+    :param resume: Reuse finished points found in ``out``.
+    """
+    dev = resolve_device(device)
+    link = Link(run.link, precision=run.precision, device=dev)
+    if batch_size is None:
+        batch_size = auto_batch_size(link, run.stop)
+    store = ResultStore(out) if out else None
+    run_id = run.run_id
+    finished: dict[float, PointResult] = {}
+    if store is not None:
+        if resume:
+            finished = store.finished_points(run_id)
+        store.ensure_run(
+            run_id,
+            {
+                "kind": "ber",
+                "config": run.identity(),
+                "config_hash": run_id,
+                "seed": run.seed,
+                "versions": versions(),
+                "device": dev,
+                "git_sha": git_sha(),
+                "confidence": run.confidence,
+                "batch_size": batch_size,
+                "info_bits_per_symbol": link.info_rate,
+            },
+        )
+
+    def persist(point: PointResult) -> None:
+        if store is not None:
+            store.append_point(run_id, point, run.confidence)
+
+    t0 = time.perf_counter()
+    sweep = simulate_sweep(
+        link, run.ebno_db, run.stop, batch_size=batch_size, seed=run.seed,
+        finished=finished, on_point=persist, progress=progress,
+    )
+    runtime = time.perf_counter() - t0
+    if store is not None:
+        total = sum(p.runtime_s for p in store.finished_points(run_id).values())
+        store.set_attrs(run_id, runtime_s=float(total))
+    return BerRunResult(
+        run=run, run_id=run_id, points=sweep.points, interrupted=sweep.interrupted,
+        device=dev, batch_size=batch_size, info_rate=link.info_rate, runtime_s=runtime,
+    )
+

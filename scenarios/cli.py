@@ -1,0 +1,243 @@
+"""The ``semlink`` command line: one entry point, one subcommand per task.
+
+Errors in options or values print one line to stderr and exit with code 2 before
+anything is written; ``--debug`` shows tracebacks. Ctrl-C keeps finished work and
+exits with code 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from typing import Any, Optional, Sequence
+
+__all__ = ["main", "UsageError"]
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        raise UsageError(message)
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(float(text)) if "e" in text.lower() else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative count, got {value}")
+    return value
+
+
+def _pos_int(text: str) -> int:
+    value = _nonneg_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _add_link_options(p: argparse.ArgumentParser) -> None:
+    from linklevel.config import CRC_POLYNOMIALS, MODULATIONS
+
+    g = p.add_argument_group("link")
+    g.add_argument("--modulation", default="qpsk", help=f"one of {', '.join(MODULATIONS)} (Gray mapped)")
+    g.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh-block", "tdl"),
+                   help="tdl needs --ofdm")
+    g.add_argument("--coherence", default="codeword",
+                   help="rayleigh-block: 'codeword', 'iid' or symbols per fading block")
+    g.add_argument("--csi", default="perfect", choices=("perfect", "ls"),
+                   help="perfect CSI or pilot-based LS estimation")
+    g.add_argument("--pilots", type=_pos_int, default=1, help="single-carrier pilots per fading block (--csi ls)")
+    g.add_argument("--ofdm", action="store_true", help="transmit over an OFDM resource grid")
+    g.add_argument("--fft-size", type=_pos_int, default=72)
+    g.add_argument("--ofdm-symbols", type=_pos_int, default=14)
+    g.add_argument("--cp-length", type=_nonneg_int, default=0)
+    g.add_argument("--tdl-model", default="A")
+    g.add_argument("--code", default="none", choices=("none", "ldpc"))
+    g.add_argument("--k", type=_pos_int, default=None, help="LDPC code dimension incl. CRC (uncoded: block length)")
+    g.add_argument("--n", type=_pos_int, default=None, help="codeword length")
+    g.add_argument("--rate", type=float, default=None, help="code rate k/n (gives n from k)")
+    g.add_argument("--crc", nargs="?", const="CRC24A", default=None,
+                   help=f"append a CRC per block (default CRC24A; one of {', '.join(CRC_POLYNOMIALS)})")
+    g.add_argument("--demapping", default="app", choices=("app", "maxlog"))
+    g.add_argument("--bp-iterations", type=_nonneg_int, default=20)
+    g.add_argument("--cn-update", default="boxplus-phi")
+
+
+def _link_config(args: argparse.Namespace) -> Any:
+    from linklevel import LinkConfig
+
+    k, n = args.k, args.n
+    if args.rate is not None:
+        if not (math.isfinite(args.rate) and 0 < args.rate <= 1):
+            raise ValueError(f"--rate must lie in (0, 1], got {args.rate}")
+        if k is None:
+            raise ValueError("--rate needs --k")
+        if n is not None:
+            raise ValueError("give either --n or --rate, not both")
+        n = int(round(k / args.rate))
+    coherence: Any = args.coherence
+    return LinkConfig(
+        modulation=args.modulation, channel=args.channel, coherence=coherence, csi=args.csi,
+        pilots_per_block=args.pilots, ofdm=args.ofdm, code=args.code, k=k, n=n, crc=args.crc,
+        demapping=args.demapping, bp_iterations=args.bp_iterations, cn_update=args.cn_update,
+        fft_size=args.fft_size, num_ofdm_symbols=args.ofdm_symbols,
+        cyclic_prefix_length=args.cp_length, tdl_model=args.tdl_model,
+    )
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(prog="semlink", description="Link-level simulation for generative semantic communication.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.required = True
+
+    ber = sub.add_parser("ber", help="Monte Carlo BER/BLER sweep with confidence intervals")
+    _add_link_options(ber)
+    snr = ber.add_mutually_exclusive_group()
+    snr.add_argument("--ebno", default=None, help="Eb/N0 grid START:STEP:STOP in dB, inclusive (default 0:2:10)")
+    snr.add_argument("--esno", default=None, help="Es/N0 grid START:STEP:STOP in dB (converted to Eb/N0)")
+    mc = ber.add_argument_group("Monte Carlo")
+    mc.add_argument("--target-bit-errors", type=_nonneg_int, default=1000, help="0 disables")
+    mc.add_argument("--target-block-errors", type=_nonneg_int, default=100, help="0 disables")
+    mc.add_argument("--max-bits", type=_pos_int, default=10**7)
+    mc.add_argument("--max-blocks", type=_pos_int, default=None)
+    mc.add_argument("--max-time", type=float, default=None, help="seconds per point")
+    mc.add_argument("--stop-after-zero", action="store_true", help="stop the sweep after an error-free point")
+    mc.add_argument("--confidence", type=float, default=0.95)
+    mc.add_argument("--seed", type=_nonneg_int, default=0)
+    mc.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    mc.add_argument("--precision", default="single", choices=("single", "double"))
+    mc.add_argument("--batch-size", type=_pos_int, default=None, help="frames per batch (default: automatic)")
+    out = ber.add_argument_group("output")
+    out.add_argument("--out", default=None, help="HDF5 result file (finished points are resumed)")
+    out.add_argument("--plot", default=None, help="PNG plot of BER/BLER vs Eb/N0")
+    out.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    ber.set_defaults(func=_cmd_ber)
+    return parser
+
+
+def _check_output_path(path: Optional[str], suffixes: tuple[str, ...], what: str) -> None:
+    if path is None:
+        return
+    if not path.lower().endswith(suffixes):
+        raise ValueError(f"{what} must end with {' or '.join(suffixes)}, got {path!r}")
+    parent = os.path.dirname(os.path.abspath(path))
+    probe = parent
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.access(probe, os.W_OK):
+        raise ValueError(f"cannot write {what} {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"{what} {path!r} is a directory")
+
+
+def _cmd_ber(args: argparse.Namespace) -> int:
+    from linklevel import Link
+    from linklevel.montecarlo import StopCriteria
+    from linklevel.plotting import plot_error_rates
+    from linklevel.runtime import resolve_device
+
+    from .ber import BerRun, parse_range, run_ber
+
+    # ---- validate everything before anything is written
+    link_cfg = _link_config(args)
+    stop = StopCriteria(
+        target_bit_errors=args.target_bit_errors or None,
+        target_block_errors=args.target_block_errors or None,
+        max_bits=args.max_bits, max_blocks=args.max_blocks, max_time_s=args.max_time,
+        stop_after_zero_errors=args.stop_after_zero,
+    )
+    if args.esno is not None:
+        esno = parse_range(args.esno)
+        rate = Link(link_cfg, device="cpu").info_rate
+        grid = tuple(round(v - 10 * math.log10(rate), 9) for v in esno)
+    else:
+        grid = parse_range(args.ebno or "0:2:10")
+    run = BerRun(link=link_cfg, stop=stop, ebno_db=grid, seed=args.seed,
+                 confidence=args.confidence, precision=args.precision)
+    resolve_device(args.device)
+    _check_output_path(args.out, (".h5", ".hdf5"), "--out")
+    _check_output_path(args.plot, (".png",), "--plot")
+    if args.out and os.path.exists(args.out):
+        import h5py
+
+        if not h5py.is_hdf5(args.out):
+            raise ValueError(f"--out {args.out!r} exists and is not an HDF5 file")
+
+    result = run_ber(run, out=args.out, device=args.device, batch_size=args.batch_size,
+                     progress=not args.no_progress and not args.json)
+    if args.plot and any(p.bits for p in result.points):
+        title = (f"{link_cfg.modulation.upper()} {link_cfg.channel}"
+                 f"{' OFDM' if link_cfg.ofdm else ''}, "
+                 + (f"LDPC({link_cfg.k},{link_cfg.n})" if link_cfg.code == "ldpc" else "uncoded")
+                 + (f" + {link_cfg.crc}" if link_cfg.crc else ""))
+        plot_error_rates(result.points, args.plot, run.confidence, title=title)
+    if args.json:
+        print(json.dumps(result.to_dict(), allow_nan=False, default=_json_default))
+    else:
+        _print_table(result)
+    if result.interrupted:
+        kept = f"; finished points kept in {args.out}" if args.out else ""
+        print(f"semlink: interrupted{kept}", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def _print_table(result: Any) -> None:
+    conf = result.run.confidence
+    print(f"run {result.run_id}  device {result.device}  batch {result.batch_size}")
+    print(f"{'Eb/N0':>7} {'bits':>11} {'bit err':>9} {'BER':>10} {'BER CI':>23} "
+          f"{'blocks':>8} {'blk err':>8} {'BLER':>9} {'status':>18}")
+    for p in result.points:
+        lo, hi = p.ber_ci(conf)
+        ber = f"{p.ber:.3e}" if p.bits else "-"
+        bler = f"{p.bler:.3e}" if p.blocks else "-"
+        tag = p.status + (" (resumed)" if p.resumed else "")
+        print(f"{p.ebno_db:7.2f} {p.bits:11d} {p.bit_errors:9d} {ber:>10} "
+              f"[{lo:.3e}, {hi:.3e}] {p.blocks:8d} {p.block_errors:8d} {bler:>9} {tag:>18}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run ``semlink`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args))
+    except UsageError as err:
+        print(f"semlink: error: {err}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as err:
+        if debug:
+            raise
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"semlink: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("semlink: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - top-level reporter
+        if debug:
+            raise
+        print(f"semlink: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

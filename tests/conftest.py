@@ -1,0 +1,19 @@
+"""Shared test set-up: CPU, fixed seeds, quiet Sionna."""
+
+import os
+
+import pytest
+import torch
+
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", os.environ.get("SEMLINK_TEST_CUDA", ""))
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def pytest_collection_modifyitems(config, items):
+    """GPU tests skip themselves when no CUDA device is present (never the whole suite)."""
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA device")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
