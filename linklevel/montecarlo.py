@@ -107,7 +107,7 @@ class PointResult:
     detected_block_errors: int = 0
     batches: int = 0
     status: str = "interrupted"
-    runtime_s: float = 0.0
+    runtime_s: float = field(default=0.0, compare=False)
     seed: int = 0
     resumed: bool = field(default=False, compare=False)
 

@@ -161,7 +161,7 @@ def _cmd_ber(args: argparse.Namespace) -> int:
         rate = Link(link_cfg, device="cpu").info_rate
         grid = tuple(round(v - 10 * math.log10(rate), 9) for v in esno)
     else:
-        grid = parse_range(args.ebno or "0:2:10")
+        grid = parse_range(args.ebno if args.ebno is not None else "0:2:10")
     run = BerRun(link=link_cfg, stop=stop, ebno_db=grid, seed=args.seed,
                  confidence=args.confidence, precision=args.precision)
     resolve_device(args.device)

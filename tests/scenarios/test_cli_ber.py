@@ -1,0 +1,136 @@
+"""`semlink ber`: JSON contract, errors (exit 2, nothing written), resume, plot, Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import pytest
+
+from linklevel.results import ResultStore
+from scenarios.cli import main
+
+FAST = ["--max-bits", "60000", "--target-bit-errors", "200", "--no-progress"]
+
+
+def run_json(capsys, argv):
+    rc = main(argv + ["--json"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def test_json_contract_and_hdf5(tmp_path, capsys):
+    h5, png = tmp_path / "r.h5", tmp_path / "r.png"
+    doc = run_json(capsys, ["ber", "--modulation", "16qam", "--ebno", "0:3:9", "--out", str(h5),
+                            "--plot", str(png), "--seed", "3", *FAST])
+    assert doc["config"]["link"]["modulation"] == "16qam" and doc["config"]["seed"] == 3
+    assert [p["ebno_db"] for p in doc["points"]] == [0.0, 3.0, 6.0, 9.0]
+    for p in doc["points"]:
+        for key in ("ebno_db", "bits", "bit_errors", "ber", "ber_ci", "blocks", "block_errors",
+                    "bler", "bler_ci", "status"):
+            assert key in p
+        assert p["ber"] == pytest.approx(p["bit_errors"] / p["bits"])
+        assert p["ber_ci"][0] <= p["ber"] <= p["ber_ci"][1]
+        assert p["esno_db"] == pytest.approx(p["ebno_db"] + 10 * __import__("math").log10(4))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rec = ResultStore(h5).read_run(doc["config"]["run_id"])
+    assert [p.bit_errors for p in rec.points] == [p["bit_errors"] for p in doc["points"]]
+    for key in ("config", "config_hash", "seed", "versions", "device", "git_sha", "runtime_s"):
+        assert key in rec.attrs
+    assert json.loads(rec.attrs["versions"])["sionna-no-rt"].startswith("2.")
+
+
+def test_rerun_resumes_and_extends(tmp_path, capsys):
+    h5 = str(tmp_path / "r.h5")
+    a = run_json(capsys, ["ber", "--ebno", "0:2:4", "--out", h5, *FAST])
+    b = run_json(capsys, ["ber", "--ebno", "0:2:6", "--out", h5, *FAST])
+    assert [p["resumed"] for p in b["points"]] == [True, True, True, False]
+    assert [p["bit_errors"] for p in b["points"][:3]] == [p["bit_errors"] for p in a["points"]]
+    assert len(ResultStore(h5).runs()) == 1
+    # a different seed is a different run in the same file
+    run_json(capsys, ["ber", "--ebno", "0", "--out", h5, "--seed", "9", *FAST])
+    assert len(ResultStore(h5).runs()) == 2
+
+
+def test_esno_grid_and_coded_link(capsys):
+    doc = run_json(capsys, ["ber", "--modulation", "qpsk", "--code", "ldpc", "--k", "400", "--rate", "0.8",
+                            "--crc", "--esno", "8", "--max-blocks", "300", "--no-progress"])
+    (p,) = doc["points"]
+    assert doc["config"]["link"]["n"] == 500 and doc["config"]["link"]["crc"] == "CRC24A"
+    assert p["esno_db"] == pytest.approx(8.0) and p["block_errors"] == 0 and p["blocks"] >= 300
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--modulation", "8qam"],
+        ["--code", "ldpc", "--k", "500", "--n", "400"],
+        ["--code", "ldpc", "--k", "10", "--n", "40"],
+        ["--ebno", "5:1:0"],
+        ["--ebno", ""],
+        ["--ebno", "a:b:c"],
+        ["--max-bits", "-5"],
+        ["--target-bit-errors", "-1"],
+        ["--confidence", "1.5"],
+        ["--channel", "rician"],
+        ["--device", "tpu"],
+        ["--crc", "CRC99"],
+        ["--plot", "x.jpg"],
+    ],
+)
+def test_bad_options_exit_2_one_line_nothing_written(tmp_path, capsys, argv):
+    out = tmp_path / "never.h5"
+    rc = main(["ber", "--out", str(out), "--no-progress", *argv])
+    _, err = capsys.readouterr()
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("semlink: error:")
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_out_not_hdf5_is_rejected(tmp_path, capsys):
+    bad = tmp_path / "x.h5"
+    bad.write_text("not hdf5")
+    assert main(["ber", "--out", str(bad), "--no-progress"]) == 2
+    assert bad.read_text() == "not hdf5"
+
+
+def test_sigint_keeps_finished_points_and_rerun_resumes(tmp_path):
+    """A real Ctrl-C (SIGINT) mid-sweep: exit 130, readable file, resume recomputes nothing."""
+    h5 = tmp_path / "r.h5"
+    def cmd(grid):
+        return [sys.executable, "-m", "scenarios", "ber", "--modulation", "qpsk", "--ebno", grid] + common
+
+    common = ["--target-bit-errors", "0", "--target-block-errors", "0", "--max-bits", "3000000",
+            "--batch-size", "50", "--out", str(h5), "--no-progress"]
+    argv = cmd("0:1:30")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=Path(__file__).resolve().parents[2])
+    deadline = time.time() + 120
+    store = ResultStore(h5)
+    while time.time() < deadline:
+        if h5.exists() and store.runs() and len(store.finished_points(store.runs()[0])) >= 2:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err
+    run_id = store.runs()[0]
+    done = store.finished_points(run_id)
+    assert 2 <= len(done) < 31
+    with h5py.File(h5) as f:  # the file is intact
+        assert f[f"runs/{run_id}/points/ebno_db"].shape[0] == len(done)
+    first = min(done)
+    proc2 = subprocess.run(cmd(f"{first}:1:{max(done) + 1}") + ["--json"],
+                           capture_output=True, env=env, cwd=Path(__file__).resolve().parents[2], timeout=300)
+    assert proc2.returncode == 0, proc2.stderr
+    doc = json.loads(proc2.stdout)
+    flags = [p["resumed"] for p in doc["points"]]
+    assert flags == [True] * len(done) + [False]
+    assert [p["bit_errors"] for p in doc["points"][: len(done)]] == [done[k].bit_errors for k in sorted(done)]
