@@ -37,7 +37,7 @@ test-all: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_engine.py --check 0.05
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
