@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from linklevel import Link, LinkConfig
 from linklevel.montecarlo import PointResult, StopCriteria, auto_batch_size, simulate_sweep
+from linklevel.overlay import AnalyticModel, analytic_model, verdict
 from linklevel.results import ResultStore, config_hash
 from linklevel.runtime import git_sha, resolve_device, versions
 
@@ -109,6 +110,21 @@ class BerRunResult:
     batch_size: int
     info_rate: float
     runtime_s: float
+    model: Optional[AnalyticModel] = None
+    bound_gaps: bool = False
+
+    def point_analytic(self, p: PointResult) -> tuple[dict[str, float], Optional[dict]]:
+        """Analytic values and verdict of one point (empty / None where no model applies)."""
+        if self.model is None:
+            return {}, None
+        values = self.model.values(p.ebno_db)
+        if not p.bits:
+            return values, None
+        if self.model.metric == "ber":
+            v = verdict(self.model, p.ebno_db, p.bit_errors, p.bits, p.ber_ci(self.run.confidence), self.bound_gaps)
+        else:
+            v = verdict(self.model, p.ebno_db, p.block_errors, p.blocks, p.bler_ci(self.run.confidence), self.bound_gaps)
+        return values, v
 
     def to_dict(self) -> dict[str, Any]:
         """The ``semlink ber --json`` object: ``{"config": ..., "points": [...]}``."""
@@ -117,6 +133,10 @@ class BerRunResult:
         for p in self.points:
             d = p.to_dict(conf)
             d["esno_db"] = p.ebno_db + 10 * math.log10(self.info_rate) if self.run.link.snr_type == "ebno" else p.ebno_db
+            values, v = self.point_analytic(p)
+            if values:
+                d["analytic"] = values
+                d["verdict"] = v
             points.append(d)
         config = dict(self.run.identity())
         config.update(
@@ -142,6 +162,8 @@ def run_ber(
     batch_size: Optional[int] = None,
     progress: bool = True,
     resume: bool = True,
+    analytic: bool = True,
+    bound_gaps: bool = False,
 ) -> BerRunResult:
     """Simulate a sweep, persisting each finished point to ``out`` (HDF5) at once.
 
@@ -151,6 +173,9 @@ def run_ber(
     :param batch_size: Frames per batch (`None`: :func:`~linklevel.montecarlo.auto_batch_size`).
     :param progress: Progress bar on stderr.
     :param resume: Reuse finished points found in ``out``.
+    :param analytic: Put the matching analytic values and a verdict beside each point
+        (:mod:`linklevel.overlay`); stored as extra datasets in ``out``.
+    :param bound_gaps: Also report the SNR gaps to the meta-converse and RCUs (slower).
     """
     dev = resolve_device(device)
     link = Link(run.link, precision=run.precision, device=dev)
@@ -178,9 +203,19 @@ def run_ber(
             },
         )
 
+    model = analytic_model(run.link, link.info_rate) if analytic else None
+    shell = BerRunResult(run=run, run_id=run_id, points=[], interrupted=False, device=dev,
+                         batch_size=batch_size, info_rate=link.info_rate, runtime_s=0.0,
+                         model=model, bound_gaps=bound_gaps)
+
     def persist(point: PointResult) -> None:
         if store is not None:
-            store.append_point(run_id, point, run.confidence)
+            values, v = shell.point_analytic(point)
+            extras = {f"analytic_{k}": val for k, val in values.items()}
+            if v is not None:
+                extras["verdict_consistent"] = float(v["status"] == "consistent")
+                extras["verdict_gap_db"] = float("nan") if v.get("gap_db") is None else v["gap_db"]
+            store.append_point(run_id, point, run.confidence, extras=extras)
 
     t0 = time.perf_counter()
     sweep = simulate_sweep(
@@ -191,8 +226,6 @@ def run_ber(
     if store is not None:
         total = sum(p.runtime_s for p in store.finished_points(run_id).values())
         store.set_attrs(run_id, runtime_s=float(total))
-    return BerRunResult(
-        run=run, run_id=run_id, points=sweep.points, interrupted=sweep.interrupted,
-        device=dev, batch_size=batch_size, info_rate=link.info_rate, runtime_s=runtime,
-    )
+    shell.points, shell.interrupted, shell.runtime_s = sweep.points, sweep.interrupted, runtime
+    return shell
 

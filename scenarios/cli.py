@@ -121,7 +121,28 @@ def _build_parser() -> _Parser:
     out.add_argument("--plot", default=None, help="PNG plot of BER/BLER vs Eb/N0")
     out.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     out.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    out.add_argument("--no-analytic", action="store_true", help="no analytic overlay / verdicts")
+    out.add_argument("--bound-gaps", action="store_true",
+                     help="coded links: also the SNR gaps to the meta-converse and RCUs (slower)")
     ber.set_defaults(func=_cmd_ber)
+
+    bd = sub.add_parser("bounds", help="finite-blocklength approximations and bounds")
+    bd.add_argument("--channel", default="biawgn", choices=("awgn", "awgn-complex", "biawgn", "rayleigh-csir"))
+    bd.add_argument("--n", type=_pos_int, required=True, help="blocklength in channel uses")
+    kr = bd.add_mutually_exclusive_group(required=True)
+    kr.add_argument("--k", type=_pos_int, help="information bits")
+    kr.add_argument("--rate", type=float, help="bits per channel use (k = round(rate * n))")
+    mode = bd.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--target-bler", type=float, help="solve for the SNR reaching this BLER")
+    mode.add_argument("--ebno", help="evaluate the BLER on an Eb/N0 grid START:STEP:STOP (dB)")
+    mode.add_argument("--esno", help="evaluate the BLER on an Es/N0 grid START:STEP:STOP (dB)")
+    bd.add_argument("--bounds", default=None,
+                    help="comma list of normal_approximation, metaconverse, rcus, shannon "
+                         "(default: all that apply to the channel)")
+    bd.add_argument("--coherence", type=_pos_int, default=1, help="rayleigh-csir: channel uses per fade")
+    bd.add_argument("--no-log-term", action="store_true", help="normal approximation without 1/2 log2(n)")
+    bd.add_argument("--json", action="store_true")
+    bd.set_defaults(func=_cmd_bounds)
     return parser
 
 
@@ -174,13 +195,23 @@ def _cmd_ber(args: argparse.Namespace) -> int:
             raise ValueError(f"--out {args.out!r} exists and is not an HDF5 file")
 
     result = run_ber(run, out=args.out, device=args.device, batch_size=args.batch_size,
-                     progress=not args.no_progress and not args.json)
+                     progress=not args.no_progress and not args.json,
+                     analytic=not args.no_analytic, bound_gaps=args.bound_gaps)
     if args.plot and any(p.bits for p in result.points):
+        from linklevel.overlay import curve
+        import numpy as np
+
+        curves = None
+        if result.model is not None:
+            xs = np.linspace(min(grid), max(grid), 25 if result.model.metric == "ber" else 9)
+            labels = {"ber": "exact BER", "bler_na": "normal approx.", "bler_converse": "meta-converse",
+                      "bler_rcus": "RCUs"}
+            curves = {labels[k]: (xs, v) for k, v in curve(result.model, xs).items()}
         title = (f"{link_cfg.modulation.upper()} {link_cfg.channel}"
                  f"{' OFDM' if link_cfg.ofdm else ''}, "
                  + (f"LDPC({link_cfg.k},{link_cfg.n})" if link_cfg.code == "ldpc" else "uncoded")
                  + (f" + {link_cfg.crc}" if link_cfg.crc else ""))
-        plot_error_rates(result.points, args.plot, run.confidence, title=title)
+        plot_error_rates(result.points, args.plot, run.confidence, title=title, analytic=curves)
     if args.json:
         print(json.dumps(result.to_dict(), allow_nan=False, default=_json_default))
     else:
@@ -189,6 +220,75 @@ def _cmd_ber(args: argparse.Namespace) -> int:
         kept = f"; finished points kept in {args.out}" if args.out else ""
         print(f"semlink: interrupted{kept}", file=sys.stderr)
         return 130
+    return 0
+
+
+def _cmd_bounds(args: argparse.Namespace) -> int:
+    from linklevel import fbl
+    from linklevel.analytic import db2lin, lin2db
+
+    from .ber import parse_range
+
+    ch, n = args.channel, args.n
+    if args.rate is not None:
+        if not (math.isfinite(args.rate) and args.rate > 0):
+            raise ValueError(f"--rate must be positive, got {args.rate}")
+        k = int(round(args.rate * n))
+        if k < 1:
+            raise ValueError("--rate * --n gives no information bit")
+    else:
+        k = args.k
+    applicable = ["normal_approximation", "shannon"] + (["metaconverse", "rcus"] if ch == "biawgn" else [])
+    names = applicable if args.bounds is None else [b.strip() for b in args.bounds.split(",") if b.strip()]
+    for b in names:
+        if b not in ("normal_approximation", "metaconverse", "rcus", "shannon"):
+            raise ValueError(f"unknown bound {b!r}")
+        if b not in applicable:
+            raise ValueError(f"{b} is not available for channel {ch!r} (BI-AWGN only)")
+    dims = 2 if ch in ("awgn", "biawgn") else 1  # Es/N0 -> snr per use
+    kw = {"coherence": args.coherence, "log_term": not args.no_log_term}
+
+    def row(bound: str, snr: float, bler: Optional[float]) -> dict:
+        return {"bound": bound, "channel": ch, "n": n, "k": k, "snr_db": float(lin2db(snr)),
+                "esno_db": float(lin2db(snr / dims)), "ebno_db": float(fbl.snr_to_ebno(snr, n, k, ch)),
+                "bler": bler}
+
+    def shannon_snr() -> float:
+        c = lambda x: float(fbl.capacity_dispersion(db2lin(x), ch, args.coherence)[0]) - k / n  # noqa: E731
+        from scipy.optimize import brentq
+
+        if c(60.0) < 0:
+            raise ValueError(f"rate k/n = {k / n:.3f} exceeds the capacity of {ch} below 60 dB")
+        return float(db2lin(brentq(c, -40.0, 60.0, xtol=1e-10)))
+
+    results = []
+    if args.target_bler is not None:
+        if not 0 < args.target_bler < 1:
+            raise ValueError(f"--target-bler must lie in (0, 1), got {args.target_bler}")
+        for b in names:
+            if b == "shannon":
+                results.append(row(b, shannon_snr(), None))
+                continue
+            extra = kw if b == "normal_approximation" else {}
+            results.append(row(b, float(db2lin(fbl.snr_for_bler(args.target_bler, n, k, ch, b, **extra))), args.target_bler))
+    else:
+        grid = parse_range(args.ebno if args.ebno is not None else args.esno)
+        snrs = [float(fbl.ebno_to_snr(x, n, k, ch)) if args.ebno is not None else float(db2lin(x) * dims) for x in grid]
+        for b in names:
+            for snr in snrs:
+                if b == "shannon":
+                    bler = float(float(fbl.capacity_dispersion(snr, ch, args.coherence)[0]) * n < k)
+                else:
+                    extra = kw if b == "normal_approximation" else {}
+                    bler = float(fbl.bler(b, n, k, snr, ch, **extra))
+                results.append(row(b, snr, bler))
+    if args.json:
+        print(json.dumps({"results": results}, allow_nan=False))
+    else:
+        print(f"{'bound':>22} {'Eb/N0':>8} {'Es/N0':>8} {'BLER':>10}")
+        for r in results:
+            bl = "-" if r["bler"] is None else f"{r['bler']:.3e}"
+            print(f"{r['bound']:>22} {r['ebno_db']:8.3f} {r['esno_db']:8.3f} {bl:>10}")
     return 0
 
 
@@ -208,8 +308,16 @@ def _print_table(result: Any) -> None:
         ber = f"{p.ber:.3e}" if p.bits else "-"
         bler = f"{p.bler:.3e}" if p.blocks else "-"
         tag = p.status + (" (resumed)" if p.resumed else "")
+        values, v = result.point_analytic(p)
+        extra = ""
+        if v is not None:
+            ref = values[v["against"]]
+            gap = v.get("gap_db")
+            extra = (f"  {v['against']}={ref:.3e} "
+                     + ("consistent" if v["status"] == "consistent" else
+                        f"gap {gap:+.2f} dB" if gap is not None else "inconsistent"))
         print(f"{p.ebno_db:7.2f} {p.bits:11d} {p.bit_errors:9d} {ber:>10} "
-              f"[{lo:.3e}, {hi:.3e}] {p.blocks:8d} {p.block_errors:8d} {bler:>9} {tag:>18}")
+              f"[{lo:.3e}, {hi:.3e}] {p.blocks:8d} {p.block_errors:8d} {bler:>9} {tag:>18}{extra}")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,0 +1,128 @@
+"""Analytic values beside simulated points, and a verdict per point.
+
+Which analytic model applies to a link (others are omitted):
+
+* uncoded, AWGN: exact Gray BER (:func:`linklevel.analytic.ber_awgn`);
+* uncoded, flat Rayleigh (single carrier any coherence, or OFDM over
+  ``rayleigh-block``) with perfect CSI: exact average BER (:func:`~linklevel.analytic.ber_rayleigh`);
+* LDPC with BPSK/QPSK on AWGN: BI-AWGN normal approximation, meta-converse and RCUs
+  for the code's (n, k_info) (:mod:`linklevel.fbl`).
+
+The analytic models see the SNR of the *data*: Es/N0 = Eb/N0 + 10 log10(info bits per
+transmitted symbol), so filler, pilot and cyclic-prefix overheads are accounted for.
+
+Verdict: ``consistent`` when the analytic value lies inside the simulated interval;
+otherwise the signed horizontal gap in dB, ``Eb/N0(sim) - Eb/N0(analytic)`` at the
+simulated error rate (positive: the simulation needs more SNR than the model).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+import numpy as np
+from scipy.optimize import brentq
+
+from . import analytic, fbl
+from .config import LinkConfig
+
+__all__ = ["AnalyticModel", "analytic_model", "verdict", "curve"]
+
+
+class AnalyticModel:
+    """Analytic curves of a link vs Eb/N0 (dB), keyed ``ber`` or ``bler_na``/``bler_converse``/``bler_rcus``.
+
+    :param curves: name -> function of Eb/N0 in dB.
+    :param reference: the curve the verdict uses (``ber`` or ``bler_na``).
+    :param metric: ``"ber"`` or ``"bler"``, the simulated rate it is compared with.
+    """
+
+    def __init__(self, curves: dict[str, Callable[[float], float]], reference: str, metric: str) -> None:
+        self.curves = curves
+        self.reference = reference
+        self.metric = metric
+
+    def values(self, ebno_db: float) -> dict[str, float]:
+        return {name: float(f(ebno_db)) for name, f in self.curves.items()}
+
+    def ebno_for(self, name: str, rate: float, lo: float = -20.0, hi: float = 60.0) -> Optional[float]:
+        """Eb/N0 at which curve ``name`` equals ``rate`` (None if outside the range)."""
+        if not 0 < rate < 1:
+            return None
+        f = self.curves[name]
+        g = lambda x: math.log(max(f(x), 1e-300)) - math.log(rate)  # noqa: E731
+        try:
+            if g(lo) < 0 or g(hi) > 0:
+                return None
+            return float(brentq(g, lo, hi, xtol=1e-6))
+        except ValueError:
+            return None
+
+
+def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticModel]:
+    """The analytic model that applies to ``config`` (None if none does).
+
+    :param config: The link.
+    :param info_rate: Information bits per transmitted symbol (``Link.info_rate``).
+    """
+    m = config.bits_per_symbol
+    shift = 10 * math.log10(info_rate)  # Eb/N0 -> Es/N0 of a transmitted symbol
+
+    def esno(ebno_db: float) -> float:
+        return ebno_db + shift if config.snr_type == "ebno" else ebno_db
+
+    if config.code == "none":
+        # the formulas take Eb/N0 per coded (= uncoded) bit of the data symbols
+        coded_ebno = lambda x: esno(x) - 10 * math.log10(m)  # noqa: E731
+        if config.channel == "awgn":
+            return AnalyticModel({"ber": lambda x: float(analytic.ber_awgn(coded_ebno(x), config.modulation))}, "ber", "ber")
+        if config.channel == "rayleigh-block" and config.csi == "perfect":
+            return AnalyticModel({"ber": lambda x: float(analytic.ber_rayleigh(coded_ebno(x), config.modulation))}, "ber", "ber")
+        return None
+    if config.channel == "awgn" and m <= 2:
+        n, k = int(config.n or 0), config.info_bits
+        # per coded bit: a BPSK use with snr = 2 Es/N0 (BPSK, real) or Es/N0 (QPSK, per quadrature)
+        snr = lambda x: (2.0 / m) * 10 ** (esno(x) / 10)  # noqa: E731
+        return AnalyticModel(
+            {
+                "bler_na": lambda x: float(fbl.normal_approximation(n, k, snr(x), "biawgn")),
+                "bler_converse": lambda x: float(fbl.metaconverse_biawgn(n, k, snr(x))),
+                "bler_rcus": lambda x: float(fbl.rcus_biawgn(n, k, snr(x))),
+            },
+            "bler_na",
+            "bler",
+        )
+    return None
+
+
+def verdict(
+    model: AnalyticModel,
+    ebno_db: float,
+    errors: int,
+    trials: int,
+    ci: tuple[float, float],
+    bound_gaps: bool = False,
+) -> dict:
+    """Verdict of one simulated point against the model's reference curve.
+
+    :output: ``{"against", "status": "consistent" | "gap", "gap_db"}``; with
+        ``bound_gaps`` also ``gap_db_<curve>`` for every other curve.
+    """
+    ref = model.curves[model.reference](ebno_db)
+    out: dict = {"against": model.reference}
+    sim = errors / trials if trials else float("nan")
+    out["status"] = "consistent" if ci[0] <= ref <= ci[1] else "gap"
+    names = list(model.curves) if bound_gaps else [model.reference]
+    for name in names:
+        x = model.ebno_for(name, sim) if errors > 0 else None
+        key = "gap_db" if name == model.reference else f"gap_db_{name.removeprefix('bler_')}"
+        out[key] = None if x is None else ebno_db - x
+    if out["status"] == "consistent":
+        out["gap_db"] = 0.0 if out.get("gap_db") is None else out["gap_db"]
+    return out
+
+
+def curve(model: AnalyticModel, ebno_db: np.ndarray) -> dict[str, np.ndarray]:
+    """All curves of ``model`` on a grid (for plots)."""
+    return {name: np.array([f(float(x)) for x in ebno_db]) for name, f in model.curves.items()}
