@@ -38,6 +38,7 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py --check 0.05
+	$(PY) benchmarks/bench_fbl.py --check 1e6
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
