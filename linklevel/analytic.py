@@ -82,13 +82,11 @@ def _gray(m: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
-def _pam_terms(L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Q-term expansion of Gray L-PAM bit and symbol errors.
+def _pam_terms(L: int) -> tuple[np.ndarray, np.ndarray]:
+    """Q-term expansion of the bit error rate of Gray L-PAM.
 
-    Returns ``(a_bit, w_bit, a_sym, w_sym)`` such that, with ``d = sqrt(Es_dim/N0...)``
-    scaling applied by the caller, ``BER_dim = sum w_bit * Q(a_bit * x)`` and
-    ``SER_dim = sum w_sym * Q(a_sym * x)`` where ``x`` is half the minimum distance
-    divided by the noise standard deviation.
+    Returns ``(a, w)`` with ``BER = sum(w * Q(a * x))``, where ``x`` is half the minimum
+    distance divided by the noise standard deviation (set by the caller).
     """
     m = int(round(math.log2(L)))
     labels = _gray(m)
@@ -105,14 +103,13 @@ def _pam_terms(L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
                 coef[2 * k + 1] = coef.get(2 * k + 1, 0.0) - ham
     a = np.array(sorted(coef), dtype=np.float64)
     w = np.array([coef[int(v)] for v in a]) / (L * m)
-    # symbol error of L-PAM: 2 (1 - 1/L) Q(x)
-    return a, w, np.array([1.0]), np.array([2.0 * (1 - 1 / L)])
+    return a, w
 
 
 def _qam_x2(es_n0: np.ndarray, M: int) -> np.ndarray:
     """(half min distance / noise std)^2 per quadrature for unit-energy square M-QAM."""
     # Es = 2 (M-1)/3 d^2 with d the half distance; per-dimension noise variance N0/2
-    return 3.0 * es_n0 / (M - 1) * 2.0 / 2.0
+    return 3.0 * es_n0 / (M - 1)
 
 
 def _pam_x2(es_n0: np.ndarray, L: int) -> np.ndarray:
@@ -123,10 +120,10 @@ def _pam_x2(es_n0: np.ndarray, L: int) -> np.ndarray:
 def _q_terms(modulation: str) -> tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     kind, M = _parse(modulation)
     if kind == "pam":
-        a, w, _, _ = _pam_terms(M)
+        a, w = _pam_terms(M)
         return a, w, lambda es: _pam_x2(es, M)
     L = int(round(math.sqrt(M)))
-    a, w, _, _ = _pam_terms(L)
+    a, w = _pam_terms(L)
     return a, w, lambda es: _qam_x2(es, M)
 
 

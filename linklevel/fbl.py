@@ -144,7 +144,7 @@ def _log_tail(values: np.ndarray, w: np.ndarray, n: np.ndarray, gamma: np.ndarra
     :math:`\kappa(\tau) = n\log E[e^{(\tau+\text{tilt})\,\imath}]`; the saddlepoint solves
     :math:`\kappa'(\hat\tau) = \gamma`. Evaluated in the log domain (works for 2^-k).
     """
-    mean = n * _cgf(values, w, np.array(tilt))[1]
+    mean_letter = float(_cgf(values, w, np.array(tilt))[1])  # per-letter mean of the tilted law
 
     def kp(tau: float, target: float, nn: float) -> float:
         return nn * _cgf(values, w, np.array(tau + tilt))[1] - target
@@ -169,7 +169,7 @@ def _log_tail(values: np.ndarray, w: np.ndarray, n: np.ndarray, gamma: np.ndarra
         x = tau * g - kappa
         if abs(tau) < 1e-9 or x <= 0:
             # at the mean: normal approximation of the tilted sum
-            zz = (g - float(mean if np.ndim(mean) == 0 else mean)) / math.sqrt(max(var, 1e-300))
+            zz = (g - nn * mean_letter) / math.sqrt(max(var, 1e-300))
             log_p = float(log_ndtr(-zz)) if upper else float(log_ndtr(zz))
         else:
             wv = math.copysign(math.sqrt(2 * x), tau)
