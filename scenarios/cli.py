@@ -143,6 +143,11 @@ def _build_parser() -> _Parser:
     bd.add_argument("--no-log-term", action="store_true", help="normal approximation without 1/2 log2(n)")
     bd.add_argument("--json", action="store_true")
     bd.set_defaults(func=_cmd_bounds)
+
+    show = sub.add_parser("show", help="table of the runs and points in a result file")
+    show.add_argument("file", help="HDF5 result file")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_cmd_show)
     return parser
 
 
@@ -289,6 +294,52 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
         for r in results:
             bl = "-" if r["bler"] is None else f"{r['bler']:.3e}"
             print(f"{r['bound']:>22} {r['ebno_db']:8.3f} {r['esno_db']:8.3f} {bl:>10}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    import h5py
+
+    from linklevel.results import ResultStore
+
+    if not os.path.isfile(args.file):
+        raise ValueError(f"no such file {args.file!r}")
+    if not h5py.is_hdf5(args.file):
+        raise ValueError(f"{args.file!r} is not an HDF5 file")
+    store = ResultStore(args.file)
+    runs = []
+    for run_id in store.runs():
+        rec = store.read_run(run_id)
+        conf = float(rec.attrs.get("confidence", 0.95))
+        pts = []
+        for i, p in enumerate(rec.points):
+            d = p.to_dict(conf)
+            d.pop("resumed", None)
+            for name, col in rec.extras.items():
+                d[name] = None if not math.isfinite(float(col[i])) else float(col[i])
+            pts.append(d)
+        runs.append({"run_id": run_id, "attrs": rec.attrs, "points": pts})
+    if args.json:
+        print(json.dumps({"file": args.file, "runs": runs}, default=_json_default))
+        return 0
+    for r in runs:
+        cfg = json.loads(r["attrs"].get("config", "{}"))
+        link = cfg.get("link", {})
+        desc = " ".join(f"{k}={link[k]}" for k in ("modulation", "channel", "code", "k", "n", "crc") if k in link)
+        print(f"run {r['run_id']}  {r['attrs'].get('kind', '')}  {desc}  seed={r['attrs'].get('seed')}  "
+              f"git={r['attrs'].get('git_sha') or '-'}  device={r['attrs'].get('device')}")
+        print(f"  {'Eb/N0':>7} {'bits':>11} {'bit err':>9} {'BER':>10} {'blocks':>8} {'blk err':>8} {'BLER':>10}  status")
+        for p in r["points"]:
+            ber = f"{p['ber']:.3e}" if p["ber"] is not None else "-"
+            bler = f"{p['bler']:.3e}" if p["bler"] is not None else "-"
+            verdict = ""
+            if p.get("verdict_consistent") is not None:
+                verdict = "  consistent" if p["verdict_consistent"] else (
+                    f"  gap {p['verdict_gap_db']:+.2f} dB" if p.get("verdict_gap_db") is not None else "  gap")
+            print(f"  {p['ebno_db']:7.2f} {p['bits']:11d} {p['bit_errors']:9d} {ber:>10} {p['blocks']:8d} "
+                  f"{p['block_errors']:8d} {bler:>10}  {p['status']}{verdict}")
+    if not runs:
+        print(f"{args.file}: no runs")
     return 0
 
 
