@@ -188,14 +188,11 @@ class Link(Block):
             c = torch.cat([c, self._source([batch, self._grid_filler])], dim=-1)
         x = self._mapper(c)
         amp = torch.sqrt(torch.as_tensor(tx_power, dtype=self.dtype, device=self.device))
-        x = x * amp.to(x.dtype) if amp.dim() == 0 else x * amp.to(self.cdtype)
+        x = x * amp.to(self.cdtype)
         no_t = torch.as_tensor(no, dtype=self.dtype, device=self.device)
         x_hat, no_eff = self._front(x, no_t)
         # rescale to the unit-energy constellation the demapper knows
-        if amp.dim() == 0:
-            x_hat, no_eff = x_hat / amp.to(x_hat.dtype), no_eff / amp.square()
-        else:
-            x_hat, no_eff = x_hat / amp.to(self.cdtype), no_eff / amp.square()
+        x_hat, no_eff = x_hat / amp.to(self.cdtype), no_eff / amp.square()
         llr = self._demapper(x_hat, no_eff)
         llr = llr[:, : self._cw * self._n_pad].reshape(batch, self._cw, self._n_pad)[..., : self._n]
         bits_hat, crc_ok = self._code(llr)
