@@ -13,7 +13,7 @@ Sionna (:func:`sionna.phy.mapping.pam_gray`); QPSK equals BPSK per bit.
   Pawula 1982); BER weights each sector by the Hamming distance of the Gray labels.
 * Rayleigh flat fading with perfect CSI: every term :math:`Q(a\sqrt{\gamma})` averages
   in closed form, :math:`\tfrac12\bigl(1-\sqrt{\tfrac{a^2\bar\gamma/2}{1+a^2\bar\gamma/2}}\bigr)`
-  (Simon & Alouini eq. 5.6); M-PSK averages by Gauss–Laguerre quadrature.
+  (Simon & Alouini eq. 5.6); M-PSK (and QAM SER) average by adaptive quadrature.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
-from scipy.special import erfc, erfcinv, roots_laguerre, roots_legendre
+from scipy.special import erfc, erfcinv, roots_legendre
 
 __all__ = [
     "qfunc",
@@ -36,6 +36,7 @@ __all__ = [
     "ser_awgn",
     "ber_rayleigh",
     "ser_rayleigh",
+    "ber_rayleigh_moment",
     "outage_rayleigh",
     "ebno_for_ber",
     "bits_per_symbol",
@@ -160,8 +161,8 @@ def _rate_awgn(es_n0: np.ndarray, modulation: str, symbol: bool) -> np.ndarray:
     kind, M = _parse(modulation)
     if kind == "psk":
         probs = _psk_probs(es_n0, M)
-        if symbol:
-            return 1.0 - probs[..., 0]
+        if symbol:  # sum of the wrong sectors: exact also where 1 - P(correct) cancels
+            return np.sum(probs[..., 1:], axis=-1)
         _, _, hams = _psk_sectors(M)
         return np.sum(probs * hams, axis=-1) / math.log2(M)
     if symbol:
@@ -201,16 +202,33 @@ def _avg_q_rayleigh(a2_half: np.ndarray) -> np.ndarray:
 def _rate_rayleigh(es_mean: np.ndarray, modulation: str, symbol: bool) -> np.ndarray:
     kind, M = _parse(modulation)
     if kind == "psk" or (symbol and kind == "qam"):
-        # Gauss–Laguerre over the exponential SNR: E[f(g)] = int e^-t f(es_mean t) dt
-        t, w = roots_laguerre(200)
-        vals = _rate_awgn(es_mean[..., None] * t, modulation, symbol)
-        return np.sum(w * vals, axis=-1)
+        return _fading_average(es_mean, modulation, symbol, 1)
     if symbol:  # real PAM
         c = _pam_x2(es_mean, M) / 2.0
         return 2 * (1 - 1 / M) * _avg_q_rayleigh(c)
     a, w, x2 = _q_terms(modulation)
     c = (a**2) * x2(es_mean)[..., None] / 2.0  # Q(a x) = Q(sqrt(2 * (a^2 x^2 / 2)))
     return np.sum(w * _avg_q_rayleigh(c), axis=-1)
+
+
+def _fading_average(es_mean: np.ndarray, modulation: str, symbol: bool, order: int) -> np.ndarray:
+    r""":math:`\int_0^\infty e^{-t} P(\bar\gamma t)^r dt` by adaptive quadrature (QUADPACK).
+
+    The integrand changes on the scale :math:`1/\bar\gamma` near 0 (a square-root
+    cusp, which defeats fixed Gauss–Laguerre rules at high SNR) and like
+    :math:`e^{-t}` beyond, so the range is split at the knee.
+    """
+    from scipy.integrate import quad
+
+    es_mean = np.asarray(es_mean, dtype=np.float64)
+    out = np.empty(es_mean.shape)
+    for idx, g in np.ndenumerate(es_mean):
+        f = lambda t: math.exp(-t) * float(_rate_awgn(np.asarray(g * t), modulation, symbol)) ** order  # noqa: E731
+        knee = min(1.0, 50.0 / max(float(g), 1e-12))
+        a, _ = quad(f, 0.0, knee, limit=200, epsabs=0, epsrel=1e-10)
+        b, _ = quad(f, knee, np.inf, limit=200, epsabs=0, epsrel=1e-10)
+        out[idx] = a + b
+    return out
 
 
 def ber_rayleigh(ebno_db: ArrayLike, modulation: str) -> np.ndarray:
@@ -229,6 +247,32 @@ def ser_rayleigh(ebno_db: ArrayLike, modulation: str) -> np.ndarray:
     """Exact SER on flat Rayleigh fading with perfect CSI vs average Eb/N0 in dB."""
     es = db2lin(ebno_db) * bits_per_symbol(modulation)
     return _rate_rayleigh(np.asarray(es, dtype=np.float64), modulation, symbol=True)
+
+
+def ber_rayleigh_moment(ebno_db: ArrayLike, modulation: str, order: int = 2) -> np.ndarray:
+    r"""Moment :math:`E_\gamma[P_b(\gamma)^r]` of the *conditional* BER over Rayleigh fades.
+
+    :math:`P_b(\gamma)` is the exact AWGN BER at the instantaneous SNR and
+    :math:`\gamma \sim \text{Exp}(\bar\gamma)`; ``order=1`` equals :func:`ber_rayleigh`.
+    The second moment gives the variance of the per-fade BER,
+    :math:`\operatorname{Var}[P_b(\gamma)] = E[P_b^2] - E[P_b]^2`, i.e. how strongly
+    bit errors that share one fade are correlated (block-fading Monte Carlo intervals use
+    it, see :mod:`linklevel.overlay`). Evaluated by adaptive quadrature (QUADPACK) in
+    :math:`t = \gamma/\bar\gamma`: :math:`\int_0^\infty e^{-t} P_b(\bar\gamma t)^r\,dt`.
+
+    :param ebno_db: Average Eb/N0 in dB (array-like).
+    :param modulation: As in :func:`ber_awgn`.
+    :param order: Moment order r >= 1.
+
+    .. code-block:: python
+
+        >>> float(ber_rayleigh_moment(10.0, "bpsk", 1))   # = ber_rayleigh(10, "bpsk")
+        0.02326870537...
+    """
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"order must be a positive integer, got {order!r}")
+    es = np.asarray(db2lin(ebno_db) * bits_per_symbol(modulation), dtype=np.float64)
+    return _fading_average(es, modulation, False, order)
 
 
 def outage_rayleigh(snr_db: ArrayLike, rate: ArrayLike) -> np.ndarray:

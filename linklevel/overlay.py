@@ -1,4 +1,4 @@
-"""Analytic values beside simulated points, and a verdict per point.
+r"""Analytic values beside simulated points, and a verdict per point.
 
 Which analytic model applies to a link (others are omitted):
 
@@ -10,6 +10,15 @@ Which analytic model applies to a link (others are omitted):
 
 The analytic models see the SNR of the *data*: Es/N0 = Eb/N0 + 10 log10(info bits per
 transmitted symbol), so filler, pilot and cyclic-prefix overheads are accounted for.
+
+Block fading: bit errors that share one fade are correlated, so the plain
+Clopper–Pearson interval (independent errors) is too narrow. For uncoded Rayleigh
+links the verdict uses the model's own design effect
+:math:`D = 1 + (c-1)\rho`, with ``c`` information bits per fade and the intra-fade
+correlation :math:`\rho = \operatorname{Var}[P_b(\gamma)] / (p(1-p))` computed exactly
+from :func:`linklevel.analytic.ber_rayleigh_moment` (under the model being tested), and
+an interval on the effective counts (errors/D, trials/D). Bit errors within one symbol
+of a QAM constellation are also mildly correlated on AWGN; that is ignored (D = 1).
 
 Verdict: ``consistent`` when the analytic value lies inside the simulated interval;
 otherwise the signed horizontal gap in dB, ``Eb/N0(sim) - Eb/N0(analytic)`` at the
@@ -26,8 +35,9 @@ from scipy.optimize import brentq
 
 from . import analytic, fbl
 from .config import LinkConfig
+from .stats import clopper_pearson
 
-__all__ = ["AnalyticModel", "analytic_model", "verdict", "curve"]
+__all__ = ["AnalyticModel", "analytic_model", "bits_per_fade", "verdict", "curve"]
 
 
 class AnalyticModel:
@@ -38,10 +48,23 @@ class AnalyticModel:
     :param metric: ``"ber"`` or ``"bler"``, the simulated rate it is compared with.
     """
 
-    def __init__(self, curves: dict[str, Callable[[float], float]], reference: str, metric: str) -> None:
+    def __init__(
+        self,
+        curves: dict[str, Callable[[float], float]],
+        reference: str,
+        metric: str,
+        design_effect: Optional[Callable[[float], float]] = None,
+    ) -> None:
         self.curves = curves
         self.reference = reference
         self.metric = metric
+        self.design_effect = design_effect
+
+    def interval(self, errors: int, trials: int, ebno_db: float, confidence: float) -> tuple[float, float, float]:
+        """Clopper–Pearson interval on the effective counts; returns ``(lo, hi, design_effect)``."""
+        d = 1.0 if self.design_effect is None else max(1.0, float(self.design_effect(ebno_db)))
+        lo, hi = clopper_pearson(errors / d, trials / d, confidence)
+        return float(lo), float(hi), d
 
     def values(self, ebno_db: float) -> dict[str, float]:
         return {name: float(f(ebno_db)) for name, f in self.curves.items()}
@@ -60,11 +83,40 @@ class AnalyticModel:
             return None
 
 
-def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticModel]:
+def bits_per_fade(config: LinkConfig, info_bits_per_frame: int) -> int:
+    """Information bits that share one Rayleigh fade (1 on channels without fading).
+
+    :param config: The link.
+    :param info_bits_per_frame: ``Link.info_bits_per_frame`` (one OFDM grid or one block).
+    """
+    if config.channel != "rayleigh-block":
+        return 1
+    m = config.bits_per_symbol
+    if config.ofdm or config.coherence == "codeword":
+        return int(info_bits_per_frame)
+    if config.coherence == "iid":
+        return m
+    return int(min(int(config.coherence) * m, info_bits_per_frame))
+
+
+def _design_effect(modulation: str, coded_ebno: Callable[[float], float], c: int) -> Callable[[float], float]:
+    def d(x: float) -> float:
+        e = coded_ebno(x)
+        p = float(analytic.ber_rayleigh(e, modulation))
+        p2 = float(analytic.ber_rayleigh_moment(e, modulation, 2))
+        rho = max(p2 - p * p, 0.0) / max(p * (1 - p), 1e-300)
+        return 1.0 + (c - 1) * rho
+
+    return d
+
+
+def analytic_model(config: LinkConfig, info_rate: float, fade_bits: int = 1) -> Optional[AnalyticModel]:
     """The analytic model that applies to ``config`` (None if none does).
 
     :param config: The link.
     :param info_rate: Information bits per transmitted symbol (``Link.info_rate``).
+    :param fade_bits: Information bits per fade (:func:`bits_per_fade`); sets the
+        design effect of the verdict interval on block fading.
     """
     m = config.bits_per_symbol
     shift = 10 * math.log10(info_rate)  # Eb/N0 -> Es/N0 of a transmitted symbol
@@ -78,7 +130,9 @@ def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticMod
         if config.channel == "awgn":
             return AnalyticModel({"ber": lambda x: float(analytic.ber_awgn(coded_ebno(x), config.modulation))}, "ber", "ber")
         if config.channel == "rayleigh-block" and config.csi == "perfect":
-            return AnalyticModel({"ber": lambda x: float(analytic.ber_rayleigh(coded_ebno(x), config.modulation))}, "ber", "ber")
+            deff = _design_effect(config.modulation, coded_ebno, fade_bits) if fade_bits > 1 else None
+            return AnalyticModel({"ber": lambda x: float(analytic.ber_rayleigh(coded_ebno(x), config.modulation))},
+                                 "ber", "ber", design_effect=deff)
         return None
     if config.channel == "awgn" and m <= 2:
         n, k = int(config.n or 0), config.info_bits

@@ -9,7 +9,7 @@ import numpy as np
 
 from .montecarlo import PointResult
 
-__all__ = ["plot_error_rates"]
+__all__ = ["plot_error_rates", "plot_series"]
 
 
 def plot_error_rates(
@@ -64,6 +64,74 @@ def plot_error_rates(
         ax.set_title(title, fontsize=9)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_series(
+    series: Sequence[Mapping],
+    path: Union[str, os.PathLike],
+    confidence: float = 0.95,
+    title: str = "",
+    xlabel: str = "Eb/N0 [dB]",
+    ylabel: str = "error rate",
+) -> None:
+    """Several simulated curves with their analytic curves in one PNG.
+
+    :param series: One mapping per curve: ``label``, ``points`` (list of
+        :class:`~linklevel.montecarlo.PointResult`), ``metric`` (``"ber"`` or ``"bler"``),
+        optional ``intervals`` (one ``(lo, hi)`` per point; default Clopper–Pearson) and
+        ``analytic`` (``{label: (snr_db, values)}``, drawn in the series' colour).
+    :param path: Output PNG path.
+    :param confidence: Coverage of the default intervals.
+    :param title: Figure title.
+
+    .. code-block:: python
+
+        >>> import tempfile, os
+        >>> from linklevel.montecarlo import PointResult
+        >>> p = [PointResult(0.0, bits=1000, bit_errors=80, blocks=10, block_errors=9)]
+        >>> plot_series([{"label": "BPSK", "points": p, "metric": "ber"}],
+        ...             os.path.join(tempfile.mkdtemp(), "f.png"))
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    styles = ["--", ":", "-.", (0, (5, 1))]
+    fig, ax = plt.subplots(figsize=(7.0, 5.0), dpi=110)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, s in enumerate(series):
+        color = colors[i % len(colors)]
+        metric = s["metric"]
+        pts = list(s["points"])
+        ivs = list(s.get("intervals") or [getattr(p, f"{metric}_ci")(confidence) for p in pts])
+        keep = [j for j, p in enumerate(pts) if (p.bits if metric == "ber" else p.blocks) > 0
+                and getattr(p, metric) > 0]
+        if keep:
+            x = np.array([pts[j].ebno_db for j in keep])
+            y = np.array([getattr(pts[j], metric) for j in keep])
+            lo = np.array([ivs[j][0] for j in keep])
+            hi = np.array([ivs[j][1] for j in keep])
+            ax.errorbar(x, y, yerr=[np.maximum(y - lo, 0), np.maximum(hi - y, 0)], fmt="o", ms=4, capsize=3,
+                        color=color, label=f"{s['label']} ({metric.upper()} sim)")
+        for k, (label, (xa, ya)) in enumerate((s.get("analytic") or {}).items()):
+            ya = np.asarray(ya, dtype=float)
+            ok = np.isfinite(ya) & (ya > 0)
+            if ok.any():
+                ax.plot(np.asarray(xa, dtype=float)[ok], ya[ok], linestyle=styles[k % len(styles)], color=color,
+                        lw=1.2, label=f"{s['label']}: {label}")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="both", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=9)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6.5, ncol=1 if len(series) < 4 else 2)
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path)

@@ -14,11 +14,11 @@ from typing import Any, Optional
 
 from linklevel import Link, LinkConfig
 from linklevel.montecarlo import PointResult, StopCriteria, auto_batch_size, simulate_sweep
-from linklevel.overlay import AnalyticModel, analytic_model, verdict
+from linklevel.overlay import AnalyticModel, analytic_model, bits_per_fade, verdict
 from linklevel.results import ResultStore, config_hash
 from linklevel.runtime import git_sha, resolve_device, versions
 
-__all__ = ["BerRun", "BerRunResult", "parse_range", "run_ber"]
+__all__ = ["BerRun", "BerRunResult", "parse_range", "run_ber", "store_result"]
 
 
 def parse_range(text: str) -> tuple[float, ...]:
@@ -112,6 +112,38 @@ class BerRunResult:
     runtime_s: float
     model: Optional[AnalyticModel] = None
     bound_gaps: bool = False
+    fade_bits: int = 1
+
+    def attach_model(self) -> None:
+        """(Re)build the analytic model, e.g. after the result crossed a process boundary."""
+        self.model = analytic_model(self.run.link, self.info_rate, self.fade_bits)
+
+    def attrs(self) -> dict[str, Any]:
+        """HDF5 attributes of the run group."""
+        return {
+            "kind": "ber",
+            "config": self.run.identity(),
+            "config_hash": self.run_id,
+            "seed": self.run.seed,
+            "versions": versions(),
+            "device": self.device,
+            "git_sha": git_sha(),
+            "confidence": self.run.confidence,
+            "batch_size": self.batch_size,
+            "info_bits_per_symbol": self.info_rate,
+            "bits_per_fade": self.fade_bits,
+        }
+
+    def point_extras(self, p: PointResult) -> dict[str, float]:
+        """Per-point extra datasets: analytic values and the verdict."""
+        values, v = self.point_analytic(p)
+        extras = {f"analytic_{k}": val for k, val in values.items()}
+        if v is not None:
+            extras["verdict_consistent"] = float(v["status"] == "consistent")
+            extras["verdict_gap_db"] = float("nan") if v.get("gap_db") is None else v["gap_db"]
+            if "design_effect" in v:
+                extras["verdict_design_effect"] = v["design_effect"]
+        return extras
 
     def point_analytic(self, p: PointResult) -> tuple[dict[str, float], Optional[dict]]:
         """Analytic values and verdict of one point (empty / None where no model applies)."""
@@ -121,7 +153,11 @@ class BerRunResult:
         if not p.bits:
             return values, None
         if self.model.metric == "ber":
-            v = verdict(self.model, p.ebno_db, p.bit_errors, p.bits, p.ber_ci(self.run.confidence), self.bound_gaps)
+            lo, hi, deff = self.model.interval(p.bit_errors, p.bits, p.ebno_db, self.run.confidence)
+            v = verdict(self.model, p.ebno_db, p.bit_errors, p.bits, (lo, hi), self.bound_gaps)
+            if deff != 1.0:
+                v["design_effect"] = deff
+                v["interval"] = [lo, hi]
         else:
             v = verdict(self.model, p.ebno_db, p.block_errors, p.blocks, p.bler_ci(self.run.confidence), self.bound_gaps)
         return values, v
@@ -183,39 +219,21 @@ def run_ber(
         batch_size = auto_batch_size(link, run.stop)
     store = ResultStore(out) if out else None
     run_id = run.run_id
+    fade = bits_per_fade(run.link, link.info_bits_per_frame)
+    shell = BerRunResult(run=run, run_id=run_id, points=[], interrupted=False, device=dev,
+                         batch_size=batch_size, info_rate=link.info_rate, runtime_s=0.0,
+                         bound_gaps=bound_gaps, fade_bits=fade)
+    if analytic:
+        shell.attach_model()
     finished: dict[float, PointResult] = {}
     if store is not None:
         if resume:
             finished = store.finished_points(run_id)
-        store.ensure_run(
-            run_id,
-            {
-                "kind": "ber",
-                "config": run.identity(),
-                "config_hash": run_id,
-                "seed": run.seed,
-                "versions": versions(),
-                "device": dev,
-                "git_sha": git_sha(),
-                "confidence": run.confidence,
-                "batch_size": batch_size,
-                "info_bits_per_symbol": link.info_rate,
-            },
-        )
-
-    model = analytic_model(run.link, link.info_rate) if analytic else None
-    shell = BerRunResult(run=run, run_id=run_id, points=[], interrupted=False, device=dev,
-                         batch_size=batch_size, info_rate=link.info_rate, runtime_s=0.0,
-                         model=model, bound_gaps=bound_gaps)
+        store.ensure_run(run_id, shell.attrs())
 
     def persist(point: PointResult) -> None:
         if store is not None:
-            values, v = shell.point_analytic(point)
-            extras = {f"analytic_{k}": val for k, val in values.items()}
-            if v is not None:
-                extras["verdict_consistent"] = float(v["status"] == "consistent")
-                extras["verdict_gap_db"] = float("nan") if v.get("gap_db") is None else v["gap_db"]
-            store.append_point(run_id, point, run.confidence, extras=extras)
+            store.append_point(run_id, point, run.confidence, extras=shell.point_extras(point))
 
     t0 = time.perf_counter()
     sweep = simulate_sweep(
@@ -229,3 +247,22 @@ def run_ber(
     shell.points, shell.interrupted, shell.runtime_s = sweep.points, sweep.interrupted, runtime
     return shell
 
+
+
+def store_result(out: str, result: BerRunResult) -> None:
+    """Write a run computed elsewhere (another process, a Ray worker) into ``out``.
+
+    Points already in the file are kept; new ones are added with their analytic
+    extras. Used by the parallel executors, where only the parent writes the file.
+    """
+    store = ResultStore(out)
+    if result.model is None:
+        result.attach_model()
+    store.ensure_run(result.run_id, result.attrs())
+    have = store.finished_points(result.run_id)
+    for p in result.points:
+        if p.status in ("skipped", "interrupted") or (p.resumed and round(p.ebno_db, 9) in {round(k, 9) for k in have}):
+            continue
+        store.append_point(result.run_id, p, result.run.confidence, extras=result.point_extras(p))
+    total = sum(p.runtime_s for p in store.finished_points(result.run_id).values())
+    store.set_attrs(result.run_id, runtime_s=float(total))

@@ -144,6 +144,23 @@ def _build_parser() -> _Parser:
     bd.add_argument("--json", action="store_true")
     bd.set_defaults(func=_cmd_bounds)
 
+    rn = sub.add_parser("run", help="run a study (TOML) into one HDF5 file, PNG figures and a Markdown report")
+    rn.add_argument("study", help="study TOML file or built-in study name (e.g. validate_analytic)")
+    rn.add_argument("--executor", default="local", choices=("local", "ray"),
+                    help="local: serial (one worker per GPU when several); ray: a Ray cluster (RAY_ADDRESS)")
+    again = rn.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue an earlier execution (error if its result file is missing); "
+                            "completed runs are always skipped")
+    again.add_argument("--fresh", action="store_true", help="move earlier results aside (.bak) and start over")
+    rn.add_argument("--quick", action="store_true", help="the study's small [quick] variant (into <out>-quick)")
+    rn.add_argument("--out", default=None, help="output folder (default: the study's 'out')")
+    rn.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (local executor)")
+    rn.add_argument("--batch-size", type=_pos_int, default=None)
+    rn.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    rn.add_argument("--no-progress", action="store_true")
+    rn.set_defaults(func=_cmd_run)
+
     show = sub.add_parser("show", help="table of the runs and points in a result file")
     show.add_argument("file", help="HDF5 result file")
     show.add_argument("--json", action="store_true")
@@ -294,6 +311,49 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
         for r in results:
             bl = "-" if r["bler"] is None else f"{r['bler']:.3e}"
             print(f"{r['bound']:>22} {r['ebno_db']:8.3f} {r['esno_db']:8.3f} {bl:>10}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from .runner import run_study
+    from .study import load_study
+
+    study = load_study(args.study, quick=args.quick, out=args.out)
+    resolve_device(args.device)
+    out = study.result_file
+    if os.path.exists(out):
+        import h5py
+
+        if not h5py.is_hdf5(out):
+            raise ValueError(f"{out!r} exists and is not an HDF5 file")
+    elif args.resume:
+        raise ValueError(f"--resume: no earlier results at {out!r}")
+    _check_output_path(out, (".h5",), "result file")
+    if args.executor == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise ValueError("--executor ray needs Ray: pip install 'semlink[ray]'") from None
+    result = run_study(study, executor=args.executor, device=args.device, batch_size=args.batch_size,
+                       progress=not (args.no_progress or args.json), fresh=args.fresh)
+    if args.json:
+        print(json.dumps(result.to_dict(), default=_json_default))
+    else:
+        for r in result.runs:
+            print(f"{r['run_id']}  {r['status']:>11}  {'; '.join(r['labels'])}")
+        v = result.verdicts
+        print(f"verdicts: uncoded vs exact formulas: {v.get('uncoded_consistent', 0)} consistent, "
+              f"{v.get('uncoded_gap', 0)} gap; all points: {v.get('consistent', 0)} consistent, "
+              f"{v.get('gap', 0)} gap, {v.get('none', 0)} no model")
+        for g in result.coded_gaps:
+            gaps = ", ".join(f"{k[4:-3]} {g[k]:+.2f} dB" for k in g if k.startswith("gap_") and g[k] is not None)
+            print(f"coded gap at BLER {g['target_bler']:g}: {g['label']}: {gaps or 'target not bracketed'}")
+        print(f"results: {out}" + (f"\nreport: {result.report}" if result.report else ""))
+    if result.interrupted:
+        print(f"semlink: interrupted; finished runs kept in {out} (re-run to resume)", file=sys.stderr)
+        return 130
     return 0
 
 

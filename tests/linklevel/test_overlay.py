@@ -55,3 +55,33 @@ def test_coded_link_bounds_and_gap():
 def test_no_model_where_none_applies():
     assert analytic_model(LinkConfig(channel="rayleigh-block", csi="ls"), 2.0) is None
     assert analytic_model(LinkConfig(modulation="16qam", code="ldpc", k=400, n=500), 3.0) is None
+
+
+def test_block_fading_design_effect_restores_coverage():
+    """Under block fading, bit errors sharing a fade are correlated: the plain binomial
+    interval undercovers badly, the design-effect interval covers at its nominal level."""
+    import numpy as np
+
+    from linklevel.overlay import bits_per_fade
+
+    cfg = LinkConfig(modulation="bpsk", channel="rayleigh-block", coherence="codeword", k=600)
+    link = Link(cfg, device="cpu")
+    c = bits_per_fade(cfg, link.info_bits_per_frame)
+    assert c == 600
+    model = analytic_model(cfg, link.info_rate, c)
+    assert model.design_effect is not None and model.design_effect(10.0) > 50
+    stop = StopCriteria(target_bit_errors=None, target_block_errors=None, max_bits=600 * 300)
+    ref = model.curves["ber"](10.0)
+    plain, corrected = [], []
+    for seed in range(40):
+        p = simulate_sweep(link, [10.0], stop, batch_size=100, seed=seed, progress=False).points[0]
+        lo, hi = p.ber_ci(0.95)
+        plain.append(lo <= ref <= hi)
+        lo, hi, d = model.interval(p.bit_errors, p.bits, 10.0, 0.95)
+        corrected.append(lo <= ref <= hi)
+    assert np.mean(plain) < 0.6            # nominal 95 %: the independence interval is far too narrow
+    assert np.mean(corrected) >= 0.85      # nominal 95 %, 40 repeats (binomial slack)
+    # iid fading: bits of one BPSK symbol = 1 bit per fade, no correction
+    assert bits_per_fade(LinkConfig(modulation="bpsk", channel="rayleigh-block", coherence="iid"), 1200) == 1
+    assert bits_per_fade(LinkConfig(modulation="16qam", channel="rayleigh-block", coherence=10), 1200) == 40
+    assert bits_per_fade(LinkConfig(modulation="16qam"), 1200) == 1

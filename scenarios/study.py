@@ -1,0 +1,323 @@
+"""Declarative studies: a TOML file validated into frozen dataclasses and expanded into runs.
+
+A study is a list of *figures*; each figure holds runs that share one plot. Every
+run is a :class:`~scenarios.ber.BerRun` (link + stopping rule + seed + SNR grid).
+A figure sets its base config and expands it into runs by
+
+* ``sweep``: a cartesian product over any config field (dotted paths such as
+  ``"link.modulation"`` or ``"stop.max_bits"``, or ``"seed"``), and
+* ``zip``: fields swept *together* (equal-length lists), e.g. a code length and its
+  SNR grid; the zipped tuples are then crossed with ``sweep``.
+
+Format (all tables but ``[study]`` and ``[[figure]]`` optional)::
+
+    [study]
+    name = "validate_analytic"      # required; names the output folder and file
+    description = "..."
+    out = "out/validate_analytic"   # folder for <name>.h5, PNGs and report.md
+    seed = 0
+    confidence = 0.95
+    precision = "single"
+    target_bler = 1e-2              # where the report measures coded gaps
+
+    [defaults]                      # merged into every figure (link / stop / ebno_db)
+    stop = { target_bit_errors = 1000, max_bits = 10_000_000 }
+
+    [quick]                         # merged over everything with --quick
+    stop = { max_bits = 200_000 }
+    figure.coded_awgn = { ebno_db = "1:1:3" }
+
+    [[figure]]
+    name = "uncoded_awgn"
+    title = "Uncoded Gray QAM on AWGN vs exact BER"
+    ebno_db = "0:2:12"              # START:STEP:STOP (inclusive) or a list of dB values
+    link = { channel = "awgn" }
+    sweep = { "link.modulation" = ["bpsk", "16qam", "64qam"] }
+
+Unknown keys and bad values raise :class:`StudyError` naming the file, the table
+and the key (with a close match when there is one). Two runs with the same config
+(same run hash) are simulated once, over the union of their SNR grids.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import itertools
+import math
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+from linklevel import LinkConfig
+from linklevel.montecarlo import StopCriteria
+
+from .ber import BerRun, parse_range
+
+__all__ = ["StudyError", "FigureSpec", "StudyRun", "Study", "load_study", "resolve_study_path", "BUILTIN_STUDIES"]
+
+_HERE = Path(__file__).resolve().parent
+BUILTIN_STUDIES = {p.stem: p for p in sorted(_HERE.glob("*.toml"))}
+
+_STUDY_KEYS = ("name", "description", "out", "seed", "confidence", "precision", "target_bler")
+_RUN_KEYS = ("link", "stop", "ebno_db", "seed", "precision", "confidence")
+_FIGURE_KEYS = ("name", "title", "sweep", "zip") + _RUN_KEYS
+_LINK_KEYS = tuple(f.name for f in fields(LinkConfig))
+_STOP_KEYS = tuple(f.name for f in fields(StopCriteria))
+
+
+class StudyError(ValueError):
+    """A study file that cannot be used (one line, names file, table and key)."""
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """One expanded run: where it belongs and what it varies."""
+
+    figure: str
+    label: str
+    run: BerRun
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure: its title and its runs (in expansion order)."""
+
+    name: str
+    title: str
+    runs: tuple[StudyRun, ...]
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated, expanded study."""
+
+    name: str
+    description: str
+    source: str
+    out: str
+    seed: int
+    confidence: float
+    precision: str
+    target_bler: float
+    quick: bool
+    figures: tuple[FigureSpec, ...]
+
+    @property
+    def result_file(self) -> str:
+        return os.path.join(self.out, f"{self.name}.h5")
+
+    def unique_runs(self) -> list[BerRun]:
+        """Distinct runs (by run hash) with the union of their SNR grids, in first-seen order."""
+        grids: dict[str, set[float]] = {}
+        first: dict[str, BerRun] = {}
+        for fig in self.figures:
+            for sr in fig.runs:
+                rid = sr.run.run_id
+                first.setdefault(rid, sr.run)
+                grids.setdefault(rid, set()).update(sr.run.ebno_db)
+        return [BerRun(link=r.link, stop=r.stop, ebno_db=tuple(sorted(grids[rid])), seed=r.seed,
+                       confidence=r.confidence, precision=r.precision)
+                for rid, r in first.items()]
+
+
+def resolve_study_path(name_or_path: Union[str, os.PathLike]) -> Path:
+    """A study file path, or the name of a built-in study (e.g. ``validate_analytic``)."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    if str(name_or_path) in BUILTIN_STUDIES:
+        return BUILTIN_STUDIES[str(name_or_path)]
+    builtin = ", ".join(BUILTIN_STUDIES) or "none"
+    raise StudyError(f"no study file {str(name_or_path)!r} (built-in studies: {builtin})")
+
+
+def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional[str] = None) -> Study:
+    """Read, validate and expand a study file.
+
+    :param path: TOML file or built-in study name.
+    :param quick: Merge the ``[quick]`` table over the study (small targets for tests).
+    :param out: Output folder (default: the study's ``out``, else ``out/<name>``;
+        ``-quick`` is appended to the folder name with ``quick``).
+
+    .. code-block:: python
+
+        >>> s = load_study("validate_analytic", quick=True)
+        >>> s.name, len(s.figures) > 0
+        ('validate_analytic', True)
+    """
+    src = resolve_study_path(path)
+    where = src.name
+    try:
+        with open(src, "rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise StudyError(f"{where}: invalid TOML: {err}") from None
+    _check_keys(doc, ("study", "defaults", "quick", "figure"), where, "top level")
+    study = _table(doc.get("study"), where, "[study]")
+    _check_keys(study, _STUDY_KEYS, where, "[study]")
+    name = study.get("name")
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\ ") or name.startswith("."):
+        raise StudyError(f"{where}: [study] name must be a non-empty word without '/' or spaces, got {name!r}")
+    defaults = _table(doc.get("defaults", {}), where, "[defaults]")
+    _check_keys(defaults, _RUN_KEYS, where, "[defaults]")
+    quick_tab = _table(doc.get("quick", {}), where, "[quick]")
+    _check_keys(quick_tab, _RUN_KEYS + ("figure",), where, "[quick]")
+    quick_figs = _table(quick_tab.get("figure", {}), where, "[quick.figure]")
+    figs = doc.get("figure")
+    if not isinstance(figs, list) or not figs:
+        raise StudyError(f"{where}: a study needs at least one [[figure]]")
+    names = [f.get("name") if isinstance(f, dict) else None for f in figs]
+    for n in quick_figs:
+        if n not in names:
+            raise StudyError(f"{where}: [quick.figure.{n}] names no figure (figures: {', '.join(map(str, names))})")
+
+    seed = study.get("seed", 0)
+    confidence = study.get("confidence", 0.95)
+    precision = study.get("precision", "single")
+    target_bler = study.get("target_bler", 1e-2)
+    if not isinstance(target_bler, (int, float)) or not 0 < target_bler < 1:
+        raise StudyError(f"{where}: [study] target_bler must lie in (0, 1), got {target_bler!r}")
+    base = {"seed": seed, "confidence": confidence, "precision": precision}
+    base = _merge(base, defaults)
+    if quick:
+        base = _merge(base, {k: v for k, v in quick_tab.items() if k != "figure"})
+
+    figures = []
+    seen = set()
+    for i, raw in enumerate(figs):
+        table = f"[[figure]] #{i + 1}"
+        fig = _table(raw, where, table)
+        _check_keys(fig, _FIGURE_KEYS, where, table)
+        fname = fig.get("name")
+        if not isinstance(fname, str) or not fname.isidentifier():
+            raise StudyError(f"{where}: {table} name must be an identifier, got {fname!r}")
+        if fname in seen:
+            raise StudyError(f"{where}: two figures are named {fname!r}")
+        seen.add(fname)
+        table = f"[[figure]] {fname}"
+        cfg = _merge(base, {k: v for k, v in fig.items() if k in _RUN_KEYS})
+        if quick and fname in quick_figs:
+            qf = _table(quick_figs[fname], where, f"[quick.figure.{fname}]")
+            _check_keys(qf, _RUN_KEYS + ("sweep", "zip"), where, f"[quick.figure.{fname}]")
+            cfg = _merge(cfg, {k: v for k, v in qf.items() if k in _RUN_KEYS})
+            fig = {**fig, **{k: v for k, v in qf.items() if k in ("sweep", "zip")}}
+        runs = tuple(_expand(cfg, fig.get("sweep", {}), fig.get("zip", {}), fname, where, table))
+        figures.append(FigureSpec(name=fname, title=str(fig.get("title", fname)), runs=runs))
+
+    out_dir = out if out is not None else study.get("out", os.path.join("out", name))
+    if not isinstance(out_dir, str) or not out_dir:
+        raise StudyError(f"{where}: [study] out must be a folder path, got {out_dir!r}")
+    if quick and out is None:
+        out_dir = out_dir.rstrip("/\\") + "-quick"
+    return Study(
+        name=name, description=str(study.get("description", "")), source=str(src), out=out_dir,
+        seed=int(seed), confidence=float(confidence), precision=str(precision),
+        target_bler=float(target_bler), quick=quick, figures=tuple(figures),
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+def _table(value: Any, where: str, table: str) -> dict:
+    if not isinstance(value, dict):
+        raise StudyError(f"{where}: {table} must be a table, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(d: Mapping, allowed: tuple[str, ...], where: str, table: str) -> None:
+    for key in d:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
+            raise StudyError(f"{where}: {table}: unknown key {key!r}{hint}")
+
+
+def _merge(a: dict, b: Mapping) -> dict:
+    out = copy.deepcopy(a)
+    for k, v in b.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _set_path(cfg: dict, path: str, value: Any, where: str, table: str) -> None:
+    parts = path.split(".")
+    head = parts[0]
+    if head not in _RUN_KEYS:
+        raise StudyError(f"{where}: {table}: cannot sweep {path!r}: {head!r} is not one of {', '.join(_RUN_KEYS)}")
+    if head in ("link", "stop"):
+        allowed = _LINK_KEYS if head == "link" else _STOP_KEYS
+        if len(parts) != 2:
+            raise StudyError(f"{where}: {table}: sweep key {path!r} must look like '{head}.<field>'")
+        _check_keys({parts[1]: None}, allowed, where, f"{table} sweep {head}")
+        cfg.setdefault(head, {})[parts[1]] = value
+    else:
+        if len(parts) != 1:
+            raise StudyError(f"{where}: {table}: sweep key {path!r} has no sub-fields")
+        cfg[head] = value
+
+
+def _sweep_lists(d: Any, where: str, table: str, what: str) -> dict[str, list]:
+    d = _table(d, where, f"{table} {what}")
+    for k, v in d.items():
+        if not isinstance(v, list) or not v:
+            raise StudyError(f"{where}: {table}: {what} {k!r} must be a non-empty list")
+    return d
+
+
+def _label_value(v: Any) -> str:
+    return v if isinstance(v, str) else repr(v) if not isinstance(v, float) else f"{v:g}"
+
+
+def _expand(cfg: dict, sweep: Any, zipped: Any, fname: str, where: str, table: str) -> list[StudyRun]:
+    sweep = _sweep_lists(sweep, where, table, "sweep")
+    zipped = _sweep_lists(zipped, where, table, "zip")
+    lengths = {len(v) for v in zipped.values()}
+    if len(lengths) > 1:
+        raise StudyError(f"{where}: {table}: zip lists must have equal lengths, got {sorted(lengths)}")
+    zip_rows = list(zip(*zipped.values())) if zipped else [()]
+    sweep_rows = list(itertools.product(*sweep.values())) if sweep else [()]
+    runs = []
+    for zrow in zip_rows:
+        for srow in sweep_rows:
+            c = copy.deepcopy(cfg)
+            label = []
+            for key, val in list(zip(zipped.keys(), zrow)) + list(zip(sweep.keys(), srow)):
+                _set_path(c, key, val, where, table)
+                if key != "ebno_db":
+                    label.append(f"{key.split('.')[-1]}={_label_value(val)}")
+            runs.append(StudyRun(figure=fname, label=", ".join(label) or fname, run=_build_run(c, where, table)))
+    return runs
+
+
+def _build_run(c: dict, where: str, table: str) -> BerRun:
+    link = _table(c.get("link", {}), where, f"{table} link")
+    stop = _table(c.get("stop", {}), where, f"{table} stop")
+    _check_keys(link, _LINK_KEYS, where, f"{table} link")
+    _check_keys(stop, _STOP_KEYS, where, f"{table} stop")
+    grid = c.get("ebno_db")
+    try:
+        if grid is None:
+            raise ValueError("no ebno_db grid (set it in the figure or in [defaults])")
+        if isinstance(grid, str):
+            ebno = parse_range(grid)
+        elif isinstance(grid, list) and grid and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in grid):
+            ebno = tuple(float(v) for v in grid)
+            if not all(math.isfinite(v) for v in ebno):
+                raise ValueError("ebno_db values must be finite")
+        else:
+            raise ValueError(f"ebno_db must be 'START:STEP:STOP' or a list of numbers, got {grid!r}")
+        stop = {k: (None if k.startswith("target_") and v == 0 else v) for k, v in stop.items()}  # 0 disables
+        link_d = dict(link)
+        if "pilot_ofdm_symbols" in link_d:
+            link_d["pilot_ofdm_symbols"] = tuple(link_d["pilot_ofdm_symbols"])
+        return BerRun(
+            link=LinkConfig(**link_d), stop=StopCriteria(**stop), ebno_db=ebno,
+            seed=c.get("seed", 0), confidence=c.get("confidence", 0.95), precision=c.get("precision", "single"),
+        )
+    except (ValueError, TypeError) as err:
+        raise StudyError(f"{where}: {table}: {err}") from None
