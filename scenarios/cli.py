@@ -144,6 +144,20 @@ def _build_parser() -> _Parser:
     bd.add_argument("--json", action="store_true")
     bd.set_defaults(func=_cmd_bounds)
 
+    tx = sub.add_parser("transmit", help="send a text prompt (or a file) across a link and decode it")
+    what = tx.add_mutually_exclusive_group(required=True)
+    what.add_argument("--text", help="text to send (UTF-8)")
+    what.add_argument("--file", help="any file, sent as bytes")
+    _add_link_options(tx)
+    tx.add_argument("--ebno", type=float, required=True, help="Eb/N0 in dB")
+    tx.add_argument("--policy", default="forward", help="forward (deliver with errors) or discard (drop on CRC failure)")
+    tx.add_argument("--compress", default=None, choices=("zlib", "lzma"), help="lossless text compression")
+    tx.add_argument("--seed", type=_nonneg_int, default=0)
+    tx.add_argument("--device", default="auto")
+    tx.add_argument("--out", default=None, help="--file: write the received bytes here")
+    tx.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    tx.set_defaults(func=_cmd_transmit)
+
     rn = sub.add_parser("run", help="run a study (TOML) into one HDF5 file, PNG figures and a Markdown report")
     rn.add_argument("study", help="study TOML file or built-in study name (e.g. validate_analytic)")
     rn.add_argument("--executor", default="local", choices=("local", "ray"),
@@ -311,6 +325,56 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
         for r in results:
             bl = "-" if r["bler"] is None else f"{r['bler']:.3e}"
             print(f"{r['bound']:>22} {r['ebno_db']:8.3f} {r['esno_db']:8.3f} {bl:>10}")
+    return 0
+
+
+def _cmd_transmit(args: argparse.Namespace) -> int:
+    from bridge.bytestream import BytesCodec
+    from bridge.text import TextCodec
+    from bridge.transmit import POLICIES, LinkChannel, Transmitter
+
+    if args.policy not in POLICIES:
+        raise ValueError(f"unknown policy {args.policy!r}; use one of {', '.join(POLICIES)}")
+    if args.k is None and args.code == "ldpc":
+        raise ValueError("--code ldpc needs --k (with --n or --rate)")
+    if args.policy == "discard" and args.code != "none" and args.crc is None:
+        args.crc = "CRC24A"  # discard on a coded link: detect errors with a CRC by default
+    if not math.isfinite(args.ebno):
+        raise ValueError("--ebno must be finite")
+    link_cfg = _link_config(args)
+    if args.text is not None:
+        codec, payload = TextCodec(compress=args.compress), args.text
+    else:
+        if not os.path.isfile(args.file):
+            raise ValueError(f"no such file {args.file!r}")
+        with open(args.file, "rb") as fh:
+            payload = fh.read()
+        codec = BytesCodec()
+        _check_output_path(args.out, ("",), "--out")
+    bits = codec.encode(payload)
+    channel = LinkChannel(link_cfg, ebno_db=args.ebno)
+    res = Transmitter(device=args.device, seed=args.seed).send(bits, channel, args.policy)
+    received = None if res.bits is None else codec.decode(res.bits)
+    st = res.stats
+    out = {"sent": payload if args.text is not None else args.file, "received": None, "bits": st.bits,
+           "bit_errors": st.bit_errors, "blocks": st.blocks, "block_errors": st.block_errors,
+           "detected_block_errors": st.detected_block_errors, "lost": st.lost, "policy": args.policy,
+           "ebno_db": args.ebno, "link": link_cfg.to_dict()}
+    if received is not None:
+        if args.text is not None:
+            out["received"] = received
+        else:
+            if args.out:
+                with open(args.out, "wb") as fh:
+                    fh.write(received)
+            out["received"] = args.out or f"{len(received)} bytes"
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"sent:     {out['sent']}")
+        print(f"received: {out['received'] if not st.lost else '(lost: CRC failure, discarded)'}")
+        print(f"bits {st.bits}, bit errors {st.bit_errors}, blocks {st.blocks}, block errors {st.block_errors}, "
+              f"detected {st.detected_block_errors}")
     return 0
 
 
