@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Mapping, Optional, Sequence, Union
 
@@ -102,6 +103,8 @@ def plot_series(
     import matplotlib.pyplot as plt
 
     styles = ["--", ":", "-.", (0, (5, 1))]
+    lowest = [getattr(p, s["metric"]) for s in series for p in s["points"]
+              if (p.bits if s["metric"] == "ber" else p.blocks) > 0 and getattr(p, s["metric"]) > 0]
     fig, ax = plt.subplots(figsize=(7.0, 5.0), dpi=110)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, s in enumerate(series):
@@ -125,6 +128,8 @@ def plot_series(
                 ax.plot(np.asarray(xa, dtype=float)[ok], ya[ok], linestyle=styles[k % len(styles)], color=color,
                         lw=1.2, label=f"{s['label']}: {label}")
     ax.set_yscale("log")
+    if lowest:  # analytic curves can fall far below anything simulated: keep the data readable
+        ax.set_ylim(10 ** (math.floor(math.log10(min(lowest))) - 2), 1.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="both", alpha=0.3)
