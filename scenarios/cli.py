@@ -158,6 +158,43 @@ def _build_parser() -> _Parser:
     tx.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     tx.set_defaults(func=_cmd_transmit)
 
+    def _semantic_options(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("image", help="image file")
+        sp.add_argument("--prompt-from", default="captions",
+                        help="captions[:FILE] (default file: $SEMLINK_CAPTIONS) or blip")
+        sp.add_argument("--edges", default="hed", help="hed or canny")
+        sp.add_argument("--sketch-codec", default="ntc", help="ntc (learned) or g4 (CCITT Group 4)")
+        sp.add_argument("--quality", type=_pos_int, default=1, help="ntc rate point")
+        sp.add_argument("--allow-download", action="store_true", help="allow Hugging Face Hub downloads")
+        sp.add_argument("--json", action="store_true")
+
+    enc = sub.add_parser("encode", help="semantic streams of an image (prompt + compressed edge map) and their bits")
+    _semantic_options(enc)
+    enc.set_defaults(func=_cmd_encode)
+
+    reg = sub.add_parser("regenerate", help="encode -> (optional link) -> ControlNet decoder -> metrics")
+    _semantic_options(reg)
+    _add_link_options(reg)
+    reg.add_argument("--ebno", type=float, default=None, help="send both streams over the link at this Eb/N0 (dB)")
+    reg.add_argument("--policy", default="forward", help="forward or discard")
+    reg.add_argument("--out", required=True, help="regenerated image (PNG)")
+    reg.add_argument("--steps", type=_pos_int, default=20)
+    reg.add_argument("--seed", type=_nonneg_int, default=0)
+    reg.add_argument("--device", default="auto")
+    reg.add_argument("--allow-random-weights", action="store_true",
+                     help="without decoder weights, use a tiny random-weight pipeline (meaningless images)")
+    reg.set_defaults(func=_cmd_regenerate)
+
+    tr = sub.add_parser("train-sketch-codec", help="train the ntc sketch codec on HED sketches of scikit-image photos")
+    tr.add_argument("--out", default="genai/weights", help="folder for ntc_sketch_q*.safetensors")
+    tr.add_argument("--lambdas", default="0.001,0.004", help="comma list of rate-distortion weights")
+    tr.add_argument("--steps", type=_pos_int, default=2500)
+    tr.add_argument("--batch", type=_pos_int, default=8)
+    tr.add_argument("--crop", type=_pos_int, default=128)
+    tr.add_argument("--seed", type=_nonneg_int, default=0)
+    tr.add_argument("--device", default="auto")
+    tr.set_defaults(func=_cmd_train_sketch)
+
     rn = sub.add_parser("run", help="run a study (TOML) into one HDF5 file, PNG figures and a Markdown report")
     rn.add_argument("study", help="study TOML file or built-in study name (e.g. validate_analytic)")
     rn.add_argument("--executor", default="local", choices=("local", "ray"),
@@ -378,6 +415,84 @@ def _cmd_transmit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _encoder_spec(args: argparse.Namespace, random_ok: bool = False) -> Any:
+    from .semantic import EncoderSpec
+
+    return EncoderSpec(prompt_from=args.prompt_from, edges=args.edges, sketch_codec=args.sketch_codec,
+                       quality=args.quality, allow_download=args.allow_download, allow_random_weights=random_ok)
+
+
+def _cmd_encode(args: argparse.Namespace) -> int:
+    from .semantic import encode_image, load_image
+
+    spec = _encoder_spec(args)
+    load_image(args.image)
+    enc = encode_image(args.image, spec)
+    d = enc.to_dict()
+    if args.json:
+        print(json.dumps(d))
+    else:
+        print(f"{args.image}: {enc.width}x{enc.height}")
+        for st in d["streams"]:
+            print(f"  {st['name']:>6}: {st['bits']:7d} bits  {st.get('text', st.get('codec', ''))}")
+        print(f"  total {d['bits']} bits = {d['bpp']:.4f} bpp" + ("  (random weights)" if enc.random_weights else ""))
+    return 0
+
+
+def _cmd_regenerate(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from .semantic import encode_image, load_image, regenerate
+
+    spec = _encoder_spec(args, random_ok=args.allow_random_weights)
+    load_image(args.image)
+    _check_output_path(args.out, (".png",), "--out")
+    if args.policy not in ("forward", "discard"):
+        raise ValueError(f"unknown policy {args.policy!r}; use forward or discard")
+    device = resolve_device(args.device)
+    link = None
+    if args.ebno is not None:
+        from bridge import LinkChannel
+
+        if args.policy == "discard" and args.crc is None:
+            args.crc = "CRC24A"
+        link = LinkChannel(_link_config(args), ebno_db=args.ebno)
+    from genai.registry import load
+
+    if not args.allow_random_weights:  # fail fast, before the encoders run
+        load("decoder", "controlnet", allow_download=args.allow_download, steps=args.steps, device=device)
+    enc = encode_image(args.image, spec)
+    res = regenerate(enc, spec, args.out, link=link, policy=args.policy, seed=args.seed, steps=args.steps,
+                     device=device)
+    res["encoded"] = enc.to_dict()
+    if args.json:
+        print(json.dumps(res, default=_json_default))
+    else:
+        tag = "  [random weights: the image is meaningless]" if res["random_weights"] else ""
+        print(f"decoder: {res['decoder']}{tag}")
+        print(f"received prompt: {res['prompt_received']!r}; edge map: {'yes' if res['edge_received'] else 'lost'}")
+        for k, v in res["metrics"].items():
+            print(f"  {k}: {v if v is None else round(float(v), 4)}")
+        if res["image_out"]:
+            print(f"wrote {res['image_out']}")
+    return 0
+
+
+def _cmd_train_sketch(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from genai.ntc_train import train_sketch_codec
+
+    try:
+        lambdas = [float(v) for v in args.lambdas.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--lambdas must be a comma list of numbers, got {args.lambdas!r}") from None
+    res = train_sketch_codec(args.out, lambdas=lambdas, steps=args.steps, batch=args.batch, crop=args.crop,
+                             seed=args.seed, device=resolve_device(args.device))
+    print(json.dumps(res, indent=1))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from linklevel.runtime import resolve_device
 
@@ -506,7 +621,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as err:
         print(f"semlink: error: {err}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, KeyError) as err:
         if debug:
             raise
         msg = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -515,6 +630,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("semlink: interrupted", file=sys.stderr)
         return 130
+    except ImportError as err:
+        if debug:
+            raise
+        print(f"semlink: error: {err}", file=sys.stderr)
+        return 2
     except Exception as err:  # noqa: BLE001 - top-level reporter
         if debug:
             raise

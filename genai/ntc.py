@@ -1,0 +1,133 @@
+"""``ntc``: a learned nonlinear transform codec for 1-channel sketches (CompressAI scale hyperprior).
+
+Ballé et al. (ICLR 2018) scale hyperprior with a 1-channel analysis/synthesis transform
+(``N`` = 64, ``M`` = 96 channels), trained by ``semlink train-sketch-codec``
+(:mod:`genai.ntc_train`) on HED edge maps of scikit-image photos (never Kodak), at several
+rate points (λ). The weights ship with semlink as safetensors
+(``genai/weights/ntc_sketch_q{1,2,...}.safetensors``) and load by default.
+
+Bits are real: :meth:`NTCSketchCodec.compress` runs CompressAI's rANS entropy coder
+(``compress``/``decompress``) and returns one byte string — a 16-byte header (height,
+width, length of the latent string) followed by the latent and hyper-latent strings — so
+``8 * len(data)`` is the exact bit count. The scales the hyperprior predicts for an image
+also feed the GVIF metric (:func:`NTCSketchCodec.scales`, :func:`genai.metrics.gvif`).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+import torch
+
+from .loading import ModelNotAvailable
+from .registry import register
+
+__all__ = ["NTCSketchCodec", "build_model", "WEIGHTS_DIR", "weights_path", "N_CHANNELS", "M_CHANNELS"]
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+N_CHANNELS, M_CHANNELS = 64, 96
+_PAD = 64  # g_a (x16) and h_a (x4) downsampling
+
+
+def build_model(N: int = N_CHANNELS, M: int = M_CHANNELS):
+    """A CompressAI ``ScaleHyperprior`` whose transforms take and give one channel."""
+    from .compat import import_compressai
+
+    import_compressai()
+    from compressai.layers import GDN  # noqa: F401  (imported for the model's layers)
+    from compressai.models import ScaleHyperprior
+    from compressai.models.utils import conv, deconv
+
+    model = ScaleHyperprior(N, M)
+    model.g_a[0] = conv(1, N)
+    model.g_s[-1] = deconv(N, 1)
+    return model
+
+
+def weights_path(quality: int) -> Path:
+    return WEIGHTS_DIR / f"ntc_sketch_q{int(quality)}.safetensors"
+
+
+@register("sketch_codec", "ntc")
+class NTCSketchCodec:
+    """Sketch [H, W] in [0, 1] <-> entropy-coded bytes.
+
+    :param quality: Rate point (1 = lowest rate); one of the shipped weight files.
+    :param weights: Explicit ``.safetensors`` path instead.
+    :param device: Torch device.
+    :param random_weights: Untrained model (tests of the code path; says so).
+    """
+
+    def __init__(self, quality: int = 1, weights: Optional[Union[str, os.PathLike]] = None, device: str = "cpu",
+                 random_weights: bool = False, **_: object) -> None:
+        self.model = build_model().eval()
+        self.random_weights = bool(random_weights)
+        if random_weights:
+            self.source = None
+        else:
+            from safetensors.torch import load_file
+
+            path = Path(weights) if weights is not None else weights_path(quality)
+            if not path.is_file():
+                have = sorted(p.name for p in WEIGHTS_DIR.glob("ntc_sketch_q*.safetensors"))
+                raise ModelNotAvailable(
+                    f"ntc sketch codec: no weights at {path} (shipped: {', '.join(have) or 'none'}). "
+                    "Train them with `semlink train-sketch-codec`.")
+            state = load_file(str(path))
+            self.model.load_state_dict(state, strict=False)  # CDF tables rebuilt by update()
+            self.source = str(path)
+        self.model.update(force=True)
+        self.model.to(device)
+        self.device = device
+
+    def _prep(self, sketch) -> tuple[torch.Tensor, int, int]:
+        a = np.asarray(sketch.detach().cpu() if isinstance(sketch, torch.Tensor) else sketch, dtype=np.float32)
+        if a.ndim != 2 or min(a.shape) < 1 or max(a.shape) >= 65536:
+            raise ValueError(f"expected a 2-D sketch smaller than 65536 x 65536, got shape {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError("sketch contains NaN or infinite values")
+        h, w = a.shape
+        ph, pw = -h % _PAD, -w % _PAD
+        x = torch.from_numpy(np.pad(np.clip(a, 0, 1), ((0, ph), (0, pw)), mode="edge"))[None, None]
+        return x.to(self.device), h, w
+
+    @torch.no_grad()
+    def compress(self, sketch) -> bytes:
+        x, h, w = self._prep(sketch)
+        out = self.model.compress(x)
+        y, z = out["strings"][0][0], out["strings"][1][0]
+        return struct.pack(">HHI", h, w, len(y)) + y + z
+
+    @torch.no_grad()
+    def decompress(self, data: bytes) -> np.ndarray:
+        """Bytes -> sketch in [0, 1]; never raises (undecodable data gives zeros)."""
+        if len(data) < 8:
+            return np.zeros((0, 0), np.float32)
+        h, w, ny = struct.unpack(">HHI", data[:8])
+        if h == 0 or w == 0:
+            return np.zeros((h, w), np.float32)
+        hp, wp = h + (-h % _PAD), w + (-w % _PAD)
+        try:
+            y, z = data[8 : 8 + ny], data[8 + ny :]
+            out = self.model.decompress([[y], [z]], (hp // _PAD, wp // _PAD))
+            x = out["x_hat"][0, 0, :h, :w].clamp(0, 1)
+            return x.cpu().numpy().astype(np.float32)
+        except Exception:  # noqa: BLE001 - corrupted strings can fail inside the rANS decoder
+            return np.zeros((h, w), np.float32)
+
+    def bits(self, sketch) -> int:
+        """Exact number of bits on the wire."""
+        return 8 * len(self.compress(sketch))
+
+    @torch.no_grad()
+    def scales(self, sketch) -> np.ndarray:
+        """Gaussian scales the hyperprior predicts for the latents ``[M, H/16, W/16]`` (for GVIF)."""
+        x, _, _ = self._prep(sketch)
+        y = self.model.g_a(x)
+        z_hat = self.model.entropy_bottleneck.quantize(self.model.h_a(torch.abs(y)), "dequantize",
+                                                       self.model.entropy_bottleneck._get_medians())
+        return self.model.h_s(z_hat)[0].cpu().numpy()
