@@ -1,9 +1,13 @@
 """``g4``: weight-free sketch codec — binarize, thin, and code with CCITT Group 4 (ITU-T T.6).
 
 The bilevel coder is libtiff's Group 4 through Pillow. Only what a receiver needs
-travels: a 32-bit header (width, height as 16 bits each) and the Group 4 strip bytes —
+travels: a 64-bit header (original height and width, coded width and height, 16 bits
+each) and the Group 4 strip bytes —
 not the TIFF container, which the decoder rebuilds around the strip (a fixed 8-byte
 header and one IFD). So ``len(compress(x)) * 8`` is the exact bit count.
+
+With ``scale < 1`` the sketch is area-downsampled before binarization and the decoded
+bilevel map is upsampled bilinearly to the original size (values in [0, 1]).
 
 Corrupted strings never raise: a strip the T.6 decoder rejects decodes as an empty
 (all-zero) sketch.
@@ -63,9 +67,12 @@ class G4Codec:
         (True, True)
     """
 
-    def __init__(self, threshold: float = 0.5, thin: bool = True, **_: object) -> None:
+    def __init__(self, threshold: float = 0.5, thin: bool = True, scale: float = 1.0, **_: object) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
+        if not 0.05 <= float(scale) <= 1.0:
+            raise ValueError(f"scale must lie in [0.05, 1], got {scale}")
+        self.scale = float(scale)
         self.threshold = float(threshold)
         self.thin = bool(thin)
         self.random_weights = False
@@ -77,6 +84,11 @@ class G4Codec:
             raise ValueError(f"expected a 2-D sketch smaller than 65536 x 65536, got shape {a.shape}")
         if not np.all(np.isfinite(a)):
             raise ValueError("sketch contains NaN or infinite values")
+        if self.scale < 1.0:
+            import torch.nn.functional as F
+
+            size = (max(1, round(a.shape[0] * self.scale)), max(1, round(a.shape[1] * self.scale)))
+            a = F.interpolate(torch.from_numpy(a)[None, None], size=size, mode="area")[0, 0].numpy()
         b = a > self.threshold
         if self.thin and b.any():
             from skimage.morphology import thin
@@ -87,6 +99,7 @@ class G4Codec:
     def compress(self, sketch: Union[np.ndarray, torch.Tensor]) -> bytes:
         from PIL import Image, TiffImagePlugin
 
+        oh, ow = np.shape(sketch)[:2]
         b = self.binarize(sketch)
         h, w = b.shape
         img = Image.fromarray((b > 0).astype(np.uint8) * 255).convert("1")
@@ -106,25 +119,33 @@ class G4Codec:
             raise RuntimeError("expected a single Group 4 strip")
         if photometric != 1:  # the decoder rebuilds a BlackIsZero TIFF
             raise RuntimeError(f"unexpected TIFF photometric interpretation {photometric}")
-        return struct.pack(">HH", w, h) + strip
+        return struct.pack(">HHHH", oh, ow, w, h) + strip
 
     def decompress(self, data: bytes) -> np.ndarray:
         """G4 bytes -> binary sketch; never raises (an undecodable strip gives zeros)."""
         from PIL import Image
 
-        if len(data) < 4:
+        if len(data) < 8:
             return np.zeros((0, 0), np.float32)
-        w, h = struct.unpack(">HH", data[:4])
-        if w == 0 or h == 0:
-            return np.zeros((h, w), np.float32)
+        oh, ow, w, h = struct.unpack(">HHHH", data[:8])
+        if min(oh, ow) == 0:
+            return np.zeros((oh, ow), np.float32)
+        if min(w, h) == 0 or w > ow or h > oh:
+            return np.zeros((oh, ow), np.float32)
         try:
-            with Image.open(io.BytesIO(_tiff_around(bytes(data[4:]), w, h))) as img:
+            with Image.open(io.BytesIO(_tiff_around(bytes(data[8:]), w, h))) as img:
                 img.load()
                 a = np.asarray(img.convert("L"), dtype=np.uint8)
             # BlackIsZero: edge pixels were written as 1 (white)
-            return (a == 255).astype(np.float32)
+            b = (a == 255).astype(np.float32)
         except Exception:  # noqa: BLE001 - libtiff rejects corrupted strips in many ways
-            return np.zeros((h, w), np.float32)
+            return np.zeros((oh, ow), np.float32)
+        if (h, w) == (oh, ow):
+            return b
+        import torch.nn.functional as F
+
+        up = F.interpolate(torch.from_numpy(b)[None, None], size=(oh, ow), mode="bilinear", align_corners=False)
+        return up[0, 0].clamp(0, 1).numpy()
 
     def bits(self, sketch: Union[np.ndarray, torch.Tensor]) -> int:
         """Exact number of bits on the wire."""

@@ -7,9 +7,13 @@ rate points (λ). The weights ship with semlink as safetensors
 (``genai/weights/ntc_sketch_q{1,2,...}.safetensors``) and load by default.
 
 Bits are real: :meth:`NTCSketchCodec.compress` runs CompressAI's rANS entropy coder
-(``compress``/``decompress``) and returns one byte string — a 16-byte header (height,
-width, length of the latent string) followed by the latent and hyper-latent strings — so
-``8 * len(data)`` is the exact bit count. The scales the hyperprior predicts for an image
+(``compress``/``decompress``) and returns one byte string — a 9-byte header (height,
+width, coding scale in percent, length of the latent string) followed by the latent and
+hyper-latent strings — so ``8 * len(data)`` is the exact bit count.
+
+By default the sketch is coded at half resolution (``scale=0.5``, area downsampling) and
+upsampled bilinearly after decoding: the ControlNet sees its conditioning image at
+512 px anyway, and HED maps are smooth at that scale. The scales the hyperprior predicts for an image
 also feed the GVIF metric (:func:`NTCSketchCodec.scales`, :func:`genai.metrics.gvif`).
 """
 
@@ -63,7 +67,10 @@ class NTCSketchCodec:
     """
 
     def __init__(self, quality: int = 1, weights: Optional[Union[str, os.PathLike]] = None, device: str = "cpu",
-                 random_weights: bool = False, **_: object) -> None:
+                 random_weights: bool = False, scale: float = 0.5, **_: object) -> None:
+        if not 0.05 <= float(scale) <= 1.0:
+            raise ValueError(f"scale must lie in [0.05, 1], got {scale}")
+        self.scale = round(float(scale), 2)
         self.model = build_model().eval()
         self.random_weights = bool(random_weights)
         if random_weights:
@@ -84,38 +91,53 @@ class NTCSketchCodec:
         self.model.to(device)
         self.device = device
 
-    def _prep(self, sketch) -> tuple[torch.Tensor, int, int]:
+    @staticmethod
+    def _coded_size(h: int, w: int, pct: int) -> tuple[int, int]:
+        return max(1, round(h * pct / 100)), max(1, round(w * pct / 100))
+
+    def _prep(self, sketch) -> tuple[torch.Tensor, int, int, int, int]:
+        import torch.nn.functional as F
+
         a = np.asarray(sketch.detach().cpu() if isinstance(sketch, torch.Tensor) else sketch, dtype=np.float32)
         if a.ndim != 2 or min(a.shape) < 1 or max(a.shape) >= 65536:
             raise ValueError(f"expected a 2-D sketch smaller than 65536 x 65536, got shape {a.shape}")
         if not np.all(np.isfinite(a)):
             raise ValueError("sketch contains NaN or infinite values")
         h, w = a.shape
-        ph, pw = -h % _PAD, -w % _PAD
-        x = torch.from_numpy(np.pad(np.clip(a, 0, 1), ((0, ph), (0, pw)), mode="edge"))[None, None]
-        return x.to(self.device), h, w
+        x = torch.from_numpy(np.clip(a, 0, 1))[None, None]
+        ch, cw = self._coded_size(h, w, round(self.scale * 100))
+        if (ch, cw) != (h, w):
+            x = F.interpolate(x, size=(ch, cw), mode="area")
+        x = F.pad(x, (0, -cw % _PAD, 0, -ch % _PAD), mode="replicate")
+        return x.to(self.device), h, w, ch, cw
 
     @torch.no_grad()
     def compress(self, sketch) -> bytes:
-        x, h, w = self._prep(sketch)
+        x, h, w, _, _ = self._prep(sketch)
         out = self.model.compress(x)
         y, z = out["strings"][0][0], out["strings"][1][0]
-        return struct.pack(">HHI", h, w, len(y)) + y + z
+        return struct.pack(">HHBI", h, w, round(self.scale * 100), len(y)) + y + z
 
     @torch.no_grad()
     def decompress(self, data: bytes) -> np.ndarray:
         """Bytes -> sketch in [0, 1]; never raises (undecodable data gives zeros)."""
-        if len(data) < 8:
+        import torch.nn.functional as F
+
+        if len(data) < 9:
             return np.zeros((0, 0), np.float32)
-        h, w, ny = struct.unpack(">HHI", data[:8])
+        h, w, pct, ny = struct.unpack(">HHBI", data[:9])
         if h == 0 or w == 0:
             return np.zeros((h, w), np.float32)
-        hp, wp = h + (-h % _PAD), w + (-w % _PAD)
+        pct = pct if 5 <= pct <= 100 else 100
+        ch, cw = self._coded_size(h, w, pct)
+        hp, wp = ch + (-ch % _PAD), cw + (-cw % _PAD)
         try:
-            y, z = data[8 : 8 + ny], data[8 + ny :]
+            y, z = data[9 : 9 + ny], data[9 + ny :]
             out = self.model.decompress([[y], [z]], (hp // _PAD, wp // _PAD))
-            x = out["x_hat"][0, 0, :h, :w].clamp(0, 1)
-            return x.cpu().numpy().astype(np.float32)
+            x = out["x_hat"][:, :, :ch, :cw].clamp(0, 1)
+            if (ch, cw) != (h, w):
+                x = F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False).clamp(0, 1)
+            return x[0, 0].cpu().numpy().astype(np.float32)
         except Exception:  # noqa: BLE001 - corrupted strings can fail inside the rANS decoder
             return np.zeros((h, w), np.float32)
 
@@ -125,9 +147,11 @@ class NTCSketchCodec:
 
     @torch.no_grad()
     def scales(self, sketch) -> np.ndarray:
-        """Gaussian scales the hyperprior predicts for the latents ``[M, H/16, W/16]`` (for GVIF)."""
-        x, _, _ = self._prep(sketch)
+        """Gaussian scales of the latents ``[M, h/16, w/16]`` as the entropy coder uses them (lower-bounded;
+        ``h, w`` the coded size), the :math:`\theta^r` of GVIF."""
+        x = self._prep(sketch)[0]
         y = self.model.g_a(x)
         z_hat = self.model.entropy_bottleneck.quantize(self.model.h_a(torch.abs(y)), "dequantize",
                                                        self.model.entropy_bottleneck._get_medians())
-        return self.model.h_s(z_hat)[0].cpu().numpy()
+        scales = self.model.gaussian_conditional.lower_bound_scale(self.model.h_s(z_hat))  # as the coder uses them
+        return scales[0].cpu().numpy()

@@ -83,11 +83,11 @@ def _batch(sketches: list[np.ndarray], rng: np.random.Generator, batch: int, cro
 
 def train_sketch_codec(
     out_dir: str,
-    lambdas: Sequence[float] = (0.0015, 0.006),
-    steps: int = 3000,
+    lambdas: Sequence[float] = (0.0002, 0.001),
+    steps: int = 2000,
     batch: int = 8,
     crop: int = 128,
-    lr: float = 1e-4,
+    lr: float = 2e-4,
     seed: int = 0,
     device: str = "cpu",
     log_every: int = 100,

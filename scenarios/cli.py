@@ -165,6 +165,8 @@ def _build_parser() -> _Parser:
         sp.add_argument("--edges", default="hed", help="hed or canny")
         sp.add_argument("--sketch-codec", default="ntc", help="ntc (learned) or g4 (CCITT Group 4)")
         sp.add_argument("--quality", type=_pos_int, default=1, help="ntc rate point")
+        sp.add_argument("--sketch-scale", type=float, default=None,
+                        help="code the sketch at this fraction of the image size (ntc default 0.5, g4 1.0)")
         sp.add_argument("--allow-download", action="store_true", help="allow Hugging Face Hub downloads")
         sp.add_argument("--json", action="store_true")
 
@@ -187,8 +189,9 @@ def _build_parser() -> _Parser:
 
     tr = sub.add_parser("train-sketch-codec", help="train the ntc sketch codec on HED sketches of scikit-image photos")
     tr.add_argument("--out", default="genai/weights", help="folder for ntc_sketch_q*.safetensors")
-    tr.add_argument("--lambdas", default="0.001,0.004", help="comma list of rate-distortion weights")
-    tr.add_argument("--steps", type=_pos_int, default=2500)
+    tr.add_argument("--lambdas", default="0.0002,0.001", help="comma list of rate-distortion weights")
+    tr.add_argument("--steps", type=_pos_int, default=2000)
+    tr.add_argument("--lr", type=float, default=2e-4)
     tr.add_argument("--batch", type=_pos_int, default=8)
     tr.add_argument("--crop", type=_pos_int, default=128)
     tr.add_argument("--seed", type=_nonneg_int, default=0)
@@ -419,7 +422,8 @@ def _encoder_spec(args: argparse.Namespace, random_ok: bool = False) -> Any:
     from .semantic import EncoderSpec
 
     return EncoderSpec(prompt_from=args.prompt_from, edges=args.edges, sketch_codec=args.sketch_codec,
-                       quality=args.quality, allow_download=args.allow_download, allow_random_weights=random_ok)
+                       quality=args.quality, sketch_scale=args.sketch_scale, allow_download=args.allow_download,
+                       allow_random_weights=random_ok)
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
@@ -487,7 +491,7 @@ def _cmd_train_sketch(args: argparse.Namespace) -> int:
         lambdas = [float(v) for v in args.lambdas.split(",") if v.strip()]
     except ValueError:
         raise ValueError(f"--lambdas must be a comma list of numbers, got {args.lambdas!r}") from None
-    res = train_sketch_codec(args.out, lambdas=lambdas, steps=args.steps, batch=args.batch, crop=args.crop,
+    res = train_sketch_codec(args.out, lambdas=lambdas, steps=args.steps, batch=args.batch, crop=args.crop, lr=args.lr,
                              seed=args.seed, device=resolve_device(args.device))
     print(json.dumps(res, indent=1))
     return 0

@@ -38,8 +38,16 @@ class EncoderSpec:
     edges: str = "hed"
     sketch_codec: str = "ntc"
     quality: int = 1
+    sketch_scale: Optional[float] = None
     allow_download: bool = False
     allow_random_weights: bool = False
+
+    def codec_kwargs(self) -> dict[str, Any]:
+        """Arguments of the sketch codec (its own defaults where not set)."""
+        kw: dict[str, Any] = {"quality": self.quality} if self.sketch_codec == "ntc" else {}
+        if self.sketch_scale is not None:
+            kw["scale"] = self.sketch_scale
+        return kw
 
     def __post_init__(self) -> None:
         from genai.registry import available
@@ -105,10 +113,11 @@ def encode_image(path: str, spec: EncoderSpec) -> Encoded:
     prompter = _prompt_model(spec)
     prompt = prompter(path) if spec.prompt_from.startswith("captions") else prompter(img)
     sketch = load("edges", spec.edges)(img)
-    codec = load("sketch_codec", spec.sketch_codec, **({"quality": spec.quality} if spec.sketch_codec == "ntc" else {}))
+    codec = load("sketch_codec", spec.sketch_codec, **spec.codec_kwargs())
     data = codec.compress(sketch)
     models = {"prompt": spec.prompt_from.split(":")[0], "edges": spec.edges,
-              "sketch_codec": spec.sketch_codec + (f" q{spec.quality}" if spec.sketch_codec == "ntc" else "")}
+              "sketch_codec": spec.sketch_codec + (f" q{spec.quality}" if spec.sketch_codec == "ntc" else "")
+              + f" scale {codec.scale:g}"}
     return Encoded(
         image=path, height=img.shape[0], width=img.shape[1], prompt=prompt, sketch=sketch, sketch_bytes=data,
         prompt_bits=TextCodec().bit_count(prompt), edge_bits=BytesCodec().bit_count(data), models=models,
@@ -135,7 +144,7 @@ def regenerate(enc: Encoded, spec: EncoderSpec, out_png: Optional[str], link: Op
         dec = load("decoder", "controlnet", random_weights=True, steps=min(steps, 4), device=device)
     prompt: Optional[str] = enc.prompt
     sketch_rx: Optional[np.ndarray] = enc.sketch
-    codec = load("sketch_codec", spec.sketch_codec, **({"quality": spec.quality} if spec.sketch_codec == "ntc" else {}))
+    codec = load("sketch_codec", spec.sketch_codec, **spec.codec_kwargs())
     sketch_rx = codec.decompress(enc.sketch_bytes)
     stats: dict[str, Any] = {}
     if link is not None:
@@ -153,8 +162,9 @@ def regenerate(enc: Encoded, spec: EncoderSpec, out_png: Optional[str], link: Op
                               "decoder": dec.note, "random_weights": dec.random_weights or enc.random_weights,
                               "image_out": None, "metrics": {}}
     ref = load_image(enc.image).astype(np.float64) / 255.0
-    if gen.image is None:
-        result["metrics"] = {"perception_distance": 1.0}
+    sim = load("metric", "text_similarity")
+    if gen.image is None:  # nothing arrived: no regeneration, perception distance 1
+        result["metrics"] = {"perception_distance": 1.0, "prompt_similarity": sim(enc.prompt, prompt)}
         return result
     from PIL import Image
 
@@ -165,7 +175,6 @@ def regenerate(enc: Encoded, spec: EncoderSpec, out_png: Optional[str], link: Op
         Image.fromarray((rec * 255).round().astype(np.uint8)).save(out_png)
         result["image_out"] = out_png
     m = {"ms_ssim": ms_ssim(ref, rec), "psnr": psnr(ref, rec)}
-    sim = load("metric", "text_similarity")
     m["prompt_similarity"] = sim(enc.prompt, prompt)
     if sketch_rx is not None:
         m["edge_ms_ssim"] = ms_ssim(enc.sketch, np.clip(sketch_rx, 0, 1))
