@@ -198,6 +198,23 @@ def _build_parser() -> _Parser:
     tr.add_argument("--device", default="auto")
     tr.set_defaults(func=_cmd_train_sketch)
 
+    al = sub.add_parser("allocate", help="semantic-aware power allocation for a prompt and an edge stream (Xu et al.)")
+    al.add_argument("--scheme", default="coded", choices=("uncoded", "coded"))
+    al.add_argument("--method", default="optimal", choices=("unaware", "proportional", "bisection", "optimal"))
+    src = al.add_mutually_exclusive_group()
+    src.add_argument("--discard-perception", default=None,
+                     help="P_BOTH,P_PROMPT_ONLY,P_EDGE_ONLY of the discard receiver (coded)")
+    src.add_argument("--perception-table", default=None, help="JSON perception table (see scenarios/allocation.py)")
+    src.add_argument("--paper-constants", default=None, choices=("clip", "ms-ssim"),
+                     help="the paper's P_best, L1, L2 (coded, default clip)")
+    al.add_argument("--k", default="9530,8180", help="bits per stream K1,K2 (prompt, edge)")
+    al.add_argument("--rate", type=float, default=0.8, help="code rate K/N (coded)")
+    al.add_argument("--gain-db", default="-98,-98", help="total channel power gain |h_i|^2 in dB per stream")
+    al.add_argument("--noise-dbm", type=float, default=-110.0)
+    al.add_argument("--target", type=float, required=True, help="maximum perception distance P-bar")
+    al.add_argument("--json", action="store_true")
+    al.set_defaults(func=_cmd_allocate)
+
     rn = sub.add_parser("run", help="run a study (TOML) into one HDF5 file, PNG figures and a Markdown report")
     rn.add_argument("study", help="study TOML file or built-in study name (e.g. validate_analytic)")
     rn.add_argument("--executor", default="local", choices=("local", "ray"),
@@ -495,6 +512,75 @@ def _cmd_train_sketch(args: argparse.Namespace) -> int:
                              seed=args.seed, device=resolve_device(args.device))
     print(json.dumps(res, indent=1))
     return 0
+
+
+def _pair_floats(text: str, what: str) -> tuple[float, float]:
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"{what} must be two comma-separated numbers, got {text!r}") from None
+    if len(vals) != 2 or not all(math.isfinite(v) for v in vals):
+        raise ValueError(f"{what} must be two comma-separated finite numbers, got {text!r}")
+    return vals  # type: ignore[return-value]
+
+
+def _cmd_allocate(args: argparse.Namespace) -> int:
+    from .allocation import DiscardPerception, StreamSpec, TablePerception, allocate
+
+    k1, k2 = _pair_floats(args.k, "--k")
+    if k1 != int(k1) or k2 != int(k2) or min(k1, k2) < 1:
+        raise ValueError(f"--k must be two positive integers, got {args.k!r}")
+    g1, g2 = _pair_floats(args.gain_db, "--gain-db")
+    if not math.isfinite(args.noise_dbm) or not math.isfinite(args.target):
+        raise ValueError("--noise-dbm and --target must be finite")
+    noise = 10 ** ((args.noise_dbm - 30) / 10)
+    streams = [StreamSpec(int(k1), 10 ** (g1 / 10), noise), StreamSpec(int(k2), 10 ** (g2 / 10), noise)]
+    sem = None
+    if args.perception_table:
+        if not os.path.isfile(args.perception_table):
+            raise ValueError(f"no such file {args.perception_table!r}")
+        try:
+            perception = TablePerception.from_json(args.perception_table)
+        except (json.JSONDecodeError, KeyError) as err:
+            raise ValueError(f"{args.perception_table}: {err}") from None
+        sem = perception.semantic_values()
+        if args.method == "proportional" and sem is None:
+            raise ValueError("proportional needs single-stream curves (single1, single2) in the table")
+    elif args.discard_perception:
+        if args.scheme != "coded":
+            raise ValueError("--discard-perception describes the coded discard receiver; use --perception-table")
+        perception = DiscardPerception(*_pair_or_three(args.discard_perception))
+    else:
+        if args.scheme != "coded":
+            raise ValueError("the uncoded scheme needs --perception-table (the paper publishes only constants)")
+        perception = DiscardPerception.from_paper(args.paper_constants or "clip")
+    res = allocate(args.scheme, args.method, streams, perception, args.target, rate=args.rate, semantic_values=sem)
+    d = res.to_dict()
+    d.update(k=[int(k1), int(k2)], gain_db=[g1, g2], noise_dbm=args.noise_dbm,
+             rate=args.rate if args.scheme == "coded" else None)
+    if args.json:
+        print(json.dumps(d))
+    elif not res.feasible:
+        print("; ".join(res.notes))
+    else:
+        key = "ber" if args.scheme == "uncoded" else "bler"
+        print(f"{args.scheme} / {args.method}: total power {res.total_power:.6g} W, perception {res.perception:.4f}")
+        for i, s in enumerate(d["streams"]):
+            snr = "-inf" if s["snr_db"] is None else f"{s['snr_db']:.2f}"
+            print(f"  stream {i + 1}: snr {snr} dB, {key} {s[key]:.3e}, power {s['power_w']:.6g} W")
+        for n in res.notes:
+            print(f"  note: {n}")
+    return 0
+
+
+def _pair_or_three(text: str) -> tuple[float, float, float]:
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--discard-perception must be P_BOTH,P_PROMPT_ONLY,P_EDGE_ONLY, got {text!r}") from None
+    if len(vals) != 3:
+        raise ValueError(f"--discard-perception needs three values, got {text!r}")
+    return vals  # type: ignore[return-value]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -1,0 +1,165 @@
+"""Power allocation (Xu et al.): Lambert-W closed form vs brute force, optimality, the coded corner."""
+
+import math
+
+import numpy as np
+import pytest
+
+from scenarios.allocation import (METHODS, DiscardPerception, StreamSpec, allocate, generalized_lambert_w,
+                                  snr_for_ber_bpsk, snr_for_bler_eq23, snr_for_bler_eq23_bruteforce)
+
+GAIN = 10 ** (-98 / 10)  # path loss at 100 m: -30 dB at 1 m, exponent 3.4
+NOISE = 1e-14            # -110 dBm
+
+
+def test_generalized_lambert_w_roots_against_a_dense_grid():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        t1, t2 = sorted(rng.uniform(-5, 5, 2))
+        a = rng.uniform(-3, 3)
+        roots = generalized_lambert_w(t1, t2, a)
+        g = lambda x: (x - t1) * (x - t2) * np.exp(x) - a  # noqa: E731
+        for r in roots:
+            assert abs(g(r)) <= 1e-9 * max(1.0, abs(a))
+        xs = np.linspace(-70, 15, 400001)
+        v = g(xs)
+        changes = int(np.sum(np.sign(v[:-1]) * np.sign(v[1:]) < 0))
+        assert len(roots) == changes
+
+
+@pytest.mark.parametrize("k", [20, 100, 1000, 10000])
+@pytest.mark.parametrize("rate", [0.2, 0.5, 0.8, 0.95])
+def test_closed_form_equals_brute_force_root_finding(k, rate):
+    n = k / rate
+    for bler in (1e-12, 1e-7, 1e-3, 0.05, 0.3, 0.5, 0.7, 0.99):
+        a = snr_for_bler_eq23(bler, k, n)
+        b = snr_for_bler_eq23_bruteforce(bler, k, n)
+        assert a == pytest.approx(b, rel=1e-9)
+    # the paper's printed forms (e^{K/N} instead of 2^{K/N}; eq. 38 with an extra 1/2) are off
+    alpha = math.sqrt(2) * 0 + 1.0  # placeholder to keep the formulas readable below
+    bler = 1e-3
+    from linklevel.analytic import qfuncinv
+
+    alpha = float(qfuncinv(bler)) / math.sqrt(n)
+    x = max(r for r in generalized_lambert_w(2 * alpha, -2 * alpha, -4 * alpha**2 * math.exp(-2 * k / n))
+            if 0 < r < 2 * alpha)
+    printed = math.exp(k / n + x / 2) - 1
+    assert printed != pytest.approx(snr_for_bler_eq23_bruteforce(bler, k, n), rel=1e-3)
+
+
+def test_uncoded_inverse():
+    from linklevel.analytic import qfunc
+
+    for psi in (1e-6, 1e-3, 0.1, 0.5):
+        assert float(qfunc(math.sqrt(2 * snr_for_ber_bpsk(psi)))) == pytest.approx(psi, rel=1e-10)
+
+
+def _streams(rng):
+    return [StreamSpec(k=int(rng.integers(500, 20000)), gain=GAIN * rng.exponential(), noise=NOISE) for _ in range(2)]
+
+
+def _random_perception(rng):
+    pb = rng.uniform(0.2, 0.4)
+    a, b = sorted(rng.uniform(pb, 0.95, 2))
+    return DiscardPerception(pb, a, b) if rng.random() < 0.5 else DiscardPerception(pb, b, a)
+
+
+def test_optimal_is_never_worse_and_bisection_matches_interior_optima():
+    rng = np.random.default_rng(7)
+    interior = 0
+    for _ in range(60):
+        P = _random_perception(rng)
+        S = _streams(rng)
+        target = rng.uniform(P.p_both + 0.01, 0.9)
+        res = {m: allocate("coded", m, S, P, target) for m in METHODS}
+        opt = res["optimal"]
+        assert opt.feasible
+        for m, r in res.items():
+            assert r.feasible and r.perception <= target * (1 + 1e-6) + 1e-9
+            assert opt.total_power <= r.total_power * (1 + 1e-9), (m, r, opt)
+        if all(1e-9 < e < 1 - 1e-9 for e in opt.errors):
+            interior += 1
+            assert res["bisection"].total_power == pytest.approx(opt.total_power, rel=5e-3)
+    assert interior > 10
+
+
+def test_uncoded_forward_with_a_monotone_perception_function():
+    # a smooth monotone surface in log10(BER): each stream's contribution saturates at BER 0.5
+    def P(e1, e2):
+        s = lambda e, w: w / (1 + math.exp(-2.5 * (math.log10(max(e, 1e-15)) + 2.5)))  # noqa: E731
+        return min(1.0, 0.32 + s(e1, 0.35) + s(e2, 0.2))
+
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        S = _streams(rng)
+        target = rng.uniform(0.4, 0.8)
+        res = {m: allocate("uncoded", m, S, P, target,
+                           semantic_values=[lambda e: 0.68 - P(e, 0) + 0.32, lambda e: 0.68 - P(0, e) + 0.32])
+               for m in METHODS}
+        for r in res.values():
+            assert r.feasible
+            assert res["optimal"].total_power <= r.total_power * (1 + 1e-9)
+
+
+def test_coded_clip_constants_show_the_corner_drop():
+    P = DiscardPerception.from_paper("clip")
+    S = [StreamSpec(9530, GAIN, NOISE), StreamSpec(8180, GAIN, NOISE)]  # ~0.0303 / 0.0260 bpp of 768x512
+    targets = np.linspace(0.33, 0.62, 59)  # above 1 - L2 = 0.6404 the edge alone suffices (prompt off)
+    opt = [allocate("coded", "optimal", S, P, t) for t in targets]
+    una = [allocate("coded", "unaware", S, P, t) for t in targets]
+    off = [r.errors[1] >= 1.0 for r in opt]
+    assert not off[0] and off[-1]  # the edge stream is switched off for loose targets
+    j = off.index(True)
+    # sharp drop where the edge stream's power becomes zero
+    assert opt[j].total_power < 0.8 * opt[j - 1].total_power
+    saving = 1 - opt[j].total_power / una[j].total_power
+    assert saving > 0.3
+    assert all(o.total_power <= u.total_power * (1 + 1e-9) for o, u in zip(opt, una))
+
+
+def test_infeasible_targets_and_bad_inputs():
+    P = DiscardPerception.from_paper("clip")
+    S = [StreamSpec(1000, GAIN, NOISE), StreamSpec(1000, GAIN, NOISE)]
+    r = allocate("coded", "optimal", S, P, 0.30)  # below P_best = 0.3191
+    assert not r.feasible and r.to_dict()["total_power_w"] is None and "infeasible" in r.notes[0]
+    with pytest.raises(ValueError):
+        allocate("coded", "greedy", S, P, 0.5)
+    with pytest.raises(ValueError):
+        allocate("coded", "optimal", S[:1], P, 0.5)
+    with pytest.raises(ValueError):
+        DiscardPerception(0.5, 0.4, 0.6)
+    with pytest.raises(ValueError):
+        StreamSpec(0, 1.0, 1.0)
+
+
+def test_cli_allocate_contract(capsys, tmp_path):
+    import json
+
+    from scenarios.cli import main
+
+    assert main(["allocate", "--target", "0.45", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["feasible"] and set(d["streams"][0]) == {"snr_db", "bler", "power_w"}
+    assert d["streams"][1]["power_w"] == 0.0 and d["total_power_w"] > 0
+    assert main(["allocate", "--target", "0.45", "--method", "unaware", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total_power_w"] > d["total_power_w"]
+    assert main(["allocate", "--target", "0.2", "--json"]) == 0  # infeasible is an answer, not an error
+    d = json.loads(capsys.readouterr().out)
+    assert d["feasible"] is False and d["total_power_w"] is None
+    # an uncoded table (with single-stream curves for the proportional method)
+    e = [1e-6, 1e-4, 1e-2, 0.1, 0.5]
+    p = [[min(1.0, 0.32 + 0.3 * (i / 4) + 0.2 * (j / 4)) for j in range(5)] for i in range(5)]
+    table = {"e1": e, "e2": e, "p": p, "single1": {"e": e, "p": [0.41, 0.45, 0.6, 0.7, 0.8]},
+             "single2": {"e": e, "p": [0.64, 0.66, 0.7, 0.75, 0.8]}}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(table))
+    for method in METHODS:
+        assert main(["allocate", "--scheme", "uncoded", "--method", method, "--perception-table", str(path),
+                     "--target", "0.5", "--json"]) == 0
+        d = json.loads(capsys.readouterr().out)
+        assert d["feasible"] and "ber" in d["streams"][0]
+    for argv in (["--target", "0.5", "--k", "1,2,3"], ["--target", "0.5", "--scheme", "uncoded"],
+                 ["--target", "0.5", "--discard-perception", "0.5,0.4,0.6"], ["--target", "nan"],
+                 ["--target", "0.5", "--perception-table", "/nope.json"]):
+        assert main(["allocate", *argv]) == 2
+        assert capsys.readouterr().err.startswith("semlink: error")
