@@ -10,7 +10,7 @@ import os
 from typing import Optional, Union
 
 from .clip import _pil
-from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable, resolve_weights
+from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable, resolve_hub_model
 from .registry import register
 
 __all__ = ["BlipCaptioner", "DEFAULT_MODEL"]
@@ -49,13 +49,10 @@ class BlipCaptioner:
         else:
             from transformers import BlipForConditionalGeneration, BlipProcessor
 
-            src = resolve_weights(model_id, f"Download it once with `huggingface-cli download {model_id}` "
-                                  "on a machine with internet, or pass --allow-download.",
-                                  path=path, hf_repo=model_id, allow_download=allow_download,
-                                  allow_patterns=["*.json", "*.safetensors", "*.txt"])
+            src = resolve_hub_model(model_id, path, allow_download)
             try:
-                self.model = BlipForConditionalGeneration.from_pretrained(
-                    src.location, local_files_only=True, use_safetensors=True)
+                self.model = BlipForConditionalGeneration.from_pretrained(src.location, local_files_only=True,
+                                                                          use_safetensors=True)
                 self.processor = BlipProcessor.from_pretrained(src.location, local_files_only=True)
             except (OSError, ValueError) as err:
                 raise ModelNotAvailable(f"{model_id}: cannot load from {src.location}: {err}") from None

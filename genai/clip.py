@@ -13,7 +13,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable, resolve_weights
+from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable, resolve_hub_model
 from .registry import register
 
 __all__ = ["ClipSimilarity", "DEFAULT_MODEL"]
@@ -59,10 +59,7 @@ class ClipSimilarity:
         else:
             from transformers import CLIPImageProcessor, CLIPModel
 
-            src = resolve_weights(model_id, f"Download it once with `huggingface-cli download {model_id}` "
-                                  "on a machine with internet, or pass --allow-download.",
-                                  path=path, hf_repo=model_id, allow_download=allow_download,
-                                  allow_patterns=["*.json", "*.safetensors", "*.txt"])
+            src = resolve_hub_model(model_id, path, allow_download)
             try:
                 self.model = CLIPModel.from_pretrained(src.location, local_files_only=True, use_safetensors=True)
                 self.processor = CLIPImageProcessor.from_pretrained(src.location, local_files_only=True)

@@ -22,7 +22,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable, resolve_weights
+from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable, resolve_hub_model, resolve_weights
 from .registry import register
 
 __all__ = ["ControlNetDecoder", "DEFAULT_BASE", "DEFAULT_CONTROLNET", "Generation"]
@@ -73,19 +73,20 @@ class ControlNetDecoder:
             import torch
             from diffusers import ControlNetModel, StableDiffusionControlNetPipeline
 
-            how = "Download it once with `huggingface-cli download {}` on a machine with internet, or pass --allow-download."
             srcs = {}
             for rid in (base, controlnet):
-                path = rid if os.path.isdir(rid) else None
-                srcs[rid] = resolve_weights(rid, how.format(rid), path=path, hf_repo=None if path else rid,
-                                            allow_download=allow_download, allow_patterns=_PATTERNS)
+                local = os.path.isdir(rid)
+                srcs[rid] = (resolve_weights(rid, "no such folder", path=rid) if local
+                             else resolve_hub_model(rid, None, allow_download, _PATTERNS))
             try:
-                cn = ControlNetModel.from_pretrained(srcs[controlnet].location, local_files_only=True,
-                                                     use_safetensors=True)
-                self.pipe = StableDiffusionControlNetPipeline.from_pretrained(
-                    srcs[base].location, controlnet=cn, local_files_only=True, use_safetensors=True,
-                    safety_checker=None, requires_safety_checker=False,
-                    torch_dtype=torch.float16 if str(device).startswith("cuda") else torch.float32)
+                cn_dir = srcs[controlnet].location
+                cn = ControlNetModel.from_pretrained(cn_dir, local_files_only=True, use_safetensors=True)
+                dtype = torch.float16 if str(device).startswith("cuda") else torch.float32
+                base_dir = srcs[base].location
+                self.pipe = StableDiffusionControlNetPipeline.from_pretrained(base_dir, local_files_only=True,
+                                                                              use_safetensors=True, controlnet=cn,
+                                                                              safety_checker=None, torch_dtype=dtype,
+                                                                              requires_safety_checker=False)
             except (OSError, ValueError) as err:
                 raise ModelNotAvailable(f"{base} + {controlnet}: cannot load ({err})") from None
             self.pipe.set_progress_bar_config(disable=True)

@@ -23,8 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Optional, Sequence
 
-__all__ = ["ModelNotAvailable", "WeightsSource", "resolve_weights", "package_file", "hf_cached_snapshot",
-           "RANDOM_WEIGHTS_NOTE"]
+__all__ = ["ModelNotAvailable", "WeightsSource", "resolve_weights", "resolve_hub_model", "package_file",
+           "hf_cached_snapshot", "RANDOM_WEIGHTS_NOTE"]
 
 RANDOM_WEIGHTS_NOTE = "random weights (tiny test model, not a trained one): outputs are meaningless"
 
@@ -121,3 +121,13 @@ def resolve_weights(
     hint = "" if allow_download or not hf_repo else " Pass --allow-download to fetch it from the Hub."
     raise ModelNotAvailable(
         f"{model_id}: weights not found (looked in {' and '.join(where) or 'nothing'}). {how_to_get}{hint}")
+
+
+def resolve_hub_model(model_id: str, path: Optional[str | os.PathLike] = None, allow_download: bool = False,
+                      allow_patterns: Optional[Sequence[str]] = ("*.json", "*.safetensors", "*.txt", "*.model")
+                      ) -> WeightsSource:
+    """:func:`resolve_weights` for a Hugging Face Hub model, with the standard how-to-get message."""
+    how = (f"Download it once with `huggingface-cli download {model_id}` on a machine with internet "
+           "(or pass --allow-download here), or pass its folder.")
+    return resolve_weights(model_id, how, path=path, hf_repo=model_id, allow_download=allow_download,
+                           allow_patterns=list(allow_patterns) if allow_patterns else None)
