@@ -134,7 +134,8 @@ class NTCSketchCodec:
         try:
             y, z = data[9 : 9 + ny], data[9 + ny :]
             out = self.model.decompress([[y], [z]], (hp // _PAD, wp // _PAD))
-            x = out["x_hat"][:, :, :ch, :cw].clamp(0, 1)
+            # corrupted latents can blow up through the synthesis transform: keep the map finite
+            x = torch.nan_to_num(out["x_hat"][:, :, :ch, :cw], nan=0.0, posinf=1.0, neginf=0.0).clamp(0, 1)
             if (ch, cw) != (h, w):
                 x = F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False).clamp(0, 1)
             return x[0, 0].cpu().numpy().astype(np.float32)
