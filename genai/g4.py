@@ -122,7 +122,8 @@ class G4Codec:
         return struct.pack(">HHHH", oh, ow, w, h) + strip
 
     def decompress(self, data: bytes) -> np.ndarray:
-        """G4 bytes -> binary sketch; never raises (an undecodable strip gives zeros)."""
+        """G4 bytes -> binary sketch; never raises (an undecodable strip gives zeros; an implausible
+        header, as from a corrupted stream, an empty ``(0, 0)`` map)."""
         from PIL import Image
 
         if len(data) < 8:
@@ -130,6 +131,8 @@ class G4Codec:
         oh, ow, w, h = struct.unpack(">HHHH", data[:8])
         if min(oh, ow) == 0:
             return np.zeros((oh, ow), np.float32)
+        if oh * ow > 4096 * len(data) + 65536:  # corrupted header: no G4 strip this short codes that much
+            return np.zeros((0, 0), np.float32)
         if min(w, h) == 0 or w > ow or h > oh:
             return np.zeros((oh, ow), np.float32)
         try:

@@ -35,6 +35,7 @@ __all__ = ["NTCSketchCodec", "build_model", "WEIGHTS_DIR", "weights_path", "N_CH
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 N_CHANNELS, M_CHANNELS = 64, 96
 _PAD = 64  # g_a (x16) and h_a (x4) downsampling
+_MAX_PX_PER_BYTE = 1024  # coded pixels per byte, at most (trained rates: ~60 at 0.03 bpp on Kodak)
 
 
 def build_model(N: int = N_CHANNELS, M: int = M_CHANNELS):
@@ -120,7 +121,8 @@ class NTCSketchCodec:
 
     @torch.no_grad()
     def decompress(self, data: bytes) -> np.ndarray:
-        """Bytes -> sketch in [0, 1]; never raises (undecodable data gives zeros)."""
+        """Bytes -> sketch in [0, 1]; never raises (undecodable data gives zeros; an implausible
+        header, as from a corrupted stream, gives an empty ``(0, 0)`` map)."""
         import torch.nn.functional as F
 
         if len(data) < 9:
@@ -131,9 +133,19 @@ class NTCSketchCodec:
         pct = pct if 5 <= pct <= 100 else 100
         ch, cw = self._coded_size(h, w, pct)
         hp, wp = ch + (-ch % _PAD), cw + (-cw % _PAD)
+        budget = _MAX_PX_PER_BYTE * len(data) + 65536
+        if hp * wp > budget or h * w > 16 * budget:
+            # a corrupted header (the payload could never describe that many pixels): decoding it
+            # would only allocate without bound; the caller sees the wrong shape and substitutes
+            return np.zeros((0, 0), np.float32)
         try:
             y, z = data[9 : 9 + ny], data[9 + ny :]
-            out = self.model.decompress([[y], [z]], (hp // _PAD, wp // _PAD))
+            # CompressAI's rANS decoder does not check the end of its buffer: on a corrupted string
+            # (bypass-coded garbage) it reads past it and can crash the process. Zero padding keeps
+            # every read inside memory we own; zeros decode to short, terminating symbols.
+            symbols = self.model.M * (hp // 16) * (wp // 16) + self.model.N * (hp // _PAD) * (wp // _PAD)
+            pad = bytes(16 * symbols + 4096)
+            out = self.model.decompress([[y + pad], [z + pad]], (hp // _PAD, wp // _PAD))
             # corrupted latents can blow up through the synthesis transform: keep the map finite
             x = torch.nan_to_num(out["x_hat"][:, :, :ch, :cw], nan=0.0, posinf=1.0, neginf=0.0).clamp(0, 1)
             if (ch, cw) != (h, w):

@@ -110,6 +110,12 @@ def test_g4_codec_exact_and_robust():
             bad[i] ^= int(rng.integers(1, 256))
         out = codec.decompress(bytes(bad))
         assert out.shape == sketch.shape
+    for _ in range(200):  # header corruption too: bounded output, never a huge allocation
+        bad = bytearray(data)
+        for i in rng.integers(0, len(bad), rng.integers(1, 12)):
+            bad[i] ^= int(rng.integers(1, 256))
+        out = codec.decompress(bytes(bad))
+        assert out.size <= 4096 * len(bad) + 65536
     assert codec.decompress(b"").shape == (0, 0)
     with pytest.raises(ValueError):
         codec.compress(np.zeros((2, 2, 2)))

@@ -80,3 +80,39 @@ def test_gvif_from_hyperprior_scales(sketch):
     top[order[: theta.size // 10]] = True
     # the 10 % largest scales carry most, but not all, of the information
     assert 0.5 < gvif(theta, kept=top.reshape(theta.shape)) < 1.0
+
+
+def test_fuzzed_strings_never_crash_the_process(tmp_path):
+    """Corrupted rANS strings once made CompressAI's decoder read past its buffer (segfault) and
+    corrupted headers allocate without bound; both run here in a child process that must survive."""
+    import subprocess
+    import sys
+
+    code = r'''
+import warnings; warnings.filterwarnings("ignore")
+import numpy as np, skimage.data as d
+from genai.hed import HEDEdges
+from genai.ntc import NTCSketchCodec
+sk = HEDEdges()(d.astronaut()[:256, :256])
+c = NTCSketchCodec(quality=1)
+data = c.compress(sk)
+rng = np.random.default_rng(5)
+for t in range(300):
+    b = np.frombuffer(data, np.uint8).copy()
+    kind = t % 3
+    if kind == 0:   # heavy flips everywhere, header included
+        m = rng.random(b.size * 8) < rng.choice([0.01, 0.1, 0.5])
+        b = np.packbits(np.unpackbits(b) ^ m.astype(np.uint8))
+    elif kind == 1:  # truncation
+        b = b[: rng.integers(0, b.size)]
+    else:            # extension with random bytes
+        b = np.concatenate([b, rng.integers(0, 256, rng.integers(1, 4000)).astype(np.uint8)])
+    out = c.decompress(b.tobytes())
+    assert out.ndim == 2 and np.all(np.isfinite(out))
+    assert out.shape in ((0, 0), sk.shape) or out.size <= 16 * (1024 * b.size + 65536)
+print("survived")
+'''
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "survived" in res.stdout
