@@ -163,3 +163,18 @@ def test_cli_allocate_contract(capsys, tmp_path):
                  ["--target", "0.5", "--perception-table", "/nope.json"]):
         assert main(["allocate", *argv]) == 2
         assert capsys.readouterr().err.startswith("semlink: error")
+
+
+def test_rayleigh_realizations_paper_setting():
+    from scenarios.allocation import path_loss_db, realization_study
+
+    assert path_loss_db() == pytest.approx(-98.0)  # -30 dB - 34 log10(100)
+    P = DiscardPerception.from_paper("clip")
+    res = realization_study("coded", ["unaware", "optimal"], [9530, 8180], P, 0.45, realizations=25, seed=3,
+                            grid=301)
+    again = realization_study("coded", ["unaware"], [9530, 8180], P, 0.45, realizations=25, seed=3)
+    assert np.array_equal(res["unaware"], again["unaware"])  # seeded draws
+    assert res["gains"].shape == (25, 2)
+    assert np.all(res["optimal"] <= res["unaware"] * (1 + 1e-9))
+    saving = 1 - np.median(res["optimal"] / res["unaware"])
+    assert saving > 0.2
