@@ -43,7 +43,6 @@ def build_model(N: int = N_CHANNELS, M: int = M_CHANNELS):
     from .compat import import_compressai
 
     import_compressai()
-    from compressai.layers import GDN  # noqa: F401  (imported for the model's layers)
     from compressai.models import ScaleHyperprior
     from compressai.models.utils import conv, deconv
 

@@ -34,7 +34,7 @@ import numpy as np
 from .montecarlo import PointResult
 from .stats import clopper_pearson
 
-__all__ = ["config_hash", "ResultStore", "RunRecord", "FORMAT_VERSION"]
+__all__ = ["config_hash", "atomic_h5", "ResultStore", "RunRecord", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _COUNT_FIELDS = ("bits", "bit_errors", "blocks", "block_errors", "detected_block_errors", "batches")
@@ -64,6 +64,28 @@ def config_hash(config: dict[str, Any], length: int = 16) -> str:
     """
     text = json.dumps(_canonical(config), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+@contextmanager
+def atomic_h5(path: Union[str, os.PathLike]) -> Iterator[h5py.File]:
+    """Open an HDF5 file for appending through a temporary copy that atomically replaces it.
+
+    A crash or kill inside the block leaves the original file untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if path.exists():
+        shutil.copy2(path, tmp)
+    try:
+        with h5py.File(tmp, "a") as f:
+            yield f
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 @dataclass
@@ -104,20 +126,9 @@ class ResultStore:
     # ------------------------------------------------------------ low level
     @contextmanager
     def _write(self) -> Iterator[h5py.File]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        if self.path.exists():
-            shutil.copy2(self.path, tmp)
-        try:
-            with h5py.File(tmp, "a") as f:
-                f.attrs["semlink_format"] = FORMAT_VERSION
-                yield f
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        with atomic_h5(self.path) as f:
+            f.attrs["semlink_format"] = FORMAT_VERSION
+            yield f
 
     def runs(self) -> list[str]:
         """Run ids in the file (empty if the file does not exist)."""

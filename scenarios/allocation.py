@@ -47,7 +47,6 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
-from scipy.special import erfcinv
 
 from linklevel.analytic import qfunc, qfuncinv
 from linklevel.fbl import bler_xu_eq23

@@ -259,10 +259,10 @@ def store_result(out: str, result: BerRunResult) -> None:
     if result.model is None:
         result.attach_model()
     store.ensure_run(result.run_id, result.attrs())
-    have = store.finished_points(result.run_id)
+    have = {round(k, 9) for k in store.finished_points(result.run_id)}
     for p in result.points:
-        if p.status in ("skipped", "interrupted") or (p.resumed and round(p.ebno_db, 9) in {round(k, 9) for k in have}):
-            continue
+        if p.status in ("skipped", "interrupted") or round(p.ebno_db, 9) in have:
+            continue  # not finished, or already in the file
         store.append_point(result.run_id, p, result.run.confidence, extras=result.point_extras(p))
     total = sum(p.runtime_s for p in store.finished_points(result.run_id).values())
     store.set_attrs(result.run_id, runtime_s=float(total))

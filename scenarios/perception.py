@@ -29,31 +29,12 @@ from typing import Optional, Sequence
 import h5py
 import numpy as np
 
+from linklevel.results import atomic_h5
+
 __all__ = ["STREAMS", "cache_streams", "measure_forward", "read_forward", "isotonic", "fit_logistic",
            "PerceptionFit", "fit_stream"]
 
 STREAMS = ("prompt", "edge")
-
-
-def _atomic_h5(path: str):
-    """Open ``path`` for appending through a temporary copy that replaces it on success."""
-    import contextlib
-    import shutil
-
-    @contextlib.contextmanager
-    def cm():
-        tmp = f"{path}.{os.getpid()}.tmp"
-        if os.path.exists(path):
-            shutil.copy2(path, tmp)
-        try:
-            with h5py.File(tmp, "a") as f:
-                yield f
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-    return cm()
 
 
 def cache_streams(path: str, images: Sequence[str], captions: str, quality: int = 1) -> list[str]:
@@ -76,7 +57,7 @@ def cache_streams(path: str, images: Sequence[str], captions: str, quality: int 
             name = os.path.splitext(os.path.basename(p))[0]
             sketch = hed(load_image(p))
             data = ntc.compress(sketch)
-            with _atomic_h5(path) as f:
+            with atomic_h5(path) as f:
                 g = f.require_group(f"streams/{name}")
                 g.attrs["prompt"] = cap(p)
                 g.attrs["image"] = os.path.abspath(p)
@@ -111,7 +92,7 @@ def measure_forward(path: str, psis: Sequence[float], repeats: int = 3, seed: in
                   for n in names}
     tc, bc = TextCodec(), BytesCodec()
     sim = load("metric", "text_similarity") if "prompt" in streams else None
-    ntc = None
+    codecs: dict[int, object] = {}  # ntc codec per quality
     added = 0
     for s in streams:
         rows = []
@@ -127,15 +108,15 @@ def measure_forward(path: str, psis: Sequence[float], repeats: int = 3, seed: in
                         rx = tx.send(tc.encode(prompt), ch).bits
                         dist = 1.0 - sim(prompt, tc.decode(rx))
                     else:
-                        if ntc is None or ntc_q != q:
-                            ntc, ntc_q = load("sketch_codec", "ntc", quality=q), q
-                        rx = ntc.decompress(bc.decode(tx.send(bc.encode(data), ch).bits))
+                        if q not in codecs:
+                            codecs[q] = load("sketch_codec", "ntc", quality=q)
+                        rx = codecs[q].decompress(bc.decode(tx.send(bc.encode(data), ch).bits))
                         if rx.shape != sketch.shape:
                             rx = np.zeros_like(sketch)
                         dist = 1.0 - ms_ssim(sketch, rx)
                     rows.append((float(psi), r, i, float(np.clip(dist, 0.0, 1.0))))
         if rows:
-            with _atomic_h5(path) as f:
+            with atomic_h5(path) as f:
                 g = f.require_group(f"forward/{s}")
                 g.attrs["metric"] = "feature-level: 1 - text similarity" if s == "prompt" else \
                     "feature-level: 1 - MS-SSIM of the sketch"
@@ -158,20 +139,10 @@ def read_forward(path: str, stream: str) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def isotonic(y: np.ndarray, w: Optional[np.ndarray] = None) -> np.ndarray:
-    """Non-decreasing least-squares fit (pool-adjacent-violators) of ``y`` in the given order."""
-    y = np.asarray(y, dtype=np.float64)
-    w = np.ones_like(y) if w is None else np.asarray(w, dtype=np.float64)
-    vals, wts, counts = [], [], []
-    for yi, wi in zip(y, w):
-        vals.append(yi)
-        wts.append(wi)
-        counts.append(1)
-        while len(vals) > 1 and vals[-2] > vals[-1]:
-            v = (vals[-2] * wts[-2] + vals[-1] * wts[-1]) / (wts[-2] + wts[-1])
-            c = counts[-2] + counts[-1]
-            ww = wts[-2] + wts[-1]
-            vals[-2:], wts[-2:], counts[-2:] = [v], [ww], [c]
-    return np.repeat(vals, counts)
+    """Non-decreasing least-squares fit of ``y`` in the given order (SciPy's pool-adjacent-violators)."""
+    from scipy.optimize import isotonic_regression
+
+    return isotonic_regression(np.asarray(y, dtype=np.float64), weights=w, increasing=True).x
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-import numpy as np
 import torch
 
 from linklevel import Link, LinkConfig

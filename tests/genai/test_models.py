@@ -1,6 +1,5 @@
 """Registry, loading policy, captions, canny, the G4 sketch codec; every genai module imports."""
 
-import importlib
 import json
 import os
 import subprocess

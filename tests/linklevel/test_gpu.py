@@ -1,7 +1,6 @@
 """CUDA runs of the link and the engine (skip themselves without a CUDA device)."""
 
 import pytest
-import torch
 
 from linklevel import Link, LinkConfig
 from linklevel.montecarlo import StopCriteria, auto_batch_size, simulate_point

@@ -36,7 +36,6 @@ def test_closed_form_equals_brute_force_root_finding(k, rate):
         b = snr_for_bler_eq23_bruteforce(bler, k, n)
         assert a == pytest.approx(b, rel=1e-9)
     # the paper's printed forms (e^{K/N} instead of 2^{K/N}; eq. 38 with an extra 1/2) are off
-    alpha = math.sqrt(2) * 0 + 1.0  # placeholder to keep the formulas readable below
     bler = 1e-3
     from linklevel.analytic import qfuncinv
 
