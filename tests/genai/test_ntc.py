@@ -116,3 +116,11 @@ print("survived")
                          cwd=str(Path(__file__).resolve().parents[2]))
     assert res.returncode == 0, res.stderr[-2000:]
     assert "survived" in res.stdout
+
+
+def test_train_cli_validates_before_training(capsys, tmp_path):
+    from scenarios.cli import main
+
+    assert main(["train-sketch-codec", "--out", str(tmp_path), "--lambdas", "fast"]) == 2
+    assert main(["train-sketch-codec", "--out", str(tmp_path), "--crop", "100"]) == 2
+    assert "crop" in capsys.readouterr().err and not any(tmp_path.iterdir())
