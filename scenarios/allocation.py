@@ -174,7 +174,7 @@ class DiscardPerception:
 
 
 class TablePerception:
-    """A perception-error function from a measured table, interpolated in log10 of the error rates.
+    r"""A perception-error function from a measured table, interpolated in log10 of the error rates.
 
     JSON format: ``{"e1": [...], "e2": [...], "p": [[p(e1[i], e2[j])...]...]}`` with increasing
     grids of error rates in (0, 1], optionally ``"single1"``/``"single2"``:

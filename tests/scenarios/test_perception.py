@@ -1,4 +1,4 @@
-"""Perception-error measurement: cached streams, resumable BSC sweeps, monotone fits."""
+"""Perception-error measurement: cached streams, resumable condition sweeps, monotone fits, metrics."""
 
 import json
 
@@ -6,7 +6,10 @@ import h5py
 import numpy as np
 import pytest
 
-from scenarios.perception import cache_streams, fit_logistic, fit_stream, isotonic, measure_forward, read_forward
+from scenarios.allocation import StreamSpec, allocate
+from scenarios.perception import (ABSENT, OUTCOMES, FeatureMetric, cache_streams, discard_perception, fit_logistic,
+                                  fit_slice, forward_table, isotonic, joint_conditions, load_items, make_metric,
+                                  measure, one_correct_conditions, read_samples, single_conditions, stream_bits)
 
 
 @pytest.fixture(scope="module")
@@ -25,30 +28,129 @@ def images(tmp_path_factory):
     return paths, str(caps)
 
 
-def test_measure_resume_and_fit(images, tmp_path):
+@pytest.fixture(scope="module")
+def measured(images, tmp_path_factory):
     paths, caps = images
-    h5 = str(tmp_path / "p.h5")
+    h5 = str(tmp_path_factory.mktemp("perc") / "p.h5")
     assert cache_streams(h5, paths, caps) == ["chelsea", "coffee"]
-    assert cache_streams(h5, paths, caps) == ["chelsea", "coffee"]  # cached: nothing recomputed
-    grid = [1e-4, 1e-2, 0.2]
-    n = measure_forward(h5, grid[:2], repeats=2)
-    assert n == 2 * 2 * 2 * 2  # streams x psi x repeats x images
-    before = {s: read_forward(h5, s) for s in ("prompt", "edge")}
-    # resume: only the new BER is measured, old samples untouched
-    assert measure_forward(h5, grid, repeats=2) == 2 * 1 * 2 * 2
-    assert measure_forward(h5, grid, repeats=2) == 0
-    for s in ("prompt", "edge"):
-        psi, img, dist = read_forward(h5, s)
-        assert len(dist) == 12 and np.array_equal(dist[:8], before[s][2])
-        assert np.all((dist >= 0) & (dist <= 1))
-        f = fit_stream(h5, s, boot=100)
+    metric = FeatureMetric()
+    n = measure(h5, single_conditions([1e-4, 1e-2]), metric, repeats=2)
+    assert n == 6 * 2 * 2  # (0 + 2 BERs) x 2 streams, x repeats x images
+    return h5, metric
+
+
+def test_cache_is_reused_and_bits_are_exact(images, measured):
+    from bridge import BytesCodec, TextCodec
+
+    paths, caps = images
+    h5, _ = measured
+    with h5py.File(h5, "r") as f:
+        before = f["streams/coffee/ntc_bytes"][()]
+    assert cache_streams(h5, paths, caps) == ["chelsea", "coffee"]
+    with h5py.File(h5, "r") as f:
+        assert np.array_equal(f["streams/coffee/ntc_bytes"][()], before)
+    bits = stream_bits(h5)
+    items = load_items(h5)
+    assert list(bits["names"]) == ["chelsea", "coffee"] and np.all(bits["pixels"] == 160 * 192)
+    assert bits["prompt"][1] == TextCodec().bit_count("a cup of coffee on a saucer")
+    assert bits["edge"][0] == BytesCodec().bit_count(items[0].data)
+
+
+def test_measurement_resumes_and_single_stream_fits_are_monotone(measured):
+    h5, metric = measured
+    old = read_samples(h5, metric.key)
+    # more BERs: only the new conditions are measured, stored samples untouched
+    assert measure(h5, single_conditions([1e-4, 1e-2, 0.2]), metric, repeats=2) == 2 * 2 * 2
+    assert measure(h5, single_conditions([1e-4, 1e-2, 0.2]), metric, repeats=2) == 0
+    new = read_samples(h5, metric.key)
+    assert np.array_equal(new["distance"][: old["distance"].size], old["distance"])
+    assert str(new["label"]).startswith("feature-level")
+    for vary in (0, 1):
+        f = fit_slice(h5, metric.key, vary, boot=100)
         assert np.all(np.diff(f.isotonic) >= 0)
         assert f.mean[-1] > f.mean[0]  # BER 0.2 hurts more than 1e-4
         assert f(1e-4) <= f(1e-2) <= f(0.2)
         assert np.all(f.band[0] <= f.mean + 1e-12) and np.all(f.mean <= f.band[1] + 1e-12)
         assert f.semantic_value(1e-4) >= f.semantic_value(0.2)
-    with h5py.File(h5, "r") as fh:
-        assert fh["forward/prompt"].attrs["metric"].startswith("feature-level")
+        # the other stream absent counts 1 with weight 1/2: distance >= 0.5 everywhere
+        assert f.at_zero >= 0.5 - 1e-9 and np.all(f.mean >= 0.5 - 1e-9)
+    with pytest.raises(ValueError, match="fewer than 2"):
+        fit_slice(h5, metric.key, 0, other=0.0)
+
+
+def test_discard_outcomes_give_the_bilinear_function_exactly(measured):
+    h5, metric = measured
+    measure(h5, OUTCOMES, metric, repeats=1)
+    P, band = discard_perception(h5, metric.key, boot=100)
+    s = read_samples(h5, metric.key)
+    both = s["distance"][(s["psi1"] == 0) & (s["psi2"] == 0)].mean()
+    assert P.p_both == pytest.approx(both)
+    # the feature metric is additive: prompt self-similarity is 1, so prompt-only = 1/2 exactly,
+    # and L1 + L2 = 1 - P_best (independent streams)
+    assert P.p_prompt_only == pytest.approx(0.5, abs=1e-6)
+    assert (1 - P.p_prompt_only) + (1 - P.p_edge_only) == pytest.approx(1 - P.p_both, abs=1e-6)
+    assert np.all(s["distance"][(s["psi1"] == ABSENT) & (s["psi2"] == ABSENT)] == 1.0)
+    # bilinear expectation equals a Monte Carlo over the four outcomes
+    rng = np.random.default_rng(0)
+    e1, e2 = 0.3, 0.6
+    lost1, lost2 = rng.random(200_000) < e1, rng.random(200_000) < e2
+    vals = np.where(lost1 & lost2, 1.0, np.where(lost1, P.p_edge_only, np.where(lost2, P.p_prompt_only, P.p_both)))
+    assert vals.mean() == pytest.approx(P(e1, e2), abs=3e-3)
+    assert band.shape == (2, 3)
+
+
+def test_joint_grid_feeds_the_uncoded_allocation(measured):
+    h5, metric = measured
+    psis = [1e-4, 1e-2, 0.2]
+    before = read_samples(h5, metric.key)["distance"].size
+    n = measure(h5, joint_conditions([0.0] + psis, [0.0] + psis) + one_correct_conditions(psis), metric, repeats=1)
+    # 16 joint conditions x 2 images; the one-correct ones are part of the grid, (0, 0) may exist already
+    assert n == read_samples(h5, metric.key)["distance"].size - before and 30 <= n <= 32
+    table = forward_table(h5, metric.key)
+    assert table(1e-12, 1e-12) <= table(1e-2, 1e-2) <= table(0.2, 0.2)
+    f5 = fit_slice(h5, metric.key, 1, other=0.0, boot=50)  # Fig. 5: prompt correct, edge forwarded
+    assert f5.mean[-1] >= f5.mean[0]
+    streams = [StreamSpec(400, 1e-10, 1e-14), StreamSpec(8000, 1e-10, 1e-14)]
+    target = 0.5 * (table(1e-12, 1e-12) + table(0.2, 0.2))
+    res = {m: allocate("uncoded", m, streams, table, target, semantic_values=table.semantic_values())
+           for m in ("unaware", "proportional", "optimal")}
+    assert all(r.feasible for r in res.values())
+    assert res["optimal"].total_power <= min(r.total_power for r in res.values()) * (1 + 1e-9)
+
+
+def test_full_link_check_stored_apart(measured):
+    h5, metric = measured
+    assert measure(h5, [(1e-5, ABSENT), (0.2, ABSENT)], metric, repeats=1, channel="link") == 4
+    link = read_samples(h5, metric.key, channel="link")
+    bsc = read_samples(h5, metric.key)
+    lo = link["distance"][link["psi1"] == 1e-5]
+    hi = link["distance"][link["psi1"] == 0.2]
+    assert np.all(hi > lo)
+    assert abs(hi.mean() - bsc["distance"][(bsc["psi1"] == 0.2) & (bsc["psi2"] == ABSENT)].mean()) < 0.15
+    with pytest.raises(ValueError, match="below 0.5"):
+        measure(h5, [(0.5, ABSENT)], metric, channel="link")
+
+
+def test_bad_conditions_and_metrics():
+    with pytest.raises(ValueError):
+        single_conditions([0.0])
+    with pytest.raises(ValueError):
+        joint_conditions([0.7], [0.1])
+    with pytest.raises(ValueError, match="weights"):
+        FeatureMetric((0.7, 0.7))
+    with pytest.raises(ValueError, match="unknown perception metric"):
+        make_metric("lpips")
+
+
+def test_regenerated_metric_on_random_weights(measured):
+    h5, _ = measured
+    metric = make_metric("regen-clip", random_weights=True)
+    assert "random weights" in metric.label and metric.key.endswith("-random")
+    assert measure(h5, OUTCOMES, metric, repeats=1) == 8
+    s = read_samples(h5, metric.key)
+    none = (s["psi1"] == ABSENT) & (s["psi2"] == ABSENT)
+    assert np.all(s["distance"][none] == 1.0)
+    assert np.all((s["distance"][~none] >= 0) & (s["distance"][~none] <= 1))
 
 
 def test_isotonic_and_logistic_are_monotone_by_construction():
