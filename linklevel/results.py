@@ -46,7 +46,7 @@ def _canonical(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_canonical(v) for v in obj]
     if isinstance(obj, float):
-        return float(repr(obj)) if np.isfinite(obj) else str(obj)
+        return float(repr(float(obj))) if np.isfinite(obj) else str(obj)
     if isinstance(obj, (np.integer,)):
         return int(obj)
     if isinstance(obj, (np.floating,)):

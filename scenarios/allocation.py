@@ -54,7 +54,7 @@ from linklevel.fbl import bler_xu_eq23
 __all__ = [
     "generalized_lambert_w", "snr_for_bler_eq23", "snr_for_bler_eq23_bruteforce", "snr_for_ber_bpsk",
     "DiscardPerception", "TablePerception", "PAPER_CONSTANTS", "StreamSpec", "Allocation", "allocate", "METHODS",
-    "path_loss_db", "realization_study",
+    "path_loss_db", "realization_study", "perception_under_budget",
 ]
 
 METHODS = ("unaware", "proportional", "bisection", "optimal")
@@ -477,4 +477,62 @@ def realization_study(scheme: str, methods: Sequence[str], k: Sequence[int], per
             a = allocate(scheme, m, s, perception, target, rate=rate, **kw)
             vals[r] = a.total_power if a.feasible else np.inf
         out[m] = vals
+    return out
+
+
+# --------------------------------------------------------------------------- power budget (Fig. 9)
+def perception_under_budget(scheme: str, method: str, streams: Sequence[StreamSpec],
+                            perception: Callable[[float, float], float], budgets: Sequence[float], rate: float = 0.8,
+                            semantic_values: Optional[Sequence[Callable[[float], float]]] = None,
+                            grid: int = 2001, targets: int = 161) -> np.ndarray:
+    """The perception each budget (total power, W) buys with ``method``; returns an array like ``budgets``.
+
+    * ``unaware``: the budget split for equal SNR, directly;
+    * ``optimal``: certified — a search over the whole budget line
+      :math:`\sum_i N_i q_i = B` (power share of stream 1 from 0 to 1, corners included:
+      there one stream gets no power), refined locally; perception is non-decreasing in
+      the error rates, so the optimum spends the whole budget;
+    * ``proportional`` / ``bisection``: the smallest target :math:`\bar P` on a grid of
+      ``targets`` values (from the error-free perception to the no-power one) whose
+      minimum-power allocation by the method fits the budget. No monotonicity is assumed:
+      Algorithm 1 is a local search and its total power can *rise* with :math:`\bar P`
+      when it jumps to another corner of the constraint curve.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    bs = np.asarray(budgets, dtype=np.float64)
+    if bs.ndim != 1 or not np.all(bs >= 0):
+        raise ValueError(f"budgets must be non-negative numbers, got {budgets}")
+    pb = _Problem(scheme, streams, perception, rate)
+    top = float(perception(pb.phi_max, pb.phi_max))
+    unit = [pb.length(i) * pb.streams[i].noise / pb.streams[i].gain for i in range(2)]  # power per unit SNR
+    out = np.full(bs.shape, top)
+    if method in ("proportional", "bisection"):
+        lo = float(perception(_PHI_MIN, _PHI_MIN))
+        ts = np.linspace(lo, top, targets)[1:]
+        cost = np.full(ts.size, np.inf)
+        reach = np.full(ts.size, top)
+        for j, t in enumerate(ts):
+            a = allocate(scheme, method, streams, perception, float(min(t, 1.0)), rate, semantic_values)
+            if a.feasible:
+                cost[j], reach[j] = a.total_power, a.perception
+        for n, b in enumerate(bs):
+            ok = np.nonzero(cost <= b)[0]
+            if ok.size:
+                out[n] = reach[ok[0]]
+        return out
+    for n, b in enumerate(bs):
+        if b == 0:
+            continue
+        if method == "unaware":
+            s = b / sum(unit)
+            out[n] = perception(pb.error_at_snr(0, s), pb.error_at_snr(1, s))
+            continue
+        f = lambda t: perception(pb.error_at_snr(0, t * b / unit[0]), pb.error_at_snr(1, (1 - t) * b / unit[1]))  # noqa: E731
+        tgrid = np.linspace(0.0, 1.0, grid)
+        vals = np.array([f(t) for t in tgrid])
+        j = int(np.argmin(vals))
+        r = minimize_scalar(f, bounds=(tgrid[max(j - 1, 0)], tgrid[min(j + 1, grid - 1)]), method="bounded",
+                            options={"xatol": 1e-12})
+        out[n] = min(vals[j], float(r.fun))
     return out

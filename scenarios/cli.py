@@ -588,7 +588,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from .runner import run_study
     from .study import load_study
+    from .xu_study import KIND, study_kind
 
+    if study_kind(args.study) == KIND:
+        return _run_xu(args)
     study = load_study(args.study, quick=args.quick, out=args.out)
     resolve_device(args.device)
     out = study.result_file
@@ -623,6 +626,54 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if result.interrupted:
         print(f"semlink: interrupted; finished runs kept in {out} (re-run to resume)", file=sys.stderr)
         return 130
+    return 0
+
+
+def _run_xu(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from .xu_study import load_xu_study, resolve_images, run_xu
+
+    study = load_xu_study(args.study, quick=args.quick, out=args.out)
+    if args.executor != "local":
+        raise ValueError("the Xu study runs with the local executor")
+    device = resolve_device(args.device)
+    resolve_images(study.measure)  # fail early on a missing image folder
+    out = study.result_file
+    if os.path.exists(out):
+        import h5py
+
+        if not h5py.is_hdf5(out):
+            raise ValueError(f"{out!r} exists and is not an HDF5 file")
+    elif args.resume:
+        raise ValueError(f"--resume: no earlier results at {out!r}")
+    _check_output_path(out, (".h5",), "result file")
+    quiet = args.no_progress or args.json
+    res = run_xu(study, progress=not quiet, fresh=args.fresh, device=device,
+                 log=None if quiet else (lambda m: print(m, file=sys.stderr)))
+    if args.json:
+        print(json.dumps(res.to_dict(), default=_json_default))
+        return 0
+    for part, status in res.parts.items():
+        print(f"{part:>13}: {status}")
+    for r in res.summary.get("curves", []):
+        c = r.get("corner")
+        line = f"{r['source']}/{r['scheme']}: max saving optimal vs unaware " + (
+            f"{100 * r['max_saving']['saving']:.1f} % at P-bar {r['max_saving']['target']:.2f}" if r["max_saving"] else "-")
+        if c:
+            line += (f"; {c['to']} from P-bar {c['target']:.2f}: {c['power_before_w']:.4g} W -> "
+                     f"{c['power_at_w']:.4g} W")
+            if c.get("saving_vs_unaware") is not None:
+                line += f" ({100 * c['saving_vs_unaware']:.1f} % below unaware)"
+        if r["bisection_misses"]:
+            line += f"; bisection misses the optimum at {len(r['bisection_misses'])} targets"
+        print(line)
+    chk = res.summary.get("real_link", {}).get("check")
+    if chk:
+        print(f"real link: designed perception {chk['designed_perception']:.4f}, achieved "
+              f"{chk['points'][0]['achieved_perception']:.4f} at the design SNRs (target {chk['target']}); backoff "
+              + ("not reached" if chk["backoff_db"] is None else f"{chk['backoff_db']:.2f} dB"))
+    print(f"results: {out}\nreport: {res.report}")
     return 0
 
 

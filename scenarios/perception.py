@@ -68,7 +68,7 @@ from linklevel.results import atomic_h5
 __all__ = ["STREAMS", "ABSENT", "Item", "FeatureMetric", "RegeneratedMetric", "make_metric", "cache_streams",
            "load_items", "stream_bits", "joint_conditions", "single_conditions", "one_correct_conditions",
            "OUTCOMES", "measure", "read_samples", "isotonic", "fit_logistic", "PerceptionFit", "fit_slice",
-           "discard_perception", "forward_table"]
+           "discard_perception", "forward_grid", "forward_table"]
 
 STREAMS = ("prompt", "edge")
 ABSENT = -1.0  #: condition value: the stream does not reach the decoder
@@ -468,6 +468,23 @@ def discard_perception(path: str, metric_key: str, boot: int = 500, seed: int = 
     return DiscardPerception(both, float(max(v[1], both)), float(max(v[2], both))), _bootstrap(per_arr, boot, seed)
 
 
+def forward_grid(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The joint forward grid of a sample table: ``e1``, ``e2`` (0 = error-free) and mean ``p`` [e1, e2].
+
+    Uses the largest complete grid (other sweeps, e.g. one stream correct, add values on one axis only).
+    """
+    joint = (s["psi1"] >= 0) & (s["psi2"] >= 0)
+    pairs = set(zip(s["psi1"][joint], s["psi2"][joint]))
+    e1, e2 = np.unique(s["psi1"][joint]), np.unique(s["psi2"][joint])
+    e1 = np.array([a for a in e1 if sum((a, b) in pairs for b in e2) >= max(2, e2.size // 2)])
+    e2 = np.array([b for b in e2 if all((a, b) in pairs for a in e1)])
+    e1 = np.array([a for a in e1 if all((a, b) in pairs for b in e2)])
+    if e1.size < 2 or e2.size < 2:
+        raise ValueError("the joint grid is incomplete (use joint_conditions)")
+    tab = np.array([[s["distance"][joint & (s["psi1"] == a) & (s["psi2"] == b)].mean() for b in e2] for a in e1])
+    return {"e1": e1, "e2": e2, "p": tab}
+
+
 def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> Any:
     """The uncoded forward perception function as a :class:`~scenarios.allocation.TablePerception`.
 
@@ -477,16 +494,10 @@ def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> Any:
     from .allocation import TablePerception
 
     s = read_samples(path, metric_key)
-    joint = (s["psi1"] >= 0) & (s["psi2"] >= 0)
-    e1, e2 = np.unique(s["psi1"][joint]), np.unique(s["psi2"][joint])
-    tab = np.full((e1.size, e2.size), np.nan)
-    for i, a in enumerate(e1):
-        for j, b in enumerate(e2):
-            m = joint & (s["psi1"] == a) & (s["psi2"] == b)
-            if m.any():
-                tab[i, j] = s["distance"][m].mean()
-    if np.isnan(tab).any() or e1.size < 2 or e2.size < 2:
-        raise ValueError(f"{metric_key}: the joint grid is incomplete (use joint_conditions)")
+    try:
+        grid = forward_grid(s)
+    except ValueError as err:
+        raise ValueError(f"{metric_key}: {err}") from None
     single = []
     for vary in (0, 1):
         mine, theirs = (s["psi1"], s["psi2"]) if vary == 0 else (s["psi2"], s["psi1"])
@@ -494,4 +505,4 @@ def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> Any:
         g = np.unique(mine[sel & (mine >= 0)])
         single.append((np.maximum(g, floor), [s["distance"][sel & (mine == p)].mean() for p in g])
                       if g.size >= 2 else None)
-    return TablePerception(np.maximum(e1, floor), np.maximum(e2, floor), tab, single)
+    return TablePerception(np.maximum(grid["e1"], floor), np.maximum(grid["e2"], floor), grid["p"], single)

@@ -61,7 +61,7 @@ __all__ = ["StudyError", "FigureSpec", "StudyRun", "Study", "load_study", "resol
 _HERE = Path(__file__).resolve().parent
 BUILTIN_STUDIES = {p.stem: p for p in sorted(_HERE.glob("*.toml"))}
 
-_STUDY_KEYS = ("name", "description", "out", "seed", "confidence", "precision", "target_bler")
+_STUDY_KEYS = ("kind", "name", "description", "out", "seed", "confidence", "precision", "target_bler")
 _RUN_KEYS = ("link", "stop", "ebno_db", "seed", "precision", "confidence")
 _FIGURE_KEYS = ("name", "title", "sweep", "zip") + _RUN_KEYS
 _LINK_KEYS = tuple(f.name for f in fields(LinkConfig))
@@ -158,6 +158,8 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
     _check_keys(doc, ("study", "defaults", "quick", "figure"), where, "top level")
     study = _table(doc.get("study"), where, "[study]")
     _check_keys(study, _STUDY_KEYS, where, "[study]")
+    if study.get("kind", "ber") != "ber":
+        raise StudyError(f"{where}: [study] kind {study.get('kind')!r} is not a BER study (run it with `semlink run`)")
     name = study.get("name")
     if not isinstance(name, str) or not name or any(c in name for c in "/\\ ") or name.startswith("."):
         raise StudyError(f"{where}: [study] name must be a non-empty word without '/' or spaces, got {name!r}")
