@@ -485,7 +485,7 @@ def perception_under_budget(scheme: str, method: str, streams: Sequence[StreamSp
                             perception: Callable[[float, float], float], budgets: Sequence[float], rate: float = 0.8,
                             semantic_values: Optional[Sequence[Callable[[float], float]]] = None,
                             grid: int = 2001, targets: int = 161) -> np.ndarray:
-    """The perception each budget (total power, W) buys with ``method``; returns an array like ``budgets``.
+    r"""The perception each budget (total power, W) buys with ``method``; returns an array like ``budgets``.
 
     * ``unaware``: the budget split for equal SNR, directly;
     * ``optimal``: certified — a search over the whole budget line

@@ -207,7 +207,9 @@ def _build_parser() -> _Parser:
     src.add_argument("--perception-table", default=None, help="JSON perception table (see scenarios/allocation.py)")
     src.add_argument("--paper-constants", default=None, choices=("clip", "ms-ssim"),
                      help="the paper's P_best, L1, L2 (coded, default clip)")
-    al.add_argument("--k", default="9530,8180", help="bits per stream K1,K2 (prompt, edge)")
+    al.add_argument("--k", default="800,12227",
+                    help="bits per stream K1,K2 (prompt, edge); default: the mean of the first 6 Kodak images "
+                         "(caption prompt, HED + ntc q1 sketch)")
     al.add_argument("--rate", type=float, default=0.8, help="code rate K/N (coded)")
     al.add_argument("--gain-db", default="-98,-98", help="total channel power gain |h_i|^2 in dB per stream")
     al.add_argument("--noise-dbm", type=float, default=-110.0)

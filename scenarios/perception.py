@@ -68,7 +68,7 @@ from linklevel.results import atomic_h5
 __all__ = ["STREAMS", "ABSENT", "Item", "FeatureMetric", "RegeneratedMetric", "make_metric", "cache_streams",
            "load_items", "stream_bits", "joint_conditions", "single_conditions", "one_correct_conditions",
            "OUTCOMES", "measure", "read_samples", "isotonic", "fit_logistic", "PerceptionFit", "fit_slice",
-           "discard_perception", "forward_grid", "forward_table"]
+           "discard_perception", "forward_grid", "forward_table", "export_table"]
 
 STREAMS = ("prompt", "edge")
 ABSENT = -1.0  #: condition value: the stream does not reach the decoder
@@ -506,3 +506,27 @@ def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> Any:
         single.append((np.maximum(g, floor), [s["distance"][sel & (mine == p)].mean() for p in g])
                       if g.size >= 2 else None)
     return TablePerception(np.maximum(grid["e1"], floor), np.maximum(grid["e2"], floor), grid["p"], single)
+
+
+def export_table(path: str, metric_key: str, json_path: str, floor: float = 1e-9) -> dict[str, Any]:
+    """Write the measured forward function as a JSON perception table (``semlink allocate
+    --perception-table``, study source ``table:FILE``): ``e1, e2, p, single1, single2, metric``.
+
+    ψ = 0 is written as ``floor`` (the table's axes are log-interpolated).
+    """
+    import json
+
+    s = read_samples(path, metric_key)
+    grid = forward_grid(s)
+    doc: dict[str, Any] = {"metric": str(s["label"]), "e1": np.maximum(grid["e1"], floor).tolist(),
+                           "e2": np.maximum(grid["e2"], floor).tolist(), "p": grid["p"].tolist()}
+    for vary, key in ((0, "single1"), (1, "single2")):
+        mine, theirs = (s["psi1"], s["psi2"]) if vary == 0 else (s["psi2"], s["psi1"])
+        sel = theirs == ABSENT
+        g = np.unique(mine[sel & (mine >= 0)])
+        if g.size >= 2:
+            doc[key] = {"e": np.maximum(g, floor).tolist(),
+                        "p": [float(s["distance"][sel & (mine == v)].mean()) for v in g]}
+    with open(json_path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1)
+    return doc

@@ -155,11 +155,11 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
             doc = tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise StudyError(f"{where}: invalid TOML: {err}") from None
-    _check_keys(doc, ("study", "defaults", "quick", "figure"), where, "top level")
     study = _table(doc.get("study"), where, "[study]")
-    _check_keys(study, _STUDY_KEYS, where, "[study]")
     if study.get("kind", "ber") != "ber":
         raise StudyError(f"{where}: [study] kind {study.get('kind')!r} is not a BER study (run it with `semlink run`)")
+    _check_keys(doc, ("study", "defaults", "quick", "figure"), where, "top level")
+    _check_keys(study, _STUDY_KEYS, where, "[study]")
     name = study.get("name")
     if not isinstance(name, str) or not name or any(c in name for c in "/\\ ") or name.startswith("."):
         raise StudyError(f"{where}: [study] name must be a non-empty word without '/' or spaces, got {name!r}")

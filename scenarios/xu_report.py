@@ -20,6 +20,7 @@ import h5py
 import numpy as np
 
 from .allocation import PAPER_CONSTANTS
+from .xu_study import source_key
 
 __all__ = ["write_xu_report", "savings_table", "PAPER_BPP", "MISS_TOLERANCE"]
 
@@ -136,6 +137,10 @@ def write_xu_report(study: Any, metric_key: str, k_meas: tuple[int, int], k_used
         summary["link_check"] = rows
     except ValueError:
         summary["link_check"] = []
+    summary["forward_vs_discard"] = [
+        {"forwarded": f.stream, "at_psi": float(f.psi[-1]), "forwarded_perception": float(f.mean[-1]),
+         "discarded_perception": float(discard.p_edge_only if v == 0 else discard.p_prompt_only)}
+        for v, f in fits5.items()]
     figs += _fig_perception(out, samples, fits, discard)
     figs += _fig_one_correct(out, fits5, discard)
     # ---- curves
@@ -144,6 +149,7 @@ def write_xu_report(study: Any, metric_key: str, k_meas: tuple[int, int], k_used
         panels = []
         for src in study.curves.sources:
             for scheme in study.curves.schemes:
+                src = source_key(src)
                 base = f"curves/{src}/{scheme}"
                 if base not in f:
                     continue
@@ -346,6 +352,15 @@ def _write_markdown(study: Any, s: dict, figs: list[str]) -> str:
     L += ["", "The coded discard function is the exact bilinear expectation over the four outcomes "
           "(scenarios/perception.py). Bootstrap 95 % bands of the outcome perceptions (both, prompt only, edge "
           f"only): {np.round(np.array(p['outcome_band']), 4).tolist()}.", ""]
+    for r in s["forward_vs_discard"]:
+        other = "edge" if r["forwarded"] == "prompt" else "prompt"
+        verdict = "worse" if r["forwarded_perception"] > r["discarded_perception"] else "not worse"
+        L.append(f"With the {other} correct, forwarding the {r['forwarded']} at BER {r['at_psi']:g} gives "
+                 f"{r['forwarded_perception']:.4f}; discarding it gives {r['discarded_perception']:.4f}: forwarding "
+                 f"is **{verdict}** (Fig. 5). ")
+    L += ["", "(An offline feature-level metric counts an absent stream as distance 1, so forwarding can only look "
+          "worse than discarding with a regenerated-image metric, where a corrupted stream misleads the decoder.)"
+          if p["metric"].startswith("feature-level") else "", ""]
     if s.get("link_check"):
         L += ["Full uncoded BPSK link vs BSC shortcut (same conditions, mean distance):", "",
               "| ψ (prompt, edge; -1 absent) | full link | BSC | samples |", "|---|---:|---:|---:|"]

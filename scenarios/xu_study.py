@@ -7,10 +7,13 @@ versions and git SHA as attributes. A part whose stored hash equals the current 
 skipped on re-run; the perception measurement resumes sample by sample.
 
 1. ``/streams``, ``/perception``: the images' streams (cached once) and the perception
-   samples of every condition (:mod:`scenarios.perception`), plus ``/fits``;
+   samples of every condition (:mod:`scenarios.perception`); the measured forward function
+   is also exported as ``perception_table_<metric>.json`` (usable as a source ``table:FILE``
+   here and by ``semlink allocate --perception-table``);
 2. ``/curves/<source>/<scheme>/<method>``: total power vs target :math:`\bar P` at the
    path-loss gain (no fading) for the paper's constants (coded only: the paper publishes
-   no forward-with-error constants) and for the measured functions;
+   no forward-with-error constants), for the measured functions and for tables from files
+   (e.g. measured with a regenerated-image metric on a GPU machine);
 3. ``/realizations/<method>``: Rayleigh block fading per stream: minimum total power at
    one target per realization, and the perception reached under each power budget (the
    CDF of Fig. 9);
@@ -46,7 +49,7 @@ Format::
     [curves]
     targets = "0.33:0.01:0.99"
     methods = ["unaware", "proportional", "bisection", "optimal"]
-    sources = ["paper:clip", "paper:ms-ssim", "measured"]
+    sources = ["paper:clip", "paper:ms-ssim", "measured"]   # also "table:FILE" (JSON table)
     schemes = ["coded", "uncoded"]
 
     [realizations]
@@ -85,7 +88,7 @@ from .allocation import METHODS, PAPER_CONSTANTS, DiscardPerception
 from .study import StudyError, _check_keys, _merge, _table, resolve_study_path
 
 __all__ = ["KIND", "XuChannel", "XuMeasure", "XuCurves", "XuRealizations", "XuRealLink", "XuStudy", "study_kind",
-           "load_xu_study", "resolve_images", "run_xu", "XuResult"]
+           "load_xu_study", "source_key", "resolve_images", "run_xu", "XuResult"]
 
 KIND = "xu_power_allocation"
 SOURCES = tuple(f"paper:{m}" for m in PAPER_CONSTANTS) + ("measured",)
@@ -163,6 +166,11 @@ class XuStudy:
     @property
     def result_file(self) -> str:
         return os.path.join(self.out, f"{self.name}.h5")
+
+
+def source_key(src: str) -> str:
+    """HDF5-safe name of a perception source (a table file by its base name)."""
+    return "table:" + os.path.basename(src[6:]) if src.startswith("table:") else src
 
 
 def study_kind(path: Union[str, os.PathLike]) -> str:
@@ -259,9 +267,22 @@ def load_xu_study(path: Union[str, os.PathLike], quick: bool = False, out: Optio
         bad = [m for m in methods if m not in METHODS]
         if bad:
             raise StudyError(f"{where}: [{tab}] unknown method {bad[0]!r} (methods: {', '.join(METHODS)})")
-    bad = [s for s in cu.sources + (re.source, rl.source) if s not in SOURCES]
-    if bad:
-        raise StudyError(f"{where}: unknown perception source {bad[0]!r} (sources: {', '.join(SOURCES)})")
+    srcs = []
+    for s_ in cu.sources + (re.source, rl.source):
+        if s_.startswith("table:"):
+            f_ = s_[6:]
+            if not os.path.isfile(f_) and os.path.isfile(src.parent / f_):
+                f_ = str(src.parent / f_)
+            if not os.path.isfile(f_):
+                raise StudyError(f"{where}: perception table {s_[6:]!r} not found")
+            s_ = "table:" + f_
+        elif s_ not in SOURCES:
+            raise StudyError(f"{where}: unknown perception source {s_!r} (sources: {', '.join(SOURCES)}, table:FILE)")
+        srcs.append(s_)
+    n_cu = len(cu.sources)
+    cu = XuCurves(targets=cu.targets, methods=cu.methods, sources=tuple(srcs[:n_cu]), schemes=cu.schemes)
+    re = XuRealizations(**{**asdict(re), "source": srcs[n_cu], "budgets_w": re.budgets_w, "methods": re.methods})
+    rl = XuRealLink(**{**asdict(rl), "source": srcs[n_cu + 1], "offsets_db": rl.offsets_db})
     if any(s not in ("coded", "uncoded") for s in cu.schemes):
         raise StudyError(f"{where}: [curves] schemes must be coded and/or uncoded")
     if any(not 0 < t <= 1 for t in cu.targets + (re.target, rl.target)):
@@ -373,6 +394,7 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
     res.parts["perception"] = f"computed ({n_new} new samples)" if n_new else "skipped"
     with atomic_h5(h5) as f:
         _stamp(f.require_group(f"perception/{metric.key}"), asdict(me), study.seed)
+    pc.export_table(h5, metric.key, os.path.join(study.out, f"perception_table_{metric.key}.json"))
     bits = pc.stream_bits(h5)
     names = [n for n in bits["names"]]
     sel = [names.index(os.path.splitext(os.path.basename(p))[0]) for p in images]
@@ -387,12 +409,15 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
     def source(name: str, scheme: str) -> tuple[Any, Optional[list]]:
         if name.startswith("paper:"):
             return al.DiscardPerception.from_paper(name[6:]), None
+        if name.startswith("table:"):
+            table = al.TablePerception.from_json(name[6:])
+            return table, table.semantic_values()
         if scheme == "coded":
             return discard, None
         return forward, forward.semantic_values()
 
     def k_for(name: str) -> tuple[int, int]:
-        return k if name.startswith("paper:") else k_meas
+        return k_meas if name == "measured" else k
 
     # ---- 2. power vs target curves
     cu = study.curves
@@ -403,7 +428,7 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
                 continue  # the paper publishes constants of the discard receiver only
             P, sv = source(src, scheme)
             for m in cu.methods:
-                grp = f"curves/{src}/{scheme}/{m}"
+                grp = f"curves/{source_key(src)}/{scheme}/{m}"
                 cfg = {"targets": cu.targets, "k": k_for(src), "channel": asdict(ch), "perception": _desc(P),
                        "method": m, "scheme": scheme}
                 if _done(h5, grp, cfg):

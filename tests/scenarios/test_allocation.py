@@ -102,7 +102,7 @@ def test_uncoded_forward_with_a_monotone_perception_function():
 
 def test_coded_clip_constants_show_the_corner_drop():
     P = DiscardPerception.from_paper("clip")
-    S = [StreamSpec(9530, GAIN, NOISE), StreamSpec(8180, GAIN, NOISE)]  # ~0.0303 / 0.0260 bpp of 768x512
+    S = [StreamSpec(9530, GAIN, NOISE), StreamSpec(8180, GAIN, NOISE)]  # two long streams (a generic case)
     targets = np.linspace(0.33, 0.62, 59)  # above 1 - L2 = 0.6404 the edge alone suffices (prompt off)
     opt = [allocate("coded", "optimal", S, P, t) for t in targets]
     una = [allocate("coded", "unaware", S, P, t) for t in targets]
@@ -177,3 +177,61 @@ def test_rayleigh_realizations_paper_setting():
     assert np.all(res["optimal"] <= res["unaware"] * (1 + 1e-9))
     saving = 1 - np.median(res["optimal"] / res["unaware"])
     assert saving > 0.2
+
+
+def test_perception_under_budget_optimal_is_certified():
+    from scenarios.allocation import perception_under_budget
+
+    rng = np.random.default_rng(5)
+    P = DiscardPerception.from_paper("clip")
+    for _ in range(6):
+        g = GAIN * rng.exponential(1.0, 2)
+        S = [StreamSpec(int(rng.integers(300, 2000)), g[0], NOISE), StreamSpec(int(rng.integers(4000, 15000)), g[1], NOISE)]
+        budgets = [0.0, 0.02, 0.1, 0.5, 3.0]
+        reach = {m: perception_under_budget("coded", m, S, P, budgets, targets=61) for m in METHODS}
+        assert reach["optimal"][0] == 1.0  # no power: nothing arrives
+        for m in METHODS:
+            assert np.all(reach["optimal"] <= reach[m] + 1e-9), m
+            assert np.all(np.diff(reach[m]) <= 1e-9) or m == "bisection"  # more power never hurts (Alg. 1 may)
+        # unaware: both streams at the equal SNR that spends the budget
+        unit = [s.k / 0.8 * NOISE / s.gain for s in S]
+        snr = 0.5 / sum(unit)
+        from linklevel.fbl import bler_xu_eq23
+
+        e = [float(bler_xu_eq23(s.k / 0.8, s.k, snr)) for s in S]
+        assert reach["unaware"][3] == pytest.approx(P(*e), rel=1e-9)
+        # duality: the minimum power for the perception the optimum reached is the budget itself
+        for b, p in zip(budgets[1:], reach["optimal"][1:]):
+            plateau = min(abs(p - v) for v in (P.p_both, P.p_prompt_only, P.p_edge_only, 1.0)) < 1e-4
+            if not plateau:  # on a plateau more power buys nothing measurable: no duality to check
+                a = allocate("coded", "optimal", S, P, p * (1 + 1e-7), grid=2001)
+                assert a.total_power == pytest.approx(b, rel=2e-3)
+    with pytest.raises(ValueError):
+        perception_under_budget("coded", "optimal", S, P, [-1.0])
+
+
+def test_bisection_misses_are_found_and_reported():
+    """Algorithm 1 stops at an endpoint whose derivative points outwards; the report says where that loses."""
+    from scenarios.xu_report import savings_table
+
+    P = DiscardPerception.from_paper("clip")  # prompt alone 0.4113, edge alone 0.6404
+    S = [StreamSpec(780, GAIN, NOISE), StreamSpec(12456, GAIN, NOISE)]
+    targets = np.round(np.arange(0.34, 0.96, 0.02), 4)
+    curves = {}
+    for m in METHODS:
+        rows = [allocate("coded", m, S, P, float(t)) for t in targets]
+        curves[m] = {"target": targets, "feasible": np.array([r.feasible for r in rows]),
+                     "total_power": np.array([r.total_power for r in rows]),
+                     "perception": np.array([r.perception for r in rows]),
+                     "errors": np.array([r.errors for r in rows]), "power": np.array([r.power for r in rows])}
+    tab = savings_table(curves, "coded")
+    corner = tab["corner"]
+    assert corner["to"] == "edge off" and 0.41 <= corner["target"] <= 0.44  # first target above 1 - L1
+    assert corner["drop"] > 0.9 and corner["saving_vs_unaware"] > 0.9
+    misses = tab["bisection_misses"]
+    # above 1 - L2 both single-stream corners are feasible; Algorithm 1 takes the prompt-off end
+    assert misses and all(m["target"] >= 0.64 for m in misses)
+    assert all(m["bisection_off"] == "prompt off" and m["optimal_off"] == "edge off" for m in misses)
+    below = targets < 0.64
+    b, o = curves["bisection"], curves["optimal"]
+    assert np.all(b["total_power"][below & o["feasible"]] <= o["total_power"][below & o["feasible"]] * 1.005)

@@ -1,0 +1,172 @@
+"""The Xu study job: TOML -> HDF5 parts -> figures + report; skip, partial recompute, bad input."""
+
+import json
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+from scenarios.cli import main
+from scenarios.study import StudyError, load_study
+from scenarios.xu_study import load_xu_study, study_kind
+
+STUDY = """
+[study]
+kind = "xu_power_allocation"
+name = "xu_test"
+seed = 3
+k = "measured"
+
+[measure]
+images = "{images}"
+count = 2
+psis = [1e-3, 0.1]
+joint_psis = [0.1]
+link_psis = [0.1]
+repeats = 1
+
+[curves]
+targets = "0.35:0.1:0.95"
+
+[realizations]
+count = {count}
+target = 0.45
+budgets_w = [0.05, 1.0]
+
+[real_link]
+target = 0.36
+trials = 8
+offsets_db = [0.0, 3.0]
+k_cw = 256
+"""
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    import skimage.data as d
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("xuimgs")
+    for name, img in (("astro", d.astronaut()[:128, :160]), ("cat", d.chelsea()[:128, :160])):
+        Image.fromarray(img).save(root / f"{name}.png")
+    (root / "captions.json").write_text(json.dumps({"astro": "an astronaut in a white suit with a flag",
+                                                    "cat": "a ginger cat looking at the camera"}))
+    return root
+
+
+def _write(tmp_path, folder, count=4):
+    p = tmp_path / "xu.toml"
+    p.write_text(STUDY.format(images=folder, count=count))
+    return str(p)
+
+
+def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
+    toml = _write(tmp_path, folder)
+    out = str(tmp_path / "out")
+    assert main(["run", toml, "--out", out, "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["kind"] == "xu_power_allocation" and res["results"] == os.path.join(out, "xu_test.h5")
+    assert set(res["parts"]) == {"perception", "curves", "realizations", "real_link"}
+    assert all(not v.startswith("skipped") for v in res["parts"].values())
+    names = {os.path.basename(f) for f in res["figures"]}
+    assert names == {"fig4_perception.png", "fig5_one_correct.png", "fig6_power.png", "fig9_cdf.png", "real_link.png"}
+    assert all(os.path.getsize(f) > 10_000 for f in res["figures"])
+    # K and bpp: the exact stream sizes of the bridge codecs
+    from scenarios.perception import stream_bits
+
+    bits = stream_bits(res["results"])
+    k = res["k_bits"]
+    assert k["measured_mean"] == [int(round(bits["prompt"].mean())), int(round(bits["edge"].mean()))]
+    assert k["paper_bpp"] == [0.0303, 0.026]
+    assert [r["bpp"] for r in k["per_image"]] == pytest.approx(list((bits["prompt"] + bits["edge"]) / (128 * 160)))
+    # coded paper constants: the corner where the edge stream is switched off, with its saving
+    clip = next(r for r in res["curves"] if r["source"] == "paper:clip" and r["scheme"] == "coded")
+    assert clip["corner"]["to"] == "edge off" and clip["corner"]["saving_vs_unaware"] > 0.5
+    assert {(r["source"], r["scheme"]) for r in res["curves"]} == {
+        ("paper:clip", "coded"), ("paper:ms-ssim", "coded"), ("measured", "coded"), ("measured", "uncoded")}
+    # real-link check: per offset, both streams, and the achieved perception vs the design
+    chk = res["real_link"]["check"]
+    assert chk["target"] == 0.36 and len(chk["points"]) == 2
+    assert all(len(p["streams"]) == 2 and 0 <= p["achieved_perception"] <= 1 for p in chk["points"])
+    rz = res["realizations"]["methods"]
+    assert set(rz) == {"unaware", "proportional", "bisection", "optimal"}
+    assert rz["optimal"]["median_w"] <= rz["unaware"]["median_w"]
+    assert all(o <= u + 1e-9 for o, u in zip(rz["optimal"]["median_perception"], rz["unaware"]["median_perception"]))
+    report = open(res["report"], encoding="utf-8").read()
+    for needle in ("feature-level", "0.0303", "bisection misses", "5G LDPC", "fig9_cdf.png", "backoff" if
+                   chk["backoff_db"] is not None else "not met"):
+        assert needle in report
+    with h5py.File(res["results"], "r") as f:
+        g = f["curves/paper:clip/coded/optimal"]
+        for a in ("config", "config_hash", "seed", "versions", "git_sha", "complete"):
+            assert a in g.attrs
+        assert f["perception/feature"].attrs["metric"].startswith("feature-level")
+        assert f["realizations/optimal/perception_under_budget"].shape == (4, 2)
+        stamp = g.attrs["updated"]
+        n = f["perception/feature/distance"].size
+    # the measured forward function is exported as a JSON table usable by `semlink allocate`
+    table = os.path.join(out, "perception_table_feature.json")
+    assert main(["allocate", "--scheme", "uncoded", "--method", "optimal", "--perception-table", table,
+                 "--k", "600,9000", "--gain-db=-98,-98", "--target", "0.7", "--json"]) == 0
+    alloc = json.loads(capsys.readouterr().out)
+    assert alloc["feasible"] and alloc["perception"] <= 0.7 + 1e-6
+    # re-run: everything skipped, nothing rewritten
+    assert main(["run", toml, "--out", out, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert set(again["parts"].values()) == {"skipped"}
+    with h5py.File(res["results"], "r") as f:
+        assert f["curves/paper:clip/coded/optimal"].attrs["updated"] == stamp
+        assert f["perception/feature/distance"].size == n
+    # a changed part is the only one recomputed
+    _write(tmp_path, folder, count=6)
+    assert main(["run", toml, "--out", out, "--json"]) == 0
+    third = json.loads(capsys.readouterr().out)
+    assert third["parts"]["realizations"].startswith("computed") and third["parts"]["curves"] == "skipped"
+    assert third["parts"]["real_link"] == "skipped" and third["parts"]["perception"] == "skipped"
+    # a table from a file is a perception source like the others (both schemes)
+    text = open(toml).read().replace('[curves]', f'[curves]\nsources = ["table:{table}"]\nschemes = ["uncoded"]')
+    (tmp_path / "xu.toml").write_text(text)
+    assert main(["run", toml, "--out", out, "--json"]) == 0
+    fourth = json.loads(capsys.readouterr().out)
+    assert [(r["source"], r["scheme"]) for r in fourth["curves"]] == [("table:perception_table_feature.json",
+                                                                         "uncoded")]
+
+
+def test_xu_study_validation(tmp_path, folder, capsys, monkeypatch):
+    toml = _write(tmp_path, folder)
+    assert study_kind(toml) == "xu_power_allocation"
+    assert study_kind("validate_analytic") == "ber"
+    with pytest.raises(StudyError, match="not a BER study"):
+        load_study(toml)
+    s = load_xu_study("xu_power_allocation", quick=True)
+    assert s.measure.count == 2 and s.out.endswith("-quick") and s.channel.rate == 0.8
+    full = load_xu_study("xu_power_allocation")
+    assert full.measure.images == "kodak" and len(full.curves.targets) > 50
+    bad = {
+        'metric = "lpips"': "metric",
+        "weights = [0.9, 0.9]": "weights",
+        'link_psis = [0.5]': "link_psis",
+        'colour = 1': "unknown key 'colour'",
+    }
+    for line, match in bad.items():
+        p = tmp_path / "bad.toml"
+        text = STUDY.format(images=folder, count=4)
+        key = line.split(" =")[0]
+        text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(key + " ="))
+        p.write_text(text.replace("repeats = 1", f"repeats = 1\n{line}"))
+        with pytest.raises(StudyError, match=match):
+            load_xu_study(p)
+        assert main(["run", str(p), "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    p = tmp_path / "bad.toml"
+    p.write_text(STUDY.format(images=folder, count=4).replace('source = "paper:clip"', 'source = "paper:lpips"')
+                 .replace("[real_link]", '[real_link]\nsource = "paper:lpips"'))
+    with pytest.raises(StudyError, match="unknown perception source"):
+        load_xu_study(p)
+    # the default study reads Kodak through SEMLINK_KODAK only
+    monkeypatch.delenv("SEMLINK_KODAK", raising=False)
+    assert main(["run", "xu_power_allocation", "--quick", "--out", str(tmp_path / "k")]) == 2
+    assert "SEMLINK_KODAK" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "k" / "xu_power_allocation.h5")
