@@ -109,8 +109,10 @@ def test_sigint_keeps_finished_points_and_rerun_resumes(tmp_path):
             "--batch-size", "50", "--out", str(h5), "--no-progress"]
     argv = cmd("0:1:30")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # a shell's background job starts with SIGINT ignored (then Python installs no handler): restore it
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=Path(__file__).resolve().parents[2])
+                            cwd=Path(__file__).resolve().parents[2],
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     store = ResultStore(h5)
     while time.time() < deadline:

@@ -170,3 +170,17 @@ def test_xu_study_validation(tmp_path, folder, capsys, monkeypatch):
     assert main(["run", "xu_power_allocation", "--quick", "--out", str(tmp_path / "k")]) == 2
     assert "SEMLINK_KODAK" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "k" / "xu_power_allocation.h5")
+
+
+@pytest.mark.skipif(not os.environ.get("SEMLINK_KODAK"), reason="set SEMLINK_KODAK to the Kodak folder (CI does)")
+def test_builtin_quick_study_on_kodak(tmp_path, capsys):
+    assert main(["run", "xu_power_allocation", "--quick", "--out", str(tmp_path), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    kb = res["k_bits"]
+    assert [r["image"] for r in kb["per_image"]] == ["kodim01", "kodim02"]
+    assert 0.02 < kb["mean_bpp"] < 0.05  # the paper's streams: 0.0303 / 0.0260 bpp
+    assert kb["measured_mean"][0] < kb["measured_mean"][1] / 5  # the prompt is the short stream
+    clip = next(r for r in res["curves"] if r["source"] == "paper:clip" and r["scheme"] == "coded")
+    # the edge stream is switched off at the first target above 1 - L1 = 0.4113 (grid step 0.05)
+    assert clip["corner"]["to"] == "edge off" and clip["corner"]["target"] == pytest.approx(0.45)
+    assert clip["corner"]["saving_vs_unaware"] > 0.8
