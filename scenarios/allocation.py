@@ -260,6 +260,8 @@ class Allocation:
     total_power: float = float("nan")
     perception: float = float("nan")
     notes: list[str] = field(default_factory=list)
+    optimal_total_power: Optional[float] = None   # with check_optimum
+    excess_over_optimal: Optional[float] = None
 
     def to_dict(self) -> dict:
         key = "ber" if self.scheme == "uncoded" else "bler"
@@ -267,7 +269,9 @@ class Allocation:
                    for s, e, p in zip(self.snr, self.errors, self.power)]
         return {"scheme": self.scheme, "method": self.method, "feasible": self.feasible, "target": self.target,
                 "total_power_w": self.total_power if self.feasible else None, "perception": self.perception,
-                "streams": streams if self.feasible else [], "notes": self.notes}
+                "streams": streams if self.feasible else [], "notes": self.notes,
+                **({"optimal_total_power_w": self.optimal_total_power, "excess_over_optimal": self.excess_over_optimal}
+                   if self.optimal_total_power is not None else {})}
 
 
 class _Problem:
@@ -327,7 +331,7 @@ class _Problem:
 
 def allocate(scheme: str, method: str, streams: Sequence[StreamSpec], perception: Callable[[float, float], float],
              target: float, rate: float = 0.8, semantic_values: Optional[Sequence[Callable[[float], float]]] = None,
-             grid: int = 1201) -> Allocation:
+             grid: int = 1201, check_optimum: bool = False) -> Allocation:
     """Minimum-power allocation meeting ``perception(Φ1, Φ2) <= target``.
 
     :param scheme: ``uncoded`` (BER ψ, forward) or ``coded`` (BLER Ψ by eq. 23, discard).
@@ -339,6 +343,8 @@ def allocate(scheme: str, method: str, streams: Sequence[StreamSpec], perception
     :param semantic_values: :math:`\\hat L_i(\\Phi)` per stream (``proportional``; the discard
         perception's own when omitted) and the transmitted values :math:`L_i = \\hat L_i(0)`.
     :param grid: Points of the global search (``optimal``).
+    :param check_optimum: Also compute the certified optimum and record the method's excess
+        power over it (``excess_over_optimal``; a note when above 0.5 %).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
@@ -393,6 +399,13 @@ def allocate(scheme: str, method: str, streams: Sequence[StreamSpec], perception
     for i, e in enumerate(phis):
         if e >= pb.phi_max:
             out.notes.append(f"stream {i + 1} gets no power ({'BER 0.5' if scheme == 'uncoded' else 'BLER 1'})")
+    if check_optimum and method != "optimal":
+        ref = pb.cost(*_global(pb, target, lo, hi, grid))
+        out.optimal_total_power = ref
+        out.excess_over_optimal = out.total_power / ref - 1 if ref > 0 else (0.0 if out.total_power == 0 else math.inf)
+        if out.excess_over_optimal > 0.005:
+            out.notes.append(f"{method} is {100 * out.excess_over_optimal:.1f} % above the certified optimum "
+                             f"({ref:.6g} W)")
     return out
 
 

@@ -556,7 +556,8 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
         if args.scheme != "coded":
             raise ValueError("the uncoded scheme needs --perception-table (the paper publishes only constants)")
         perception = DiscardPerception.from_paper(args.paper_constants or "clip")
-    res = allocate(args.scheme, args.method, streams, perception, args.target, rate=args.rate, semantic_values=sem)
+    res = allocate(args.scheme, args.method, streams, perception, args.target, rate=args.rate, semantic_values=sem,
+                   check_optimum=args.method != "optimal")
     d = res.to_dict()
     d.update(k=[int(k1), int(k2)], gain_db=[g1, g2], noise_dbm=args.noise_dbm,
              rate=args.rate if args.scheme == "coded" else None)

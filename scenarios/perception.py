@@ -68,7 +68,7 @@ from linklevel.results import atomic_h5
 __all__ = ["STREAMS", "ABSENT", "Item", "FeatureMetric", "RegeneratedMetric", "make_metric", "cache_streams",
            "load_items", "stream_bits", "joint_conditions", "single_conditions", "one_correct_conditions",
            "OUTCOMES", "measure", "read_samples", "isotonic", "fit_logistic", "PerceptionFit", "fit_slice",
-           "discard_perception", "forward_grid", "forward_table", "export_table"]
+           "discard_perception", "forward_grid", "forward_table", "export_table", "store_fits"]
 
 STREAMS = ("prompt", "edge")
 ABSENT = -1.0  #: condition value: the stream does not reach the decoder
@@ -530,3 +530,51 @@ def export_table(path: str, metric_key: str, json_path: str, floor: float = 1e-9
     with open(json_path, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1)
     return doc
+
+
+def store_fits(path: str, metric_key: str, boot: int = 500, seed: int = 0) -> None:
+    """Store every fit of a metric's samples in ``/fits/<metric>`` (rewritten from the samples each time).
+
+    ``alone_<stream>`` (the other stream absent: eq. 17, with ``L = 1 - at_zero``, eq. 16) and
+    ``correct_<stream>`` (the other stream error-free: Fig. 5): datasets ``psi, mean, band,
+    isotonic`` and attributes ``logistic`` (a, b, s, c), ``at_zero``; ``discard``: the outcome
+    perceptions ``p_both, p_prompt_only, p_edge_only`` (eq. 18's :math:`P^{(i)}`), ``L1, L2``
+    and their bootstrap ``band`` [2, 3]; ``forward``: the joint grid ``e1, e2, p``.
+    """
+    fits: dict[str, PerceptionFit] = {}
+    for vary in (0, 1):
+        for name, other in (("alone", ABSENT), ("correct", 0.0)):
+            try:
+                fits[f"{name}_{STREAMS[vary]}"] = fit_slice(path, metric_key, vary, other, boot, seed)
+            except ValueError:
+                pass  # that sweep was not measured
+    try:
+        discard, band = discard_perception(path, metric_key, boot, seed)
+    except ValueError:
+        discard, band = None, None
+    try:
+        grid: Optional[dict[str, np.ndarray]] = forward_grid(read_samples(path, metric_key))
+    except ValueError:
+        grid = None
+    with atomic_h5(path) as f:
+        root = f"fits/{metric_key}"
+        if root in f:
+            del f[root]
+        g = f.create_group(root)
+        g.attrs["metric"] = str(f[_group(metric_key, "bsc")].attrs["metric"])
+        for key, fit in fits.items():
+            h = g.create_group(key)
+            for col in ("psi", "mean", "band", "isotonic"):
+                h.create_dataset(col, data=getattr(fit, col))
+            h.attrs["logistic"] = np.array(fit.logistic)
+            h.attrs["at_zero"] = fit.at_zero
+        if discard is not None:
+            h = g.create_group("discard")
+            for a in ("p_both", "p_prompt_only", "p_edge_only", "p_none"):
+                h.attrs[a] = getattr(discard, a)
+            h.attrs["L1"], h.attrs["L2"] = 1 - discard.p_prompt_only, 1 - discard.p_edge_only
+            h.create_dataset("band", data=band)
+        if grid is not None:
+            h = g.create_group("forward")
+            for k, v in grid.items():
+                h.create_dataset(k, data=v)

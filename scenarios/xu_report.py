@@ -394,6 +394,9 @@ def _write_markdown(study: Any, s: dict, figs: list[str]) -> str:
         L.append(f"| {m} | {v['median_w']:.4g} | {v['mean_w']:.4g} | {v['infeasible']} | "
                  + ", ".join(f"{b:g} W: {x:.3f}" for b, x in zip(v["budgets_w"], v["median_perception"])) + " | "
                  + ", ".join(f"{b:g} W: {_pct(x)}" for b, x in zip(v["budgets_w"], v["meets_target"])) + " |")
+    L += ["", "Under a budget, `optimal` searches the whole budget line; `unaware` splits it for equal SNR; "
+          "`proportional` and `bisection` take the smallest target on a 160-step grid whose allocation fits "
+          "(resolution ≈ 0.004 in perception)."]
     if rz.get("bisection_excess"):
         ex = rz["bisection_excess"]
         L += ["", f"Bisection vs certified optimum over realizations: mean excess {_pct(ex['mean'])}, "

@@ -395,6 +395,7 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
     with atomic_h5(h5) as f:
         _stamp(f.require_group(f"perception/{metric.key}"), asdict(me), study.seed)
     pc.export_table(h5, metric.key, os.path.join(study.out, f"perception_table_{metric.key}.json"))
+    pc.store_fits(h5, metric.key)
     bits = pc.stream_bits(h5)
     names = [n for n in bits["names"]]
     sel = [names.index(os.path.splitext(os.path.basename(p))[0]) for p in images]

@@ -142,6 +142,15 @@ def test_cli_allocate_contract(capsys, tmp_path):
     assert d["streams"][1]["power_w"] == 0.0 and d["total_power_w"] > 0
     assert main(["allocate", "--target", "0.45", "--method", "unaware", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total_power_w"] > d["total_power_w"]
+    # Algorithm 1 is checked against the certified optimum: at a loose target it stops at the prompt-off
+    # corner while sending the short prompt alone is far cheaper, and the answer says so
+    assert main(["allocate", "--target", "0.8", "--method", "bisection", "--json"]) == 0
+    b = json.loads(capsys.readouterr().out)
+    assert b["excess_over_optimal"] > 1.0 and b["total_power_w"] > b["optimal_total_power_w"]
+    assert any("above the certified optimum" in n for n in b["notes"])
+    assert main(["allocate", "--target", "0.36", "--method", "bisection", "--json"]) == 0
+    b = json.loads(capsys.readouterr().out)  # interior optimum: no miss
+    assert abs(b["excess_over_optimal"]) < 0.005 and not any("certified" in n for n in b["notes"])
     assert main(["allocate", "--target", "0.2", "--json"]) == 0  # infeasible is an answer, not an error
     d = json.loads(capsys.readouterr().out)
     assert d["feasible"] is False and d["total_power_w"] is None

@@ -103,6 +103,11 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
             assert a in g.attrs
         assert f["perception/feature"].attrs["metric"].startswith("feature-level")
         assert f["realizations/optimal/perception_under_budget"].shape == (4, 2)
+        fits = f["fits/feature"]
+        assert set(fits) == {"alone_prompt", "alone_edge", "correct_prompt", "correct_edge", "discard", "forward"}
+        assert np.all(np.diff(fits["alone_edge/isotonic"][()]) >= 0)
+        assert fits["discard"].attrs["L1"] == pytest.approx(1 - fits["discard"].attrs["p_prompt_only"])
+        assert fits["discard"].attrs["p_both"] == pytest.approx(res["perception"]["p_best"])
         stamp = g.attrs["updated"]
         n = f["perception/feature/distance"].size
     # the measured forward function is exported as a JSON table usable by `semlink allocate`
