@@ -41,6 +41,9 @@ Format::
     captions = ""             # default: <images>/captions.json
     count = 6                 # the first N images (sorted by name)
     metric = "feature"        # feature | regen-clip | regen-ms-ssim
+    weights = [0.5, 0.5]      # feature metric: prompt and edge weights (sum 1)
+    random_weights = false    # regen-*: tiny random-weight pipeline (tests; labelled as such)
+    quality = 1               # ntc rate point
     psis = [1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.2, 0.5]
     joint_psis = [1e-4, 1e-3, 1e-2, 0.1, 0.5]   # 0 is added
     link_psis = [1e-3, 1e-2]  # full-link check of the BSC shortcut
@@ -61,6 +64,7 @@ Format::
     [real_link]
     source = "paper:clip"
     target = 0.36
+    method = "optimal"        # the coded design to check
     trials = 100
     offsets_db = [0.0, 1.0, 2.0]
     k_cw = 1024
