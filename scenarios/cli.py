@@ -598,14 +598,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     study = load_study(args.study, quick=args.quick, out=args.out)
     resolve_device(args.device)
     out = study.result_file
-    if os.path.exists(out):
-        import h5py
-
-        if not h5py.is_hdf5(out):
-            raise ValueError(f"{out!r} exists and is not an HDF5 file")
-    elif args.resume:
-        raise ValueError(f"--resume: no earlier results at {out!r}")
-    _check_output_path(out, (".h5",), "result file")
+    _check_study_file(out, args.resume)
     if args.executor == "ray":
         try:
             import ray  # noqa: F401
@@ -632,6 +625,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_study_file(out: str, resume: bool) -> None:
+    """A study's result file: an HDF5 file if it exists (required with ``--resume``), writable."""
+    if os.path.exists(out):
+        import h5py
+
+        if not h5py.is_hdf5(out):
+            raise ValueError(f"{out!r} exists and is not an HDF5 file")
+    elif resume:
+        raise ValueError(f"--resume: no earlier results at {out!r}")
+    _check_output_path(out, (".h5",), "result file")
+
+
 def _run_xu(args: argparse.Namespace) -> int:
     from linklevel.runtime import resolve_device
 
@@ -643,14 +648,7 @@ def _run_xu(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     resolve_images(study.measure)  # fail early on a missing image folder
     out = study.result_file
-    if os.path.exists(out):
-        import h5py
-
-        if not h5py.is_hdf5(out):
-            raise ValueError(f"{out!r} exists and is not an HDF5 file")
-    elif args.resume:
-        raise ValueError(f"--resume: no earlier results at {out!r}")
-    _check_output_path(out, (".h5",), "result file")
+    _check_study_file(out, args.resume)
     quiet = args.no_progress or args.json
     res = run_xu(study, progress=not quiet, fresh=args.fresh, device=device,
                  log=None if quiet else (lambda m: print(m, file=sys.stderr)))

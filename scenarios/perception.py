@@ -545,9 +545,10 @@ def store_fits(path: str, metric_key: str, boot: int = 500, seed: int = 0) -> No
     for vary in (0, 1):
         for name, other in (("alone", ABSENT), ("correct", 0.0)):
             try:
-                fits[f"{name}_{STREAMS[vary]}"] = fit_slice(path, metric_key, vary, other, boot, seed)
+                fit = fit_slice(path, metric_key, vary, other, boot, seed)
             except ValueError:
-                pass  # that sweep was not measured
+                continue  # that sweep was not measured
+            fits[f"{name}_{STREAMS[vary]}"] = fit
     try:
         discard, band = discard_perception(path, metric_key, boot, seed)
     except ValueError:
