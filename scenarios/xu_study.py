@@ -401,9 +401,8 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
     pc.export_table(h5, metric.key, os.path.join(study.out, f"perception_table_{metric.key}.json"))
     pc.store_fits(h5, metric.key)
     bits = pc.stream_bits(h5)
-    names = [n for n in bits["names"]]
-    sel = [names.index(os.path.splitext(os.path.basename(p))[0]) for p in images]
-    k_meas = (int(round(bits["prompt"][sel].mean())), int(round(bits["edge"][sel].mean())))
+    # every image cached in the file is part of the study (a larger `count` adds images, none is dropped)
+    k_meas = (int(round(bits["prompt"].mean())), int(round(bits["edge"].mean())))
     k = study.k or k_meas
     discard, outcome_band = pc.discard_perception(h5, metric.key)
     forward = pc.forward_table(h5, metric.key)
