@@ -470,7 +470,8 @@ def path_loss_db(distance_m: float = 100.0, pl0_db: float = -30.0, exponent: flo
 
 def realization_study(scheme: str, methods: Sequence[str], k: Sequence[int], perception: Callable[[float, float], float],
                       target: float, realizations: int = 200, rate: float = 0.8, distance_m: float = 100.0,
-                      noise_dbm: float = -110.0, seed: int = 0, **kw) -> dict[str, np.ndarray]:
+                      noise_dbm: float = -110.0, seed: int = 0, pl0_db: float = -30.0, exponent: float = 3.4,
+                      **kw) -> dict[str, np.ndarray]:
     """Per-realization allocation under Rayleigh block fading per stream (the paper's Sec. VI setting).
 
     Each realization draws :math:`|\\tilde h_i|^2 \\sim \\text{Exp}(1)` per stream on top of the path
@@ -480,7 +481,7 @@ def realization_study(scheme: str, methods: Sequence[str], k: Sequence[int], per
     if realizations < 1:
         raise ValueError("realizations must be positive")
     rng = np.random.default_rng(seed)
-    g = 10 ** (path_loss_db(distance_m) / 10) * rng.exponential(1.0, size=(realizations, 2))
+    g = 10 ** (path_loss_db(distance_m, pl0_db, exponent) / 10) * rng.exponential(1.0, size=(realizations, 2))
     noise = 10 ** ((noise_dbm - 30) / 10)
     out: dict[str, np.ndarray] = {"gains": g}
     for m in methods:

@@ -467,11 +467,12 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
             continue
         say(f"realizations: {m}")
         draws = al.realization_study("coded", [m], k_for(re.source), P, re.target, realizations=re.count,
-                                     rate=ch.rate, distance_m=ch.distance_m, noise_dbm=ch.noise_dbm, seed=study.seed)
+                                     rate=ch.rate, distance_m=ch.distance_m, noise_dbm=ch.noise_dbm, seed=study.seed,
+                                     pl0_db=ch.pl0_db, exponent=ch.exponent, semantic_values=sv)
         reach = np.array([al.perception_under_budget(
             "coded", m, [al.StreamSpec(k_for(re.source)[0], float(gg[0]), noise),
-                         al.StreamSpec(k_for(re.source)[1], float(gg[1]), noise)], P, re.budgets_w, rate=ch.rate)
-            for gg in draws["gains"]])
+                         al.StreamSpec(k_for(re.source)[1], float(gg[1]), noise)], P, re.budgets_w, rate=ch.rate,
+            semantic_values=sv) for gg in draws["gains"]])
         with atomic_h5(h5) as f:
             if grp in f:
                 del f[grp]
@@ -486,7 +487,7 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
     res.parts["realizations"] = f"computed ({computed} methods)" if computed else "skipped"
     # ---- 4. real-link check of the coded design
     rl = study.real_link
-    P, _ = source(rl.source, "coded")
+    P, sv = source(rl.source, "coded")
     cfg = {**asdict(rl), "k": k_for(rl.source), "channel": asdict(ch), "perception": _desc(P), "seed": study.seed}
     if _done(h5, "real_link", cfg):
         res.parts["real_link"] = "skipped"
@@ -495,7 +496,7 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
 
         say("real-link check (5G LDPC)")
         streams = [al.StreamSpec(k_for(rl.source)[0], gain, noise), al.StreamSpec(k_for(rl.source)[1], gain, noise)]
-        design = al.allocate("coded", rl.method, streams, P, rl.target, rate=ch.rate)
+        design = al.allocate("coded", rl.method, streams, P, rl.target, rate=ch.rate, semantic_values=sv)
         with atomic_h5(h5) as f:
             if "real_link" in f:
                 del f["real_link"]

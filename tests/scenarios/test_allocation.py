@@ -183,6 +183,10 @@ def test_rayleigh_realizations_paper_setting():
     again = realization_study("coded", ["unaware"], [9530, 8180], P, 0.45, realizations=25, seed=3)
     assert np.array_equal(res["unaware"], again["unaware"])  # seeded draws
     assert res["gains"].shape == (25, 2)
+    # the large-scale model is the configured one: exponent 3.0 at 100 m is 8 dB more gain, same fades
+    near = realization_study("coded", ["unaware"], [9530, 8180], P, 0.45, realizations=25, seed=3, exponent=3.0)
+    assert np.allclose(near["gains"] / res["gains"], 10 ** 0.8)
+    assert np.all(near["unaware"] < res["unaware"])
     assert np.all(res["optimal"] <= res["unaware"] * (1 + 1e-9))
     saving = 1 - np.median(res["optimal"] / res["unaware"])
     assert saving > 0.2

@@ -94,7 +94,8 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
     assert rz["optimal"]["median_w"] <= rz["unaware"]["median_w"]
     assert all(o <= u + 1e-9 for o, u in zip(rz["optimal"]["median_perception"], rz["unaware"]["median_perception"]))
     report = open(res["report"], encoding="utf-8").read()
-    for needle in ("feature-level", "0.0303", "bisection misses", "5G LDPC", "fig9_cdf.png", "backoff" if
+    for needle in ("feature-level", "0.0303", "bisection misses", "5G LDPC", "fig9_cdf.png",
+                   "Gap at the design point", "backoff" if
                    chk["backoff_db"] is not None else "not met"):
         assert needle in report
     with h5py.File(res["results"], "r") as f:
@@ -130,12 +131,17 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
     assert third["parts"]["realizations"].startswith("computed") and third["parts"]["curves"] == "skipped"
     assert third["parts"]["real_link"] == "skipped" and third["parts"]["perception"] == "skipped"
     # a table from a file is a perception source like the others (both schemes)
-    text = open(toml).read().replace('[curves]', f'[curves]\nsources = ["table:{table}"]\nschemes = ["uncoded"]')
+    with open(toml) as fh:
+        text = fh.read().replace('[curves]', f'[curves]\nsources = ["table:{table}"]\nschemes = ["uncoded"]')
+    # ... also for the realizations, where `proportional` needs the table's single-stream semantic values
+    text = text.replace("count = 6\n", f'count = 2\nsource = "table:{table}"\nmethods = ["proportional", "optimal"]\n')
     (tmp_path / "xu.toml").write_text(text)
     assert main(["run", toml, "--out", out, "--json"]) == 0
     fourth = json.loads(capsys.readouterr().out)
     assert [(r["source"], r["scheme"]) for r in fourth["curves"]] == [("table:perception_table_feature.json",
                                                                          "uncoded")]
+    assert fourth["realizations"]["source"].startswith("table:")
+    assert set(fourth["realizations"]["methods"]) == {"proportional", "optimal"}
 
 
 def test_xu_study_validation(tmp_path, folder, capsys, monkeypatch):
