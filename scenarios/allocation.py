@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -211,15 +211,28 @@ class TablePerception:
             self._single.append((np.log10(e), v))
 
     @classmethod
+    def from_dict(cls, d: Any, where: str = "table") -> "TablePerception":
+        """From the JSON format's object (``e1, e2, p``, optional ``single1/single2``)."""
+        if not isinstance(d, dict) or not {"e1", "e2", "p"} <= set(d):
+            raise ValueError(f"{where}: expected an object with e1, e2, p")
+        single = [(d[k]["e"], d[k]["p"]) if k in d else None for k in ("single1", "single2")]
+        return cls(d["e1"], d["e2"], d["p"], single)
+
+    @classmethod
     def from_json(cls, path: str) -> "TablePerception":
         import json
 
         with open(path, encoding="utf-8") as fh:
-            d = json.load(fh)
-        if not isinstance(d, dict) or not {"e1", "e2", "p"} <= set(d):
-            raise ValueError(f"{path}: expected a JSON object with e1, e2, p")
-        single = [(d[k]["e"], d[k]["p"]) if k in d else None for k in ("single1", "single2")]
-        return cls(d["e1"], d["e2"], d["p"], single)
+            return cls.from_dict(json.load(fh), path)
+
+    def digest(self) -> str:
+        """Content hash (grids, values, single-stream curves): names results computed with this table."""
+        import hashlib
+
+        h = hashlib.sha256(np.asarray(self._f.values, dtype=np.float64).round(12).tobytes())
+        for x in (*self._f.grid, *(c for s in self._single if s is not None for c in s)):
+            h.update(np.asarray(x, dtype=np.float64).round(12).tobytes())
+        return h.hexdigest()[:16]
 
     def __call__(self, e1: float, e2: float) -> float:
         a = min(max(e1, self._lim[0]), self._lim[1])

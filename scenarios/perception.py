@@ -68,7 +68,8 @@ from linklevel.results import atomic_h5
 __all__ = ["STREAMS", "ABSENT", "Item", "FeatureMetric", "RegeneratedMetric", "make_metric", "cache_streams",
            "load_items", "stream_bits", "joint_conditions", "single_conditions", "one_correct_conditions",
            "OUTCOMES", "measure", "read_samples", "isotonic", "fit_logistic", "PerceptionFit", "fit_slice",
-           "discard_perception", "forward_grid", "forward_table", "export_table", "store_fits"]
+           "discard_perception", "forward_grid", "table_doc", "forward_table", "export_table", "store_fits",
+           "read_fits"]
 
 STREAMS = ("prompt", "edge")
 ABSENT = -1.0  #: condition value: the stream does not reach the decoder
@@ -485,39 +486,17 @@ def forward_grid(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"e1": e1, "e2": e2, "p": tab}
 
 
-def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> Any:
-    """The uncoded forward perception function as a :class:`~scenarios.allocation.TablePerception`.
-
-    Built from the joint grid (mean over images and repeats; ψ = 0 is placed at ``floor``)
-    and the single-stream curves (for ``proportional``'s semantic values, eq. 17).
+def table_doc(path: str, metric_key: str, floor: float = 1e-9) -> dict[str, Any]:
+    """The measured forward function in the JSON perception-table format of
+    :class:`~scenarios.allocation.TablePerception`: ``e1, e2, p`` from the joint grid (mean over
+    images and repeats), ``single1, single2`` from each stream alone (eq. 17's semantic values,
+    used by ``proportional``) and ``metric``. ψ = 0 is placed at ``floor`` (axes are log-interpolated).
     """
-    from .allocation import TablePerception
-
     s = read_samples(path, metric_key)
     try:
         grid = forward_grid(s)
     except ValueError as err:
         raise ValueError(f"{metric_key}: {err}") from None
-    single = []
-    for vary in (0, 1):
-        mine, theirs = (s["psi1"], s["psi2"]) if vary == 0 else (s["psi2"], s["psi1"])
-        sel = theirs == ABSENT
-        g = np.unique(mine[sel & (mine >= 0)])
-        single.append((np.maximum(g, floor), [s["distance"][sel & (mine == p)].mean() for p in g])
-                      if g.size >= 2 else None)
-    return TablePerception(np.maximum(grid["e1"], floor), np.maximum(grid["e2"], floor), grid["p"], single)
-
-
-def export_table(path: str, metric_key: str, json_path: str, floor: float = 1e-9) -> dict[str, Any]:
-    """Write the measured forward function as a JSON perception table (``semlink allocate
-    --perception-table``, study source ``table:FILE``): ``e1, e2, p, single1, single2, metric``.
-
-    ψ = 0 is written as ``floor`` (the table's axes are log-interpolated).
-    """
-    import json
-
-    s = read_samples(path, metric_key)
-    grid = forward_grid(s)
     doc: dict[str, Any] = {"metric": str(s["label"]), "e1": np.maximum(grid["e1"], floor).tolist(),
                            "e2": np.maximum(grid["e2"], floor).tolist(), "p": grid["p"].tolist()}
     for vary, key in ((0, "single1"), (1, "single2")):
@@ -527,6 +506,21 @@ def export_table(path: str, metric_key: str, json_path: str, floor: float = 1e-9
         if g.size >= 2:
             doc[key] = {"e": np.maximum(g, floor).tolist(),
                         "p": [float(s["distance"][sel & (mine == v)].mean()) for v in g]}
+    return doc
+
+
+def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> Any:
+    """The uncoded forward perception function as a :class:`~scenarios.allocation.TablePerception`."""
+    from .allocation import TablePerception
+
+    return TablePerception.from_dict(table_doc(path, metric_key, floor))
+
+
+def export_table(path: str, metric_key: str, json_path: str, floor: float = 1e-9) -> dict[str, Any]:
+    """Write :func:`table_doc` as JSON (``semlink allocate --perception-table``, study source ``table:FILE``)."""
+    import json
+
+    doc = table_doc(path, metric_key, floor)
     with open(json_path, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1)
     return doc
@@ -579,3 +573,28 @@ def store_fits(path: str, metric_key: str, boot: int = 500, seed: int = 0) -> No
             h = g.create_group("forward")
             for k, v in grid.items():
                 h.create_dataset(k, data=v)
+
+
+def read_fits(path: str, metric_key: str) -> dict[str, Any]:
+    """What :func:`store_fits` wrote: ``{"alone_prompt": PerceptionFit, ..., "discard": (DiscardPerception,
+    band [2, 3]), "forward": {"e1", "e2", "p"}}`` (keys present only where measured)."""
+    from .allocation import DiscardPerception
+
+    out: dict[str, Any] = {}
+    with h5py.File(path, "r") as f:
+        root = f"fits/{metric_key}"
+        if root not in f:
+            raise ValueError(f"{path}: no fits for metric {metric_key!r} (run store_fits)")
+        g = f[root]
+        for key in g:
+            h = g[key]
+            if key == "discard":
+                out[key] = (DiscardPerception(*(float(h.attrs[a]) for a in ("p_both", "p_prompt_only", "p_edge_only",
+                                                                             "p_none"))), h["band"][()])
+            elif key == "forward":
+                out[key] = {k: h[k][()] for k in h}
+            else:
+                out[key] = PerceptionFit(key.split("_", 1)[1], h["psi"][()], h["mean"][()], h["band"][()],
+                                         h["isotonic"][()], tuple(float(x) for x in h.attrs["logistic"]),
+                                         float(h.attrs["at_zero"]))
+    return out

@@ -114,10 +114,11 @@ def write_xu_report(study: Any, metric_key: str, k_meas: tuple[int, int], k_used
                          "mean_bpp": float(np.mean([r["bpp"] for r in per_image])), "paper_bpp": list(PAPER_BPP),
                          "per_image": per_image}
     # ---- perception
-    discard, band = pc.discard_perception(h5, metric_key)
+    stored = pc.read_fits(h5, metric_key)  # fitted once by the study (store_fits)
+    discard, band = stored["discard"]
     samples = pc.read_samples(h5, metric_key)
-    fits = {v: pc.fit_slice(h5, metric_key, v) for v in (0, 1)}
-    fits5 = {v: pc.fit_slice(h5, metric_key, v, other=0.0) for v in (0, 1)}
+    fits = {v: stored[f"alone_{pc.STREAMS[v]}"] for v in (0, 1)}
+    fits5 = {v: stored[f"correct_{pc.STREAMS[v]}"] for v in (0, 1)}
     summary["perception"] = {
         "metric": str(samples["label"]), "samples": int(samples["distance"].size),
         "p_best": discard.p_both, "L1": 1 - discard.p_prompt_only, "L2": 1 - discard.p_edge_only,
@@ -141,7 +142,7 @@ def write_xu_report(study: Any, metric_key: str, k_meas: tuple[int, int], k_used
         {"forwarded": f.stream, "at_psi": float(f.psi[-1]), "forwarded_perception": float(f.mean[-1]),
          "discarded_perception": float(discard.p_edge_only if v == 0 else discard.p_prompt_only)}
         for v, f in fits5.items()]
-    figs += _fig_perception(out, samples, fits, discard)
+    figs += _fig_perception(out, stored["forward"], fits, discard)
     figs += _fig_one_correct(out, fits5, discard)
     # ---- curves
     curve_rows = []
@@ -203,13 +204,12 @@ def _save(fig: Any, path: str) -> str:
     return path
 
 
-def _fig_perception(out: str, s: dict, fits: dict, discard: Any) -> list[str]:
+def _fig_perception(out: str, table: dict, fits: dict, discard: Any) -> list[str]:
     import matplotlib.pyplot as plt
 
     from . import perception as pc
 
     fig, ax = plt.subplots(2, 2, figsize=(11, 8.5))
-    table = pc.forward_grid(s)
     e1, e2 = table["e1"], table["e2"]
     tab = table["p"]
     im = ax[0, 0].imshow(tab, origin="lower", cmap="viridis", vmin=0, vmax=1)

@@ -404,7 +404,7 @@ def run_xu(study: XuStudy, progress: bool = True, fresh: bool = False, device: s
     # every image cached in the file is part of the study (a larger `count` adds images, none is dropped)
     k_meas = (int(round(bits["prompt"].mean())), int(round(bits["edge"].mean())))
     k = study.k or k_meas
-    discard, outcome_band = pc.discard_perception(h5, metric.key)
+    discard = pc.read_fits(h5, metric.key)["discard"][0]
     forward = pc.forward_table(h5, metric.key)
     ch = study.channel
     gain = 10 ** (al.path_loss_db(ch.distance_m, ch.pl0_db, ch.exponent) / 10)
@@ -518,7 +518,7 @@ def _desc(P: Any) -> str:
     """What a perception function is, for the config hash (a measured table: a digest of its values)."""
     if isinstance(P, DiscardPerception):
         return repr(P)
-    return "table " + config_hash({"values": np.asarray(P._f.values).round(12).tolist(), "lim": list(P._lim)})
+    return "table " + P.digest()
 
 
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from scenarios.allocation import StreamSpec, allocate
-from scenarios.perception import (ABSENT, OUTCOMES, FeatureMetric, cache_streams, discard_perception, fit_logistic,
-                                  fit_slice, forward_table, isotonic, joint_conditions, load_items, make_metric,
-                                  measure, one_correct_conditions, read_samples, single_conditions, stream_bits)
+from scenarios.perception import (ABSENT, OUTCOMES, FeatureMetric, cache_streams, discard_perception, export_table,
+                                  fit_logistic, fit_slice, forward_table, isotonic, joint_conditions, load_items,
+                                  make_metric, measure, one_correct_conditions, read_fits, read_samples,
+                                  single_conditions, store_fits, stream_bits)
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +117,27 @@ def test_joint_grid_feeds_the_uncoded_allocation(measured):
            for m in ("unaware", "proportional", "optimal")}
     assert all(r.feasible for r in res.values())
     assert res["optimal"].total_power <= min(r.total_power for r in res.values()) * (1 + 1e-9)
+
+
+def test_stored_fits_and_exported_table_read_back(measured, tmp_path):
+    from scenarios.allocation import TablePerception
+
+    h5, metric = measured
+    store_fits(h5, metric.key, boot=100)
+    back = read_fits(h5, metric.key)
+    for vary, stream in enumerate(("prompt", "edge")):
+        f = fit_slice(h5, metric.key, vary, boot=100)
+        g = back[f"alone_{stream}"]
+        assert g.stream == stream and np.array_equal(f.psi, g.psi) and np.allclose(f.band, g.band)
+        assert g.logistic == pytest.approx(f.logistic) and g(1e-3) == pytest.approx(f(1e-3))
+    P, band = back["discard"]
+    assert P == discard_perception(h5, metric.key, boot=100)[0] and band.shape == (2, 3)
+    js = tmp_path / "t.json"
+    doc = export_table(h5, metric.key, str(js))
+    a, b = TablePerception.from_json(str(js)), forward_table(h5, metric.key)
+    assert a.digest() == b.digest() and a(1e-3, 0.1) == b(1e-3, 0.1)
+    doc["p"][0][0] = min(1.0, doc["p"][0][0] + 0.01)  # any change of content changes the digest
+    assert TablePerception.from_dict(doc).digest() != a.digest()
 
 
 def test_full_link_check_stored_apart(measured):
