@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt requirements-nodeps.txt
 	@touch $(STAMP)
 
 # The main job on its embedded default: the analytic-validation study
-# (scenarios/validate_analytic.toml): uncoded QAM on AWGN/Rayleigh vs exact BER, 5G LDPC
+# (scenarios/ber/validate_analytic.toml): uncoded QAM on AWGN/Rayleigh vs exact BER, 5G LDPC
 # vs finite-blocklength bounds, OFDM vs flat Rayleigh -> $(OUT)/validate_analytic/
 # (HDF5, one PNG per figure, report.md). Re-running resumes; ~8 min on 2 CPU cores.
 demo: $(STAMP)

@@ -34,7 +34,8 @@ from linklevel.runtime import resolve_device, seed_everything
 from .fastpath import BSC, BlockErasure
 from .packets import Packetizer
 
-__all__ = ["POLICIES", "LinkChannel", "BSCChannel", "ErasureChannel", "StreamStats", "StreamResult", "Transmitter"]
+__all__ = ["POLICIES", "LinkChannel", "BSCChannel", "ErasureChannel", "StreamStats", "StreamResult", "Transmitter",
+           "send_payload"]
 
 POLICIES = ("forward", "discard")
 
@@ -248,3 +249,28 @@ class Transmitter:
         detected = ~out.crc_ok.reshape(-1)[:n_blocks]
         rx = u_hat.reshape(-1)[:length].to(torch.float32)
         return self._finish(bits.to(link.device, torch.float32), rx, block_err.cpu(), detected.cpu(), policy)
+
+
+def send_payload(payload: Union[str, bytes], link: LinkConfig, ebno_db: float, policy: str = "forward",
+                 compress: Optional[str] = None, seed: int = 0, device: Optional[str] = None) -> dict:
+    """Send a text (UTF-8, :class:`~bridge.text.TextCodec`) or bytes (:class:`~bridge.bytestream.BytesCodec`)
+    across ``link`` at ``ebno_db`` and decode what arrives.
+
+    :output: ``{"received" (str/bytes or None when lost), "bits", "bit_errors", "blocks", "block_errors",
+        "detected_block_errors", "lost", "policy", "ebno_db", "link"}``.
+    """
+    from .bytestream import BytesCodec
+    from .text import TextCodec
+
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+    if not math.isfinite(ebno_db):
+        raise ValueError("Eb/N0 must be finite")
+    codec = TextCodec(compress=compress) if isinstance(payload, str) else BytesCodec()
+    bits = codec.encode(payload)
+    res = Transmitter(device=device, seed=seed).send(bits, LinkChannel(link, ebno_db=ebno_db), policy)
+    st = res.stats
+    return {"received": None if res.bits is None else codec.decode(res.bits), "bits": st.bits,
+            "bit_errors": st.bit_errors, "blocks": st.blocks, "block_errors": st.block_errors,
+            "detected_block_errors": st.detected_block_errors, "lost": st.lost, "policy": policy,
+            "ebno_db": ebno_db, "link": link.to_dict()}

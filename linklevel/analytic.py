@@ -24,8 +24,9 @@ from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import brentq
 from scipy.special import erfc, erfcinv, roots_legendre
+
+from .monotone import invert_monotone
 
 __all__ = [
     "qfunc",
@@ -297,8 +298,8 @@ def ebno_for_ber(target: float, modulation: str, channel: str = "awgn") -> float
     f = {"awgn": ber_awgn, "rayleigh": ber_rayleigh}.get(channel)
     if f is None:
         raise ValueError(f"channel must be 'awgn' or 'rayleigh', got {channel!r}")
-    g = lambda x: math.log(max(float(f(x, modulation)), 1e-300)) - math.log(target)  # noqa: E731
     lo, hi = -20.0, 80.0
-    if g(lo) < 0:
+    if float(f(lo, modulation)) < target:
         raise ValueError(f"target BER {target} is above the BER at {lo} dB")
-    return float(brentq(g, lo, hi, xtol=1e-10))
+    return float(invert_monotone(lambda x: float(f(x, modulation)), target, lo, hi, log_y=True, xtol=1e-10,
+                                 outside="raise"))

@@ -53,6 +53,8 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.special import erfcx, log_ndtr, roots_hermite, roots_laguerre
 
 from .analytic import db2lin, lin2db, qfunc
+from .monotone import invert_monotone
+from .snr import ebno_to_esno, esno_to_ebno
 
 __all__ = [
     "CHANNELS",
@@ -66,6 +68,11 @@ __all__ = [
     "bler_xu_eq23",
     "ebno_to_snr",
     "snr_to_ebno",
+    "channel_dims",
+    "shannon_snr",
+    "BOUND_NAMES",
+    "applicable_bounds",
+    "evaluate_bounds",
 ]
 
 CHANNELS = ("awgn", "awgn-complex", "biawgn", "rayleigh-csir")
@@ -86,21 +93,24 @@ def _check_nk(n: ArrayLike, k: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return n_, k_
 
 
-def _dims(channel: str) -> int:
+def channel_dims(channel: str) -> int:
+    """Noise dimensions per use whose Es/N0 make up the SNR: 2 for real channels (SNR = 2 Es/N0), else 1."""
+    _check_channel(channel)
     return 2 if channel in ("awgn", "biawgn") else 1
+
+
+def _bits_per_dim(n: ArrayLike, k: ArrayLike, channel: str) -> np.ndarray:
+    return np.asarray(k, dtype=np.float64) * channel_dims(channel) / np.asarray(n, dtype=np.float64)
 
 
 def ebno_to_snr(ebno_db: ArrayLike, n: ArrayLike, k: ArrayLike, channel: str) -> np.ndarray:
     """SNR per channel use (linear) for an Eb/N0 in dB at blocklength n with k bits."""
-    _check_channel(channel)
-    return db2lin(ebno_db) * np.asarray(k, dtype=np.float64) * _dims(channel) / np.asarray(n, dtype=np.float64)
+    return db2lin(ebno_to_esno(ebno_db, _bits_per_dim(n, k, channel)))
 
 
 def snr_to_ebno(snr: ArrayLike, n: ArrayLike, k: ArrayLike, channel: str) -> np.ndarray:
     """Eb/N0 in dB for a linear SNR per channel use (inverse of :func:`ebno_to_snr`)."""
-    _check_channel(channel)
-    return lin2db(np.asarray(snr, dtype=np.float64) * np.asarray(n, dtype=np.float64)
-                  / (np.asarray(k, dtype=np.float64) * _dims(channel)))
+    return esno_to_ebno(lin2db(np.asarray(snr, dtype=np.float64)), _bits_per_dim(n, k, channel))
 
 
 # ----------------------------------------------------------------- BI-AWGN
@@ -337,11 +347,27 @@ def snr_for_bler(target: float, n: float, k: float, channel: str, bound: str = "
     """
     if not 0 < target < 1:
         raise ValueError(f"target BLER must lie in (0, 1), got {target}")
-    f = lambda x: math.log(max(float(bler(bound, n, k, db2lin(x), channel, **kw)), 1e-300)) - math.log(target)  # noqa: E731
     lo, hi = -30.0, 60.0
-    if f(hi) > 0:
+    x = invert_monotone(lambda v: float(bler(bound, n, k, db2lin(v), channel, **kw)), target, lo, hi,
+                        log_y=True, xtol=1e-7)
+    if x is None:
         raise ValueError(f"BLER {target} not reached below {hi} dB (rate too high?)")
-    return float(brentq(f, lo, hi, xtol=1e-7))
+    return x
+
+
+def shannon_snr(rate: float, channel: str, coherence: int = 1) -> float:
+    """Linear SNR per use at which the capacity (ergodic for ``rayleigh-csir``) equals ``rate`` bits/use.
+
+    .. code-block:: python
+
+        >>> round(float(lin2db(shannon_snr(1.0, "awgn-complex"))), 6)   # log2(1 + 1) = 1
+        0.0
+    """
+    x = invert_monotone(lambda v: float(capacity_dispersion(db2lin(v), channel, coherence)[0]), rate, -40.0, 60.0,
+                        xtol=1e-10)
+    if x is None:
+        raise ValueError(f"rate {rate:.3f} bits/use exceeds the capacity of {channel} below 60 dB")
+    return float(db2lin(x))
 
 
 def max_k(target: float, n: int, snr: float, channel: str, bound: str = "normal_approximation", **kw) -> int:
@@ -356,3 +382,62 @@ def max_k(target: float, n: int, snr: float, channel: str, bound: str = "normal_
         else:
             hi = mid
     return lo
+
+
+BOUND_NAMES = ("normal_approximation", "metaconverse", "rcus", "shannon")
+
+
+def applicable_bounds(channel: str) -> tuple[str, ...]:
+    """The bounds :func:`evaluate_bounds` computes for ``channel`` (meta-converse and RCUs: BI-AWGN)."""
+    _check_channel(channel)
+    return ("normal_approximation", "shannon") + (("metaconverse", "rcus") if channel == "biawgn" else ())
+
+
+def evaluate_bounds(channel: str, n: int, k: int, bounds: tuple[str, ...], *, target_bler: float | None = None,
+                    snrs: ArrayLike | None = None, coherence: int = 1, log_term: bool = True) -> list[dict]:
+    """Rows ``{"bound", "channel", "n", "k", "snr_db", "esno_db", "ebno_db", "bler"}`` of ``bounds``.
+
+    Either the SNR at which each bound reaches ``target_bler`` (``shannon``: where the
+    capacity equals k/n; its ``bler`` is ``None``), or each bound's BLER on the linear
+    SNRs per use ``snrs`` (``shannon``: 1 where k/n exceeds the capacity, else 0).
+
+    .. code-block:: python
+
+        >>> r = evaluate_bounds("biawgn", 1000, 500, ("normal_approximation",), target_bler=1e-3)
+        >>> round(r[0]["ebno_db"], 2)      # SPECTRE: 1.136 dB
+        1.14
+    """
+    for b in bounds:
+        if b not in BOUND_NAMES:
+            raise ValueError(f"unknown bound {b!r}; choose from {', '.join(BOUND_NAMES)}")
+        if b not in applicable_bounds(channel):
+            raise ValueError(f"{b} is not available for channel {channel!r} (BI-AWGN only)")
+    if (target_bler is None) == (snrs is None):
+        raise ValueError("give either target_bler or snrs")
+    dims = channel_dims(channel)
+    kw = {"coherence": coherence, "log_term": log_term}
+
+    def row(bound: str, snr: float, value: float | None) -> dict:
+        return {"bound": bound, "channel": channel, "n": n, "k": k, "snr_db": float(lin2db(snr)),
+                "esno_db": float(lin2db(snr / dims)), "ebno_db": float(snr_to_ebno(snr, n, k, channel)),
+                "bler": value}
+
+    rows = []
+    if target_bler is not None:
+        if not 0 < target_bler < 1:
+            raise ValueError(f"target BLER must lie in (0, 1), got {target_bler}")
+        for b in bounds:
+            if b == "shannon":
+                rows.append(row(b, shannon_snr(k / n, channel, coherence), None))
+            else:
+                extra = kw if b == "normal_approximation" else {}
+                rows.append(row(b, float(db2lin(snr_for_bler(target_bler, n, k, channel, b, **extra))), target_bler))
+        return rows
+    for b in bounds:
+        for snr in np.atleast_1d(np.asarray(snrs, dtype=np.float64)):
+            if b == "shannon":
+                value = float(float(capacity_dispersion(snr, channel, coherence)[0]) * n < k)
+            else:
+                value = float(bler(b, n, k, snr, channel, **(kw if b == "normal_approximation" else {})))
+            rows.append(row(b, float(snr), value))
+    return rows

@@ -31,10 +31,12 @@ import math
 from typing import Callable, Optional
 
 import numpy as np
-from scipy.optimize import brentq
 
 from . import analytic, fbl
 from .config import LinkConfig
+from .monotone import invert_monotone
+from .points import PointResult
+from .snr import ebno_to_esno
 from .stats import clopper_pearson
 
 __all__ = ["AnalyticModel", "analytic_model", "bits_per_fade", "verdict", "curve"]
@@ -73,12 +75,8 @@ class AnalyticModel:
         """Eb/N0 at which curve ``name`` equals ``rate`` (None if outside the range)."""
         if not 0 < rate < 1:
             return None
-        f = self.curves[name]
-        g = lambda x: math.log(max(f(x), 1e-300)) - math.log(rate)  # noqa: E731
         try:
-            if g(lo) < 0 or g(hi) > 0:
-                return None
-            return float(brentq(g, lo, hi, xtol=1e-6))
+            return invert_monotone(self.curves[name], rate, lo, hi, log_y=True, xtol=1e-6)
         except ValueError:
             return None
 
@@ -119,14 +117,12 @@ def analytic_model(config: LinkConfig, info_rate: float, fade_bits: int = 1) -> 
         design effect of the verdict interval on block fading.
     """
     m = config.bits_per_symbol
-    shift = 10 * math.log10(info_rate)  # Eb/N0 -> Es/N0 of a transmitted symbol
-
-    def esno(ebno_db: float) -> float:
-        return ebno_db + shift if config.snr_type == "ebno" else ebno_db
+    def esno(ebno_db: float) -> float:  # Eb/N0 -> Es/N0 of a transmitted symbol
+        return float(ebno_to_esno(ebno_db, info_rate)) if config.snr_type == "ebno" else ebno_db
 
     if config.code == "none":
         # the formulas take Eb/N0 per coded (= uncoded) bit of the data symbols
-        coded_ebno = lambda x: esno(x) - 10 * math.log10(m)  # noqa: E731
+        coded_ebno = lambda x: esno(x) - 10 * math.log10(m)  # noqa: E731  (per coded bit of the data symbols)
         if config.channel == "awgn":
             return AnalyticModel({"ber": lambda x: float(analytic.ber_awgn(coded_ebno(x), config.modulation))}, "ber", "ber")
         if config.channel == "rayleigh-block" and config.csi == "perfect":
@@ -175,6 +171,29 @@ def verdict(
     if out["status"] == "consistent":
         out["gap_db"] = 0.0 if out.get("gap_db") is None else out["gap_db"]
     return out
+
+
+def point_verdict(model: AnalyticModel, point: PointResult, confidence: float,
+                  bound_gaps: bool = False) -> tuple[tuple[float, float], Optional[dict]]:
+    """The verdict interval of one simulated point and its verdict against ``model``.
+
+    BER: Clopper–Pearson on the effective counts (design effect of block fading);
+    BLER: Clopper–Pearson on blocks. The verdict is ``None`` without trials; it carries
+    ``design_effect`` and ``interval`` when the design effect is not 1.
+    """
+    if model.metric == "ber":
+        errors, trials = point.bit_errors, point.bits
+        lo, hi, d = model.interval(errors, trials, point.ebno_db, confidence)
+    else:
+        errors, trials = point.block_errors, point.blocks
+        (lo, hi), d = point.bler_ci(confidence), 1.0
+    if not trials:
+        return (lo, hi), None
+    v = verdict(model, point.ebno_db, errors, trials, (lo, hi), bound_gaps)
+    if d != 1.0:
+        v["design_effect"] = d
+        v["interval"] = [lo, hi]
+    return (lo, hi), v
 
 
 def curve(model: AnalyticModel, ebno_db: np.ndarray) -> dict[str, np.ndarray]:

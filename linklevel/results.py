@@ -31,10 +31,10 @@ from typing import Any, Iterator, Optional, Union
 import h5py
 import numpy as np
 
-from .montecarlo import PointResult
+from .points import PointResult
 from .stats import clopper_pearson
 
-__all__ = ["config_hash", "atomic_h5", "ResultStore", "RunRecord", "FORMAT_VERSION"]
+__all__ = ["config_hash", "canonical_json", "atomic_h5", "ResultStore", "RunRecord", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _COUNT_FIELDS = ("bits", "bit_errors", "blocks", "block_errors", "detected_block_errors", "batches")
@@ -54,6 +54,11 @@ def _canonical(obj: Any) -> Any:
     return obj
 
 
+def canonical_json(obj: Any) -> str:
+    """Canonical JSON of a config (sorted keys, normalized numbers): what :func:`config_hash` hashes."""
+    return json.dumps(_canonical(obj), sort_keys=True, separators=(",", ":"))
+
+
 def config_hash(config: dict[str, Any], length: int = 16) -> str:
     """Hash of a normalized config: SHA-256 of canonical JSON (sorted keys), hex prefix.
 
@@ -62,7 +67,7 @@ def config_hash(config: dict[str, Any], length: int = 16) -> str:
         >>> config_hash({"b": 1, "a": [1.0, 2]}) == config_hash({"a": [1.0, 2], "b": 1})
         True
     """
-    text = json.dumps(_canonical(config), sort_keys=True, separators=(",", ":"))
+    text = canonical_json(config)
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-import torch
 
 __all__ = ["resolve_device", "point_seed", "seed_everything", "versions", "git_sha"]
 
@@ -25,6 +24,8 @@ def resolve_device(device: Optional[str] = None) -> str:
         >>> resolve_device("cpu")
         'cpu'
     """
+    import torch
+
     if device is None or device == "auto":
         return "cuda:0" if torch.cuda.is_available() else "cpu"
     if not isinstance(device, str):
@@ -55,6 +56,7 @@ def point_seed(seed: int, ebno_db: float) -> int:
 
 def seed_everything(seed: int) -> None:
     """Seed Sionna's generators (which all Sionna blocks use) and torch's global ones."""
+    import torch
     from sionna.phy import config
 
     config.seed = int(seed)

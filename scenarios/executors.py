@@ -1,67 +1,32 @@
-"""Executors run a study's pending runs and persist each one as soon as it ends.
+"""Parallel executors for parts that can run away from the result file.
 
-* ``local`` (default): serial in this process, each point written to the HDF5 file
-  the moment it finishes; with several CUDA devices, one worker process per GPU
-  (``spawn``), the parent writing each run into the file as it completes.
-* ``ray``: one Ray task per run on a cluster (``RAY_ADDRESS``, or a local Ray
-  instance when unset); requests one GPU per task when the cluster has GPUs. Ray is
-  the optional extra ``semlink[ray]``.
+* ``multi-gpu``: with several CUDA devices and ``--executor local``, one ``spawn``
+  worker process per GPU;
+* ``ray``: one Ray task per part on a cluster (``RAY_ADDRESS``, or a local Ray instance
+  when unset), one GPU per task when the cluster has GPUs (optional extra ``semlink[ray]``).
 
-Only the parent process ever writes the result file, so the atomic-replace
-writes of :class:`~linklevel.results.ResultStore` never race. An interrupted
-study loses at most the runs in flight (serial local: at most the point in flight).
+A remote part computes ``part.remote(device)`` in the worker; the parent alone writes it
+(``part.store(file, result)``), then the runner stamps it: the file never has two writers.
+The serial local executor is the runner itself (:mod:`scenarios.runner`).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
-from typing import Callable, Optional, Sequence
+import time
+from typing import Callable, Sequence
 
-from .ber import BerRun, BerRunResult, run_ber, store_result
+from .parts import Part, RunContext
 
-__all__ = ["EXECUTORS", "execute_runs", "mark_complete", "is_complete"]
+__all__ = ["EXECUTORS", "cuda_count", "execute_parallel"]
 
 EXECUTORS = ("local", "ray")
 
-OnDone = Callable[[BerRun, BerRunResult], None]
+OnDone = Callable[[Part, float], None]
 
 
-def mark_complete(out: str, result: BerRunResult) -> None:
-    """Record in the file that ``result``'s run finished its whole SNR grid."""
-    from linklevel.results import ResultStore
-
-    store = ResultStore(out)
-    done = set(is_complete_grid(out, result.run_id)) | {round(p.ebno_db, 9) for p in result.points}
-    store.set_attrs(result.run_id, completed_ebno_db=json.dumps(sorted(done)))
-
-
-def is_complete_grid(out: str, run_id: str) -> list[float]:
-    """SNR points of a run recorded as completed (empty if none)."""
-    from linklevel.results import ResultStore
-
-    store = ResultStore(out)
-    if not os.path.exists(out) or not store.has_run(run_id):
-        return []
-    text = store.read_run(run_id).attrs.get("completed_ebno_db")
-    return [float(v) for v in json.loads(text)] if text else []
-
-
-def is_complete(out: str, run: BerRun) -> bool:
-    """Whether every SNR point of ``run`` was completed in an earlier execution."""
-    done = {round(v, 9) for v in is_complete_grid(out, run.run_id)}
-    return bool(done) and all(round(v, 9) in done for v in run.ebno_db)
-
-
-def _worker_run(run: BerRun, device: Optional[str], batch_size: Optional[int]) -> BerRunResult:
-    """Simulate one run without touching the file; the result travels back to the parent."""
-    res = run_ber(run, out=None, device=device, batch_size=batch_size, progress=False, analytic=False)
-    res.model = None  # closures do not pickle; the parent rebuilds the model
-    return res
-
-
-def _cuda_count() -> int:
+def cuda_count() -> int:
+    """Visible CUDA devices (0 without a usable CUDA)."""
     try:
         import torch
 
@@ -70,91 +35,50 @@ def _cuda_count() -> int:
         return 0
 
 
-def execute_runs(
-    runs: Sequence[BerRun],
-    out: str,
-    executor: str = "local",
-    device: Optional[str] = None,
-    batch_size: Optional[int] = None,
-    progress: bool = True,
-    on_done: Optional[OnDone] = None,
-) -> bool:
-    """Run ``runs`` and write each into ``out``; return ``False`` if interrupted.
+def execute_parallel(parts: Sequence[Part], ctx: RunContext, mode: str, on_done: OnDone,
+                     devices: Sequence[str] = ()) -> None:
+    """Run remote-capable ``parts`` on workers; write and report each as it completes.
 
-    :param runs: Pending runs (already filtered for completed ones).
-    :param out: HDF5 result file.
-    :param executor: ``local`` or ``ray``.
-    :param device: ``auto``/``None``, ``cpu``, ``cuda[:N]`` (local serial only; the
-        multi-GPU and Ray executors place runs themselves).
-    :param batch_size: Frames per batch (default: automatic per device).
-    :param progress: Progress bars on stderr.
-    :param on_done: Called in the parent after each run is stored.
+    :param mode: ``multi-gpu`` (one spawned worker per entry of ``devices``, default one
+        per visible GPU) or ``ray``.
+    :param on_done: ``(part, seconds)`` after the parent stored the part's result.
+    :raises KeyboardInterrupt: When interrupted (finished parts stay stored).
     """
-    if executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
-    if not runs:
-        return True
-    if executor == "ray":
-        return _execute_ray(runs, out, batch_size, on_done)
-    gpus = _cuda_count()
-    if gpus > 1 and device in (None, "auto") and len(runs) > 1:
-        return _execute_multi_gpu(runs, out, gpus, batch_size, progress, on_done)
-    return _execute_serial(runs, out, device, batch_size, progress, on_done)
+    if mode == "ray":
+        _execute_ray(parts, ctx, on_done)
+    elif mode == "multi-gpu":
+        devs = list(devices) or [f"cuda:{g}" for g in range(cuda_count())]
+        _execute_pool(parts, ctx, devs, on_done)
+    else:
+        raise ValueError(f"unknown parallel executor {mode!r}")
 
 
-def _execute_serial(runs, out, device, batch_size, progress, on_done) -> bool:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(runs), file=sys.stderr, disable=not progress, unit="run", position=1, leave=False)
-    try:
-        for run in runs:
-            res = run_ber(run, out=out, device=device, batch_size=batch_size, progress=progress)
-            if res.interrupted:
-                return False
-            mark_complete(out, res)
-            if on_done is not None:
-                on_done(run, res)
-            bar.update(1)
-    except KeyboardInterrupt:
-        return False
-    finally:
-        bar.close()
-    return True
-
-
-def _execute_multi_gpu(runs, out, gpus, batch_size, progress, on_done) -> bool:
+def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on_done: OnDone) -> None:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    ctx = mp.get_context("spawn")
-    pools = [ProcessPoolExecutor(max_workers=1, mp_context=ctx) for _ in range(gpus)]
-    pending = list(runs)
-    in_flight = {}
+    mpc = mp.get_context("spawn")
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=mpc) for _ in devices]
+    pending = list(parts)
+    in_flight: dict = {}
     try:
         while pending or in_flight:
-            busy = {g for g, _ in in_flight.values()}
-            for g in range(gpus):
-                if g not in busy and pending:
-                    run = pending.pop(0)
-                    fut = pools[g].submit(_worker_run, run, f"cuda:{g}", batch_size)
-                    in_flight[fut] = (g, run)
+            busy = {w for w, _, _ in in_flight.values()}
+            for w, dev in enumerate(devices):
+                if w not in busy and pending:
+                    part = pending.pop(0)
+                    in_flight[pools[w].submit(part.remote, dev)] = (w, part, time.perf_counter())
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             for fut in done:
-                _, run = in_flight.pop(fut)
-                res = fut.result()
-                store_result(out, res)
-                mark_complete(out, res)
-                if on_done is not None:
-                    on_done(run, res)
-    except KeyboardInterrupt:
-        return False
+                _, part, t = in_flight.pop(fut)
+                part.store(ctx.file, fut.result())
+                on_done(part, time.perf_counter() - t)
     finally:
         for p in pools:
             p.shutdown(wait=False, cancel_futures=True)
-    return True
 
 
-def _execute_ray(runs, out, batch_size, on_done) -> bool:
+def _execute_ray(parts: Sequence[Part], ctx: RunContext, on_done: OnDone) -> None:
     try:
         import ray
     except ImportError:
@@ -162,28 +86,23 @@ def _execute_ray(runs, out, batch_size, on_done) -> bool:
     started = False
     refs: dict = {}
     if not ray.is_initialized():
-        address = os.environ.get("RAY_ADDRESS")
-        ray.init(address=address or None, include_dashboard=False, log_to_driver=False,
+        ray.init(address=os.environ.get("RAY_ADDRESS") or None, include_dashboard=False, log_to_driver=False,
                  ignore_reinit_error=True, configure_logging=False)
         started = True
     try:
         gpus = ray.cluster_resources().get("GPU", 0)
-        task = ray.remote(num_gpus=1 if gpus else 0, num_cpus=1, max_retries=1)(_worker_run)
-        refs = {task.remote(run, "cuda" if gpus else "cpu", batch_size): run for run in runs}
+        task = ray.remote(num_gpus=1 if gpus else 0, num_cpus=1, max_retries=1)(lambda fn, dev: fn(dev))
+        refs = {task.remote(part.remote, "cuda" if gpus else "cpu"): (part, time.perf_counter()) for part in parts}
         while refs:
             ready, _ = ray.wait(list(refs), num_returns=1)
             for ref in ready:
-                run = refs.pop(ref)
-                res = ray.get(ref)
-                store_result(out, res)
-                mark_complete(out, res)
-                if on_done is not None:
-                    on_done(run, res)
+                part, t = refs.pop(ref)
+                part.store(ctx.file, ray.get(ref))
+                on_done(part, time.perf_counter() - t)
     except KeyboardInterrupt:
         for ref in list(refs):
             ray.cancel(ref, force=True)
-        return False
+        raise
     finally:
         if started:
             ray.shutdown()
-    return True

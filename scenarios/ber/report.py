@@ -22,15 +22,16 @@ from typing import Any, Optional
 import numpy as np
 
 from linklevel import LinkConfig
-from linklevel.montecarlo import PointResult
-from linklevel.overlay import AnalyticModel, analytic_model, verdict
+from linklevel.points import PointResult
+from linklevel.overlay import AnalyticModel, analytic_model, point_verdict
 from linklevel.results import ResultStore
 
-from .study import Study
+from .study import BerStudy
 
-__all__ = ["RunView", "collect", "ebno_at", "coded_gaps", "write_figures", "write_report"]
+__all__ = ["RunView", "collect", "ebno_at", "coded_gaps", "write_figures", "write_report", "plot_run", "table_lines",
+           "show_runs", "show_lines", "CURVE_LABELS", "link_title"]
 
-_CURVE_LABELS = {"ber": "exact BER", "bler_na": "normal approx.", "bler_converse": "meta-converse",
+CURVE_LABELS = {"ber": "exact BER", "bler_na": "normal approx.", "bler_converse": "meta-converse",
                  "bler_rcus": "RCUs"}
 
 
@@ -54,7 +55,7 @@ class RunView:
         return "ber" if self.link.code == "none" else "bler"
 
 
-def collect(study: Study) -> list[RunView]:
+def collect(study: BerStudy) -> list[RunView]:
     """Read every run of ``study`` back from its file (runs not yet in the file are left out)."""
     store = ResultStore(study.result_file)
     have = set(store.runs())
@@ -72,16 +73,11 @@ def collect(study: Study) -> list[RunView]:
             metric = "ber" if sr.run.link.code == "none" else "bler"
             ivs, vds = [], []
             for p in pts:
-                errors, trials = (p.bit_errors, p.bits) if metric == "ber" else (p.block_errors, p.blocks)
-                if model is not None and trials:
-                    lo, hi, d = model.interval(errors, trials, p.ebno_db, sr.run.confidence) if metric == "ber" \
-                        else (*p.bler_ci(sr.run.confidence), 1.0)
-                    v = verdict(model, p.ebno_db, errors, trials, (lo, hi), bound_gaps=False)
-                    v["design_effect"] = d
+                if model is not None:
+                    iv, v = point_verdict(model, p, sr.run.confidence)
                 else:
-                    lo, hi = getattr(p, f"{metric}_ci")(sr.run.confidence)
-                    v = None
-                ivs.append((lo, hi))
+                    iv, v = getattr(p, f"{metric}_ci")(sr.run.confidence), None
+                ivs.append(iv)
                 vds.append(v)
             views.append(RunView(fig.name, sr.label, rid, sr.run.link, pts, model, ivs, vds,
                                  float(rec.attrs.get("runtime_s", 0.0)), sr.run.seed))
@@ -93,7 +89,7 @@ def ebno_at(points: list[PointResult], target: float, metric: str = "bler") -> O
 
     .. code-block:: python
 
-        >>> from linklevel.montecarlo import PointResult
+        >>> from linklevel.points import PointResult
         >>> pts = [PointResult(1.0, blocks=100, block_errors=50), PointResult(2.0, blocks=1000, block_errors=5)]
         >>> round(ebno_at(pts, 0.05), 3)
         1.5
@@ -122,7 +118,7 @@ def coded_gaps(view: RunView, target: float) -> Optional[dict[str, Any]]:
     return out
 
 
-def write_figures(study: Study, views: list[RunView]) -> list[str]:
+def write_figures(study: BerStudy, views: list[RunView]) -> list[str]:
     """One PNG per figure into the study folder; returns the paths."""
     from linklevel.overlay import curve
     from linklevel.plotting import plot_series
@@ -138,7 +134,7 @@ def write_figures(study: Study, views: list[RunView]) -> list[str]:
             if v.model is not None and v.points:
                 lo, hi = min(p.ebno_db for p in v.points), max(p.ebno_db for p in v.points)
                 xs = np.linspace(lo, hi, 25 if v.metric == "ber" else 13)
-                analytic = {_CURVE_LABELS[k]: (xs, y) for k, y in curve(v.model, xs).items()}
+                analytic = {CURVE_LABELS[k]: (xs, y) for k, y in curve(v.model, xs).items()}
             series.append({"label": v.label, "points": v.points, "metric": v.metric,
                            "intervals": v.intervals, "analytic": analytic})
         path = os.path.join(study.out, f"{fig.name}.png")
@@ -163,7 +159,7 @@ def summary(views: list[RunView]) -> dict[str, int]:
     return c
 
 
-def write_report(study: Study, views: list[RunView], figures: list[str]) -> str:
+def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> str:
     """Write ``report.md`` into the study folder; return its path."""
     lines = [f"# {study.name}" + (" (quick)" if study.quick else ""), ""]
     if study.description:
@@ -240,7 +236,7 @@ def write_report(study: Study, views: list[RunView], figures: list[str]) -> str:
                     word = "consistent"
                 else:
                     word = f"gap {_fmt(d.get('gap_db'), '+.2f')} dB"
-                deff = _fmt(d.get("design_effect") if d else None, ".1f")
+                deff = _fmt(d.get("design_effect", 1.0) if d else None, ".1f")
                 lines.append(f"| {v.label} | {p.ebno_db:g} | {errors} / {trials} | {_fmt(rate)} | "
                              f"[{_fmt(lo)}, {_fmt(hi)}] | {_fmt(ref)} | {deff} | {word} |")
     path = os.path.join(study.out, "report.md")
@@ -250,3 +246,110 @@ def write_report(study: Study, views: list[RunView], figures: list[str]) -> str:
         fh.write("\n".join(lines) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def link_title(link: Any) -> str:
+    """One line describing a link (a :class:`~linklevel.LinkConfig` or its dict) for titles and tables.
+
+    .. code-block:: python
+
+        >>> link_title({"modulation": "qpsk", "channel": "awgn", "code": "ldpc", "k": 400, "n": 500, "crc": None})
+        'QPSK, awgn, LDPC(400,500)'
+    """
+    d = link.to_dict() if hasattr(link, "to_dict") else dict(link)
+    parts = [str(d.get("modulation", "?")).upper(), str(d.get("channel", "?")) + (" OFDM" if d.get("ofdm") else "")]
+    if d.get("channel") not in (None, "awgn"):
+        csi = d.get("csi", "perfect")
+        parts.append(f"{csi} CSI" + (f" ({d.get('pilots_per_block', 1)} pilots)" if csi == "ls" else ""))
+        if d.get("channel") == "rayleigh-block" and not d.get("ofdm"):
+            parts.append(f"coherence {d.get('coherence', 'codeword')}")
+    parts.append(f"LDPC({d.get('k')},{d.get('n')})" if d.get("code") == "ldpc" else "uncoded")
+    if d.get("crc"):
+        parts.append(f"+ {d['crc']}")
+    return ", ".join(parts)
+
+
+def plot_run(result: Any, path: str) -> Optional[str]:
+    """Plot one :class:`~scenarios.ber.run.BerRunResult` with its analytic curves (PNG/PDF/SVG by suffix)."""
+    from linklevel.overlay import curve
+    from linklevel.plotting import plot_error_rates
+
+    if not any(p.bits for p in result.points):
+        return None
+    curves = None
+    grid = result.run.ebno_db
+    if result.model is not None:
+        xs = np.linspace(min(grid), max(grid), 25 if result.model.metric == "ber" else 9)
+        curves = {CURVE_LABELS[k]: (xs, v) for k, v in curve(result.model, xs).items()}
+    plot_error_rates(result.points, path, result.run.confidence, title=link_title(result.run.link), analytic=curves)
+    return path
+
+
+def table_lines(result: Any) -> list[str]:
+    """The terminal table of ``semlink ber``."""
+    conf = result.run.confidence
+    lines = [f"run {result.run_id}  device {result.device}  batch {result.batch_size}  {link_title(result.run.link)}",
+             f"{'Eb/N0':>7} {'bits':>11} {'bit err':>9} {'BER':>10} {'BER CI':>23} "
+             f"{'blocks':>8} {'blk err':>8} {'BLER':>9} {'status':>18}"]
+    for p in result.points:
+        lo, hi = p.ber_ci(conf)
+        ber = f"{p.ber:.3e}" if p.bits else "-"
+        bler = f"{p.bler:.3e}" if p.blocks else "-"
+        tag = p.status + (" (resumed)" if p.resumed else "")
+        values, v = result.point_analytic(p)
+        extra = ""
+        if v is not None:
+            ref = values[v["against"]]
+            gap = v.get("gap_db")
+            extra = (f"  {v['against']}={ref:.3e} " + ("consistent" if v["status"] == "consistent" else
+                                                       f"gap {gap:+.2f} dB" if gap is not None else "inconsistent"))
+        lines.append(f"{p.ebno_db:7.2f} {p.bits:11d} {p.bit_errors:9d} {ber:>10} [{lo:.3e}, {hi:.3e}] "
+                     f"{p.blocks:8d} {p.block_errors:8d} {bler:>9} {tag:>18}{extra}")
+    return lines
+
+
+def show_runs(path: str) -> dict[str, Any]:
+    """The runs and points of a result file (``semlink show --json``)."""
+    import json
+
+    store = ResultStore(path)
+    runs = []
+    for run_id in store.runs():
+        rec = store.read_run(run_id)
+        conf = float(rec.attrs.get("confidence", 0.95))
+        pts = []
+        for i, p in enumerate(rec.points):
+            d = p.to_dict(conf)
+            d.pop("resumed", None)
+            for name, col in rec.extras.items():
+                d[name] = None if not math.isfinite(float(col[i])) else float(col[i])
+            pts.append(d)
+        cfg = json.loads(rec.attrs.get("config", "{}") or "{}")
+        desc = link_title(cfg["link"]) if isinstance(cfg.get("link"), dict) else None
+        runs.append({"run_id": run_id, "link": desc, "attrs": rec.attrs, "points": pts})
+    return {"file": path, "runs": runs}
+
+
+def show_lines(data: dict[str, Any]) -> list[str]:
+    """The terminal table of ``semlink show`` (intervals included)."""
+    lines = []
+    for r in data["runs"]:
+        a = r["attrs"]
+        lines.append(f"run {r['run_id']}  {r['link'] or ''}  seed={a.get('seed')}  git={a.get('git_sha') or '-'}  "
+                     f"device={a.get('device')}  confidence={a.get('confidence', 0.95)}")
+        lines.append(f"  {'Eb/N0':>7} {'bits':>11} {'bit err':>9} {'BER':>10} {'BER CI':>23} {'blocks':>8} "
+                     f"{'blk err':>8} {'BLER':>10} {'BLER CI':>23}  status")
+        for p in r["points"]:
+            ber = f"{p['ber']:.3e}" if p["ber"] is not None else "-"
+            bler = f"{p['bler']:.3e}" if p["bler"] is not None else "-"
+            verdict = ""
+            if p.get("verdict_consistent") is not None:
+                verdict = "  consistent" if p["verdict_consistent"] else (
+                    f"  gap {p['verdict_gap_db']:+.2f} dB" if p.get("verdict_gap_db") is not None else "  gap")
+            bci, lci = p["ber_ci"], p["bler_ci"]
+            lines.append(f"  {p['ebno_db']:7.2f} {p['bits']:11d} {p['bit_errors']:9d} {ber:>10} "
+                         f"[{bci[0]:.3e}, {bci[1]:.3e}] {p['blocks']:8d} {p['block_errors']:8d} {bler:>10} "
+                         f"[{lci[0]:.3e}, {lci[1]:.3e}]  {p['status']}{verdict}")
+    if not data["runs"]:
+        lines.append(f"{data['file']}: no runs")
+    return lines

@@ -94,7 +94,7 @@ def cache_streams(path: str, images: Sequence[str], captions: Optional[str], qua
     """Encode each image once into ``/streams/<name>`` (prompt, sketch, ntc bytes); skip cached ones."""
     from genai.registry import load
 
-    from .semantic import load_image
+    from ..semantic import load_image
 
     if not images:
         raise ValueError("no images to encode")
@@ -157,7 +157,7 @@ class FeatureMetric:
         if len(w) != 2 or min(w) < 0 or abs(sum(w) - 1) > 1e-9:
             raise ValueError(f"feature metric weights must be two non-negative numbers summing to 1, got {weights}")
         self.weights = (w[0], w[1])
-        self.key = "feature" if self.weights == (0.5, 0.5) else f"feature-{w[0]:g}-{w[1]:g}"
+        self.key = metric_key("feature", self.weights)
         self.label = (f"feature-level: {w[0]:g} (1 - MiniLM text similarity of the prompt) + "
                       f"{w[1]:g} (1 - MS-SSIM of the received vs sent sketch); not a regenerated-image metric")
         self.random_weights = False
@@ -191,7 +191,7 @@ class RegeneratedMetric:
         self._clip = load("metric", "clip", device=device, **({"random_weights": True} if random_weights else
                                                                {"allow_download": allow_download})) \
             if kind == "clip" else None
-        self.key = f"regen-{kind}" + ("-random" if random_weights else "")
+        self.key = metric_key(f"regen-{kind}", random_weights=random_weights)
         self.label = f"regenerated image: 1 - {kind.upper()} vs the original ({self.decoder.note})"
         self._refs: dict[str, np.ndarray] = {}
 
@@ -200,7 +200,7 @@ class RegeneratedMetric:
 
         from genai.metrics import ms_ssim
 
-        from .semantic import load_image
+        from ..semantic import load_image
 
         gen = self.decoder(prompt, sketch, seed=seed)
         if gen.image is None:
@@ -212,6 +212,14 @@ class RegeneratedMetric:
             (ref.shape[1], ref.shape[0]), Image.BICUBIC), dtype=np.float64) / 255.0
         sim = self._clip(ref, rec) if self._clip is not None else ms_ssim(ref, rec)
         return float(np.clip(1.0 - sim, 0.0, 1.0))
+
+
+def metric_key(name: str, weights: Sequence[float] = (0.5, 0.5), random_weights: bool = False) -> str:
+    """HDF5 key of a metric's samples: ``feature[-w1-w2]`` or ``regen-<kind>[-random]``."""
+    if name == "feature":
+        w = (float(weights[0]), float(weights[1]))
+        return "feature" if w == (0.5, 0.5) else f"feature-{w[0]:g}-{w[1]:g}"
+    return name + ("-random" if random_weights else "")
 
 
 def make_metric(name: str, **kw: Any) -> Union[FeatureMetric, RegeneratedMetric]:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from scenarios.cli import main
-from scenarios.study import StudyError, load_study
-from scenarios.xu_study import load_xu_study, study_kind
+from scenarios.kinds import load_study, study_kind
+from scenarios.schema import StudyError
 
 STUDY = """
 [study]
@@ -61,21 +61,28 @@ def _write(tmp_path, folder, count=4):
     return str(p)
 
 
+def _status(res: dict) -> dict[str, set]:
+    """Statuses of the study's parts by top-level group (perception, curves, realizations, real_link)."""
+    out: dict[str, set] = {}
+    for p in res["parts"]:
+        out.setdefault(p["key"].split("/")[0], set()).add(p["status"])
+    return out
+
+
 def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
     toml = _write(tmp_path, folder)
     out = str(tmp_path / "out")
     assert main(["run", toml, "--out", out, "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
-    assert res["kind"] == "xu_power_allocation" and res["results"] == os.path.join(out, "xu_test.h5")
-    assert set(res["parts"]) == {"perception", "curves", "realizations", "real_link"}
-    assert all(not v.startswith("skipped") for v in res["parts"].values())
+    assert res["kind"] == "xu_power_allocation" and res["file"] == os.path.join(out, "xu_test.h5")
+    assert _status(res) == {g: {"finished"} for g in ("perception", "curves", "realizations", "real_link")}
     names = {os.path.basename(f) for f in res["figures"]}
     assert names == {"fig4_perception.png", "fig5_one_correct.png", "fig6_power.png", "fig9_cdf.png", "real_link.png"}
     assert all(os.path.getsize(f) > 10_000 for f in res["figures"])
     # K and bpp: the exact stream sizes of the bridge codecs
-    from scenarios.perception import stream_bits
+    from scenarios.xu.perception import stream_bits
 
-    bits = stream_bits(res["results"])
+    bits = stream_bits(res["file"])
     k = res["k_bits"]
     assert k["measured_mean"] == [int(round(bits["prompt"].mean())), int(round(bits["edge"].mean()))]
     assert k["paper_bpp"] == [0.0303, 0.026]
@@ -98,7 +105,7 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
                    "Gap at the design point", "backoff" if
                    chk["backoff_db"] is not None else "not met"):
         assert needle in report
-    with h5py.File(res["results"], "r") as f:
+    with h5py.File(res["file"], "r") as f:
         g = f["curves/paper:clip/coded/optimal"]
         for a in ("config", "config_hash", "seed", "versions", "git_sha", "complete"):
             assert a in g.attrs
@@ -120,16 +127,17 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
     # re-run: everything skipped, nothing rewritten
     assert main(["run", toml, "--out", out, "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert set(again["parts"].values()) == {"skipped"}
-    with h5py.File(res["results"], "r") as f:
+    assert {p["status"] for p in again["parts"]} == {"skipped"}
+    with h5py.File(res["file"], "r") as f:
         assert f["curves/paper:clip/coded/optimal"].attrs["updated"] == stamp
         assert f["perception/feature/distance"].size == n
     # a changed part is the only one recomputed
     _write(tmp_path, folder, count=6)
     assert main(["run", toml, "--out", out, "--json"]) == 0
     third = json.loads(capsys.readouterr().out)
-    assert third["parts"]["realizations"].startswith("computed") and third["parts"]["curves"] == "skipped"
-    assert third["parts"]["real_link"] == "skipped" and third["parts"]["perception"] == "skipped"
+    st = _status(third)
+    assert st["realizations"] == {"finished"} and st["curves"] == {"skipped"}
+    assert st["real_link"] == {"skipped"} and st["perception"] == {"skipped"}
     # a table from a file is a perception source like the others (both schemes)
     with open(toml) as fh:
         text = fh.read().replace('[curves]', f'[curves]\nsources = ["table:{table}"]\nschemes = ["uncoded"]')
@@ -148,11 +156,10 @@ def test_xu_study_validation(tmp_path, folder, capsys, monkeypatch):
     toml = _write(tmp_path, folder)
     assert study_kind(toml) == "xu_power_allocation"
     assert study_kind("validate_analytic") == "ber"
-    with pytest.raises(StudyError, match="not a BER study"):
-        load_study(toml)
-    s = load_xu_study("xu_power_allocation", quick=True)
+    assert type(load_study(toml)).__name__ == "XuStudy"
+    s = load_study("xu_power_allocation", quick=True)
     assert s.measure.count == 2 and s.out.endswith("-quick") and s.channel.rate == 0.8
-    full = load_xu_study("xu_power_allocation")
+    full = load_study("xu_power_allocation")
     assert full.measure.images == "kodak" and len(full.curves.targets) > 50
     bad = {
         'metric = "lpips"': "metric",
@@ -167,7 +174,7 @@ def test_xu_study_validation(tmp_path, folder, capsys, monkeypatch):
         text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(key + " ="))
         p.write_text(text.replace("repeats = 1", f"repeats = 1\n{line}"))
         with pytest.raises(StudyError, match=match):
-            load_xu_study(p)
+            load_study(p)
         assert main(["run", str(p), "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err
@@ -175,7 +182,7 @@ def test_xu_study_validation(tmp_path, folder, capsys, monkeypatch):
     p.write_text(STUDY.format(images=folder, count=4).replace('source = "paper:clip"', 'source = "paper:lpips"')
                  .replace("[real_link]", '[real_link]\nsource = "paper:lpips"'))
     with pytest.raises(StudyError, match="unknown perception source"):
-        load_xu_study(p)
+        load_study(p)
     # the default study reads Kodak through SEMLINK_KODAK only
     monkeypatch.delenv("SEMLINK_KODAK", raising=False)
     assert main(["run", "xu_power_allocation", "--quick", "--out", str(tmp_path / "k")]) == 2

@@ -42,34 +42,26 @@ and the key (with a close match when there is one). Two runs with the same confi
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 import math
-import os
-import tomllib
 from dataclasses import dataclass, fields
-from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any
 
 from linklevel import LinkConfig
-from linklevel.montecarlo import StopCriteria
+from linklevel.points import StopCriteria
 
-from .ber import BerRun, parse_range
+from ..schema import StudyError, StudyHeader, check_keys, merge, parse_range
+from ..schema import table as _table
+from .run import BerRun
 
-__all__ = ["StudyError", "FigureSpec", "StudyRun", "Study", "load_study", "resolve_study_path", "BUILTIN_STUDIES"]
+__all__ = ["FigureSpec", "StudyRun", "BerStudy", "load_ber"]
 
-_HERE = Path(__file__).resolve().parent
-BUILTIN_STUDIES = {p.stem: p for p in sorted(_HERE.glob("*.toml"))}
-
-_STUDY_KEYS = ("kind", "name", "description", "out", "seed", "confidence", "precision", "target_bler")
+STUDY_KEYS = ("confidence", "precision", "target_bler")
+TABLES = ("defaults", "figure")
 _RUN_KEYS = ("link", "stop", "ebno_db", "seed", "precision", "confidence")
 _FIGURE_KEYS = ("name", "title", "sweep", "zip") + _RUN_KEYS
 _LINK_KEYS = tuple(f.name for f in fields(LinkConfig))
 _STOP_KEYS = tuple(f.name for f in fields(StopCriteria))
-
-
-class StudyError(ValueError):
-    """A study file that cannot be used (one line, names file, table and key)."""
 
 
 @dataclass(frozen=True)
@@ -91,23 +83,13 @@ class FigureSpec:
 
 
 @dataclass(frozen=True)
-class Study:
-    """A validated, expanded study."""
+class BerStudy(StudyHeader):
+    """A validated, expanded BER study (kind ``ber``)."""
 
-    name: str
-    description: str
-    source: str
-    out: str
-    seed: int
-    confidence: float
-    precision: str
-    target_bler: float
-    quick: bool
-    figures: tuple[FigureSpec, ...]
-
-    @property
-    def result_file(self) -> str:
-        return os.path.join(self.out, f"{self.name}.h5")
+    confidence: float = 0.95
+    precision: str = "single"
+    target_bler: float = 1e-2
+    figures: tuple[FigureSpec, ...] = ()
 
     def unique_runs(self) -> list[BerRun]:
         """Distinct runs (by run hash) with the union of their SNR grids, in first-seen order."""
@@ -123,50 +105,23 @@ class Study:
                 for rid, r in first.items()]
 
 
-def resolve_study_path(name_or_path: Union[str, os.PathLike]) -> Path:
-    """A study file path, or the name of a built-in study (e.g. ``validate_analytic``)."""
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    if str(name_or_path) in BUILTIN_STUDIES:
-        return BUILTIN_STUDIES[str(name_or_path)]
-    builtin = ", ".join(BUILTIN_STUDIES) or "none"
-    raise StudyError(f"no study file {str(name_or_path)!r} (built-in studies: {builtin})")
-
-
-def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional[str] = None) -> Study:
-    """Read, validate and expand a study file.
-
-    :param path: TOML file or built-in study name.
-    :param quick: Merge the ``[quick]`` table over the study (small targets for tests).
-    :param out: Output folder (default: the study's ``out``, else ``out/<name>``;
-        ``-quick`` is appended to the folder name with ``quick``).
+def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
+    """Validate and expand the BER tables of a study file (``[study]`` already checked).
 
     .. code-block:: python
 
+        >>> from scenarios.kinds import load_study
         >>> s = load_study("validate_analytic", quick=True)
         >>> s.name, len(s.figures) > 0
         ('validate_analytic', True)
     """
-    src = resolve_study_path(path)
-    where = src.name
-    try:
-        with open(src, "rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise StudyError(f"{where}: invalid TOML: {err}") from None
-    study = _table(doc.get("study"), where, "[study]")
-    if study.get("kind", "ber") != "ber":
-        raise StudyError(f"{where}: [study] kind {study.get('kind')!r} is not a BER study (run it with `semlink run`)")
-    _check_keys(doc, ("study", "defaults", "quick", "figure"), where, "top level")
-    _check_keys(study, _STUDY_KEYS, where, "[study]")
-    name = study.get("name")
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\ ") or name.startswith("."):
-        raise StudyError(f"{where}: [study] name must be a non-empty word without '/' or spaces, got {name!r}")
+    where = header.source.replace("\\", "/").rsplit("/", 1)[-1]
+    quick = header.quick
+    study = doc["study"]
     defaults = _table(doc.get("defaults", {}), where, "[defaults]")
-    _check_keys(defaults, _RUN_KEYS, where, "[defaults]")
+    check_keys(defaults, _RUN_KEYS, where, "[defaults]")
     quick_tab = _table(doc.get("quick", {}), where, "[quick]")
-    _check_keys(quick_tab, _RUN_KEYS + ("figure",), where, "[quick]")
+    check_keys(quick_tab, _RUN_KEYS + ("figure",), where, "[quick]")
     quick_figs = _table(quick_tab.get("figure", {}), where, "[quick.figure]")
     figs = doc.get("figure")
     if not isinstance(figs, list) or not figs:
@@ -183,16 +138,16 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
     if not isinstance(target_bler, (int, float)) or not 0 < target_bler < 1:
         raise StudyError(f"{where}: [study] target_bler must lie in (0, 1), got {target_bler!r}")
     base = {"seed": seed, "confidence": confidence, "precision": precision}
-    base = _merge(base, defaults)
+    base = merge(base, defaults)
     if quick:
-        base = _merge(base, {k: v for k, v in quick_tab.items() if k != "figure"})
+        base = merge(base, {k: v for k, v in quick_tab.items() if k != "figure"})
 
     figures = []
     seen = set()
     for i, raw in enumerate(figs):
         table = f"[[figure]] #{i + 1}"
         fig = _table(raw, where, table)
-        _check_keys(fig, _FIGURE_KEYS, where, table)
+        check_keys(fig, _FIGURE_KEYS, where, table)
         fname = fig.get("name")
         if not isinstance(fname, str) or not fname.isidentifier():
             raise StudyError(f"{where}: {table} name must be an identifier, got {fname!r}")
@@ -200,52 +155,23 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
             raise StudyError(f"{where}: two figures are named {fname!r}")
         seen.add(fname)
         table = f"[[figure]] {fname}"
-        cfg = _merge(base, {k: v for k, v in fig.items() if k in _RUN_KEYS})
+        cfg = merge(base, {k: v for k, v in fig.items() if k in _RUN_KEYS})
         if quick and fname in quick_figs:
             qf = _table(quick_figs[fname], where, f"[quick.figure.{fname}]")
-            _check_keys(qf, _RUN_KEYS + ("sweep", "zip"), where, f"[quick.figure.{fname}]")
-            cfg = _merge(cfg, {k: v for k, v in qf.items() if k in _RUN_KEYS})
+            check_keys(qf, _RUN_KEYS + ("sweep", "zip"), where, f"[quick.figure.{fname}]")
+            cfg = merge(cfg, {k: v for k, v in qf.items() if k in _RUN_KEYS})
             fig = {**fig, **{k: v for k, v in qf.items() if k in ("sweep", "zip")}}
         runs = tuple(_expand(cfg, fig.get("sweep", {}), fig.get("zip", {}), fname, where, table))
-        figures.append(FigureSpec(name=fname, title=str(fig.get("title", fname)), runs=runs))
+        title = fig.get("title", fname)
+        if not isinstance(title, str):
+            raise StudyError(f"{where}: {table}: title must be a string, got {title!r}")
+        figures.append(FigureSpec(name=fname, title=title, runs=runs))
 
-    out_dir = out if out is not None else study.get("out", os.path.join("out", name))
-    if not isinstance(out_dir, str) or not out_dir:
-        raise StudyError(f"{where}: [study] out must be a folder path, got {out_dir!r}")
-    if quick and out is None:
-        out_dir = out_dir.rstrip("/\\") + "-quick"
-    return Study(
-        name=name, description=str(study.get("description", "")), source=str(src), out=out_dir,
-        seed=int(seed), confidence=float(confidence), precision=str(precision),
-        target_bler=float(target_bler), quick=quick, figures=tuple(figures),
-    )
+    return BerStudy(**header.fields(), confidence=float(confidence), precision=str(precision),
+                    target_bler=float(target_bler), figures=tuple(figures))
 
 
 # --------------------------------------------------------------------------- helpers
-def _table(value: Any, where: str, table: str) -> dict:
-    if not isinstance(value, dict):
-        raise StudyError(f"{where}: {table} must be a table, got {type(value).__name__}")
-    return value
-
-
-def _check_keys(d: Mapping, allowed: tuple[str, ...], where: str, table: str) -> None:
-    for key in d:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
-            raise StudyError(f"{where}: {table}: unknown key {key!r}{hint}")
-
-
-def _merge(a: dict, b: Mapping) -> dict:
-    out = copy.deepcopy(a)
-    for k, v in b.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
-
-
 def _set_path(cfg: dict, path: str, value: Any, where: str, table: str) -> None:
     parts = path.split(".")
     head = parts[0]
@@ -255,7 +181,7 @@ def _set_path(cfg: dict, path: str, value: Any, where: str, table: str) -> None:
         allowed = _LINK_KEYS if head == "link" else _STOP_KEYS
         if len(parts) != 2:
             raise StudyError(f"{where}: {table}: sweep key {path!r} must look like '{head}.<field>'")
-        _check_keys({parts[1]: None}, allowed, where, f"{table} sweep {head}")
+        check_keys({parts[1]: None}, allowed, where, f"{table} sweep {head}")
         cfg.setdefault(head, {})[parts[1]] = value
     else:
         if len(parts) != 1:
@@ -299,8 +225,8 @@ def _expand(cfg: dict, sweep: Any, zipped: Any, fname: str, where: str, table: s
 def _build_run(c: dict, where: str, table: str) -> BerRun:
     link = _table(c.get("link", {}), where, f"{table} link")
     stop = _table(c.get("stop", {}), where, f"{table} stop")
-    _check_keys(link, _LINK_KEYS, where, f"{table} link")
-    _check_keys(stop, _STOP_KEYS, where, f"{table} stop")
+    check_keys(link, _LINK_KEYS, where, f"{table} link")
+    check_keys(stop, _STOP_KEYS, where, f"{table} stop")
     grid = c.get("ebno_db")
     try:
         if grid is None:

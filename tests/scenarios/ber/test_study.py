@@ -13,9 +13,10 @@ import pytest
 
 from linklevel.results import ResultStore
 from scenarios.cli import main
-from scenarios.study import BUILTIN_STUDIES, StudyError, load_study
+from scenarios.kinds import builtin_studies, load_study
+from scenarios.schema import StudyError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 TINY = """
 [study]
@@ -47,7 +48,7 @@ def write(tmp_path, text, name="s.toml"):
 
 
 def test_builtin_study_expands_and_hashes():
-    assert "validate_analytic" in BUILTIN_STUDIES
+    assert "validate_analytic" in builtin_studies() and "xu_power_allocation" in builtin_studies()
     s = load_study("validate_analytic")
     figs = {f.name: f for f in s.figures}
     assert set(figs) == {"uncoded_awgn", "uncoded_rayleigh", "coded_awgn", "ofdm_rayleigh"}
@@ -85,7 +86,7 @@ def test_duplicate_runs_share_one_hash_and_merge_grids(tmp_path):
     ("[study]\nname='x'\n[[figure]]\nname='a'\nebno_db='0:1:1'\nsweep={'lnk.k'=[1]}", "cannot sweep"),
     ("[study]\nname='x'\n[[figure]]\nname='a'\nebno_db='0:1:1'\nsweep={'link.k'=[]}", "non-empty list"),
     ("[study]\nname='x'\n[[figure]]\nname='a'", "no ebno_db grid"),
-    ("[study]\nname='x'\n[[figure]]\nname='a'\nebno_db='5:1:0'", "empty SNR range"),
+    ("[study]\nname='x'\n[[figure]]\nname='a'\nebno_db='5:1:0'", "empty range"),
     ("[study]\nname='x'", "at least one"),
     ("[study]\nname='x y'\n[[figure]]\nname='a'\nebno_db='0:1:1'", "name must be"),
     ("[study]\nname='x'\n[quick]\nfigure.b={stop={max_bits=1}}\n[[figure]]\nname='a'\nebno_db='0:1:1'", "names no figure"),
@@ -114,18 +115,20 @@ def test_run_writes_hdf5_figures_report_and_skips_finished(tmp_path, capsys):
     assert main(["run", path, "--out", str(out), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["study"] == "tiny" and not d["interrupted"]
-    assert {r["status"] for r in d["runs"]} == {"finished"} and len(d["runs"]) == 2
+    assert d["kind"] == "ber" and all(r["key"].startswith("runs/") for r in d["parts"])
+    assert {r["status"] for r in d["parts"]} == {"finished"} and len(d["parts"]) == 2
     # per figure: awgn (bpsk 3 + 16qam 3 points) + again (bpsk 2 points)
     assert d["verdicts"]["gap"] + d["verdicts"]["consistent"] == 8 and d["verdicts"]["uncoded_consistent"] >= 7
     h5 = out / "tiny.h5"
     with h5py.File(h5, "r") as f:
-        assert sorted(f["runs"].keys()) == sorted(r["run_id"] for r in d["runs"])
+        assert sorted(f["runs"].keys()) == sorted(r["key"][5:] for r in d["parts"])
         for rid in f["runs"]:
             a = f["runs"][rid].attrs
             assert a["config_hash"] == rid and int(a["seed"]) == 3
             assert json.loads(a["config"])["link"]["k"] == 600
-            for key in ("versions", "git_sha", "device", "completed_ebno_db", "runtime_s"):
+            for key in ("versions", "git_sha", "device", "completed", "complete", "runtime_s"):
                 assert key in a
+            assert set(json.loads(a["completed"])) in ({2.0, 4.0, 6.0}, {2.0, 4.0, 6.0, 8.0})
             assert "analytic_ber" in f["runs"][rid] and "verdict_consistent" in f["runs"][rid]
     for fig in ("awgn.png", "again.png"):
         assert (out / fig).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -135,7 +138,7 @@ def test_run_writes_hdf5_figures_report_and_skips_finished(tmp_path, capsys):
     # re-run: every run is complete -> skipped, nothing recomputed
     assert main(["run", path, "--out", str(out), "--json", "--resume"]) == 0
     d2 = json.loads(capsys.readouterr().out)
-    assert {r["status"] for r in d2["runs"]} == {"skipped"}
+    assert {r["status"] for r in d2["parts"]} == {"skipped"}
     after = {rid: ResultStore(h5).read_run(rid) for rid in ResultStore(h5).runs()}
     for rid in before:
         assert before[rid].points == after[rid].points
@@ -143,7 +146,7 @@ def test_run_writes_hdf5_figures_report_and_skips_finished(tmp_path, capsys):
     # --fresh moves the old file aside and recomputes (same seed -> same counts)
     assert main(["run", path, "--out", str(out), "--json", "--fresh"]) == 0
     d3 = json.loads(capsys.readouterr().out)
-    assert {r["status"] for r in d3["runs"]} == {"finished"}
+    assert {r["status"] for r in d3["parts"]} == {"finished"}
     assert (out / "tiny.h5.bak").exists()
     again = {rid: ResultStore(h5).read_run(rid).points for rid in ResultStore(h5).runs()}
     assert again == {rid: r.points for rid, r in before.items()}
@@ -156,9 +159,9 @@ def test_extending_a_grid_reruns_only_the_new_points(tmp_path, capsys):
     wider = TINY.replace('ebno_db = [6.0, 8.0]', 'ebno_db = [6.0, 8.0, 9.0]')
     assert main(["run", write(tmp_path, wider, "w.toml"), "--out", str(out), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    status = {tuple(r["labels"]): r["status"] for r in d["runs"]}
+    status = {r["label"]: r["status"] for r in d["parts"]}
     assert list(status.values()).count("finished") == 1 and list(status.values()).count("skipped") == 1
-    rec = [ResultStore(out / "tiny.h5").read_run(r["run_id"]) for r in d["runs"] if r["status"] == "finished"][0]
+    rec = [ResultStore(out / "tiny.h5").read_run(r["key"][5:]) for r in d["parts"] if r["status"] == "finished"][0]
     assert [p.ebno_db for p in rec.points] == [2.0, 4.0, 6.0, 8.0, 9.0]
     assert sum(p.resumed for p in rec.points) == 0  # flags are not stored; counts are
 
@@ -180,7 +183,7 @@ def test_killed_study_resumes_without_recomputing(tmp_path):
                 continue
             try:
                 with h5py.File(h5, "r") as f:
-                    complete = [rid for rid in f["runs"] if "completed_ebno_db" in f["runs"][rid].attrs]
+                    complete = [rid for rid in f["runs"] if f["runs"][rid].attrs.get("complete", False)]
             except (OSError, KeyError):
                 continue
             if len(complete) >= 3:
@@ -190,7 +193,7 @@ def test_killed_study_resumes_without_recomputing(tmp_path):
         if proc.poll() is None:
             proc.kill()
         proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the study finished before it could be killed"
+    assert proc.returncode == -signal.SIGKILL, "the study finished before it could be killed: " + proc.stderr.read().decode()[-800:]
     n_total = len(load_study("validate_analytic", quick=True).unique_runs())
     assert 3 <= len(complete) < n_total
     store = ResultStore(h5)
@@ -198,7 +201,7 @@ def test_killed_study_resumes_without_recomputing(tmp_path):
     res = subprocess.run(argv + ["--json"], capture_output=True, env=env, cwd=ROOT, timeout=300)
     assert res.returncode == 0, res.stderr.decode()[-2000:]
     d = json.loads(res.stdout)
-    status = {r["run_id"]: r["status"] for r in d["runs"]}
+    status = {r["key"][5:]: r["status"] for r in d["parts"]}
     assert all(status[rid] == "skipped" for rid in complete)
     assert all(s == "finished" for rid, s in status.items() if rid not in complete)
     for rid in complete:

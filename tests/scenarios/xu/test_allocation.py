@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from scenarios.allocation import (METHODS, DiscardPerception, StreamSpec, allocate, generalized_lambert_w,
+from scenarios.xu.allocation import (METHODS, DiscardPerception, StreamSpec, allocate, generalized_lambert_w,
                                   snr_for_ber_bpsk, snr_for_bler_eq23, snr_for_bler_eq23_bruteforce)
 
 GAIN = 10 ** (-98 / 10)  # path loss at 100 m: -30 dB at 1 m, exponent 3.4
@@ -174,7 +174,7 @@ def test_cli_allocate_contract(capsys, tmp_path):
 
 
 def test_rayleigh_realizations_paper_setting():
-    from scenarios.allocation import path_loss_db, realization_study
+    from scenarios.xu.allocation import path_loss_db, realization_study
 
     assert path_loss_db() == pytest.approx(-98.0)  # -30 dB - 34 log10(100)
     P = DiscardPerception.from_paper("clip")
@@ -193,7 +193,7 @@ def test_rayleigh_realizations_paper_setting():
 
 
 def test_perception_under_budget_optimal_is_certified():
-    from scenarios.allocation import perception_under_budget
+    from scenarios.xu.allocation import perception_under_budget
 
     rng = np.random.default_rng(5)
     P = DiscardPerception.from_paper("clip")
@@ -225,7 +225,7 @@ def test_perception_under_budget_optimal_is_certified():
 
 def test_bisection_misses_are_found_and_reported():
     """Algorithm 1 stops at an endpoint whose derivative points outwards; the report says where that loses."""
-    from scenarios.xu_report import savings_table
+    from scenarios.xu.report import savings_table
 
     P = DiscardPerception.from_paper("clip")  # prompt alone 0.4113, edge alone 0.6404
     S = [StreamSpec(780, GAIN, NOISE), StreamSpec(12456, GAIN, NOISE)]

@@ -6,8 +6,8 @@ import h5py
 import numpy as np
 import pytest
 
-from scenarios.allocation import StreamSpec, allocate
-from scenarios.perception import (ABSENT, OUTCOMES, FeatureMetric, cache_streams, discard_perception, export_table,
+from scenarios.xu.allocation import StreamSpec, allocate
+from scenarios.xu.perception import (ABSENT, OUTCOMES, FeatureMetric, cache_streams, discard_perception, export_table,
                                   fit_logistic, fit_slice, forward_table, isotonic, joint_conditions, load_items,
                                   make_metric, measure, one_correct_conditions, read_fits, read_samples,
                                   single_conditions, store_fits, stream_bits)
@@ -120,7 +120,7 @@ def test_joint_grid_feeds_the_uncoded_allocation(measured):
 
 
 def test_stored_fits_and_exported_table_read_back(measured, tmp_path):
-    from scenarios.allocation import TablePerception
+    from scenarios.xu.allocation import TablePerception
 
     h5, metric = measured
     store_fits(h5, metric.key, boot=100)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from scenarios.allocation import DiscardPerception, StreamSpec, allocate
-from scenarios.xu_check import real_link_check, stream_loss_rate
+from scenarios.xu.allocation import DiscardPerception, StreamSpec, allocate
+from scenarios.xu.check import real_link_check, stream_loss_rate
 
 
 def test_design_vs_real_ldpc_links():

@@ -1,4 +1,4 @@
-"""Figures (PNG) and the Markdown report of the Xu power-allocation study (:mod:`scenarios.xu_study`).
+"""Figures (PNG) and the Markdown report of the Xu power-allocation study (:mod:`scenarios.xu.study`).
 
 Everything is read back from the study's HDF5 file, so the report can be rebuilt without
 recomputing anything. Figures: ``fig4_perception.png`` (joint forward function, single-stream
@@ -20,7 +20,7 @@ import h5py
 import numpy as np
 
 from .allocation import PAPER_CONSTANTS
-from .xu_study import source_key
+from .study import source_key
 
 __all__ = ["write_xu_report", "savings_table", "PAPER_BPP", "MISS_TOLERANCE"]
 

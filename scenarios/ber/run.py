@@ -7,51 +7,34 @@ extending or re-running a sweep reuses every finished point.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from linklevel import Link, LinkConfig
-from linklevel.montecarlo import PointResult, StopCriteria, auto_batch_size, simulate_sweep
-from linklevel.overlay import AnalyticModel, analytic_model, bits_per_fade, verdict
+from linklevel.config import LinkConfig
+from linklevel.points import PointResult, StopCriteria
+from linklevel.overlay import AnalyticModel, analytic_model, bits_per_fade, point_verdict
 from linklevel.results import ResultStore, config_hash
 from linklevel.runtime import git_sha, resolve_device, versions
+from linklevel.snr import ebno_to_esno, esno_to_ebno
 
-__all__ = ["BerRun", "BerRunResult", "parse_range", "run_ber", "store_result"]
+from ..schema import parse_range
+
+__all__ = ["BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run"]
 
 
-def parse_range(text: str) -> tuple[float, ...]:
-    """Parse ``START:STEP:STOP`` (inclusive) or a comma list / single value, in dB.
+def ebno_grid(link: LinkConfig, ebno: Optional[str] = None, esno: Optional[str] = None) -> tuple[float, ...]:
+    """Eb/N0 grid in dB from an Eb/N0 or an Es/N0 range string (default ``0:2:10`` Eb/N0).
 
-    .. code-block:: python
-
-        >>> parse_range("0:2:6")
-        (0.0, 2.0, 4.0, 6.0)
+    Es/N0 is converted with the link's information bits per transmitted symbol.
     """
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("empty SNR range")
-    try:
-        if ":" in text:
-            parts = [float(v) for v in text.split(":")]
-            if len(parts) != 3:
-                raise ValueError
-            start, step, stop = parts
-            if not all(map(math.isfinite, parts)):
-                raise ValueError
-            if step == 0 or (stop - start) * step < 0:
-                raise ValueError(f"empty SNR range {text!r} (step must move START towards STOP)")
-            count = int(math.floor((stop - start) / step + 1e-9)) + 1
-            values = tuple(round(start + i * step, 10) for i in range(count))
-        else:
-            values = tuple(float(v) for v in text.split(","))
-    except ValueError as err:
-        if str(err):
-            raise
-        raise ValueError(f"invalid SNR range {text!r}; use START:STEP:STOP in dB") from None
-    if not values or not all(math.isfinite(v) for v in values):
-        raise ValueError(f"invalid SNR range {text!r}")
-    return values
+    if esno is None:
+        return parse_range(ebno if ebno is not None else "0:2:10")
+    from linklevel import Link
+
+    grid = parse_range(esno)
+    rate = Link(link, device="cpu").info_rate
+    return tuple(round(float(v), 9) for v in esno_to_ebno(grid, rate))
 
 
 @dataclass(frozen=True)
@@ -152,15 +135,7 @@ class BerRunResult:
         values = self.model.values(p.ebno_db)
         if not p.bits:
             return values, None
-        if self.model.metric == "ber":
-            lo, hi, deff = self.model.interval(p.bit_errors, p.bits, p.ebno_db, self.run.confidence)
-            v = verdict(self.model, p.ebno_db, p.bit_errors, p.bits, (lo, hi), self.bound_gaps)
-            if deff != 1.0:
-                v["design_effect"] = deff
-                v["interval"] = [lo, hi]
-        else:
-            v = verdict(self.model, p.ebno_db, p.block_errors, p.blocks, p.bler_ci(self.run.confidence), self.bound_gaps)
-        return values, v
+        return values, point_verdict(self.model, p, self.run.confidence, self.bound_gaps)[1]
 
     def to_dict(self) -> dict[str, Any]:
         """The ``semlink ber --json`` object: ``{"config": ..., "points": [...]}``."""
@@ -168,7 +143,7 @@ class BerRunResult:
         points = []
         for p in self.points:
             d = p.to_dict(conf)
-            d["esno_db"] = p.ebno_db + 10 * math.log10(self.info_rate) if self.run.link.snr_type == "ebno" else p.ebno_db
+            d["esno_db"] = float(ebno_to_esno(p.ebno_db, self.info_rate)) if self.run.link.snr_type == "ebno" else p.ebno_db
             values, v = self.point_analytic(p)
             if values:
                 d["analytic"] = values
@@ -213,6 +188,9 @@ def run_ber(
         (:mod:`linklevel.overlay`); stored as extra datasets in ``out``.
     :param bound_gaps: Also report the SNR gaps to the meta-converse and RCUs (slower).
     """
+    from linklevel import Link  # torch and Sionna load here, not on import
+    from linklevel.montecarlo import auto_batch_size, simulate_sweep
+
     dev = resolve_device(device)
     link = Link(run.link, precision=run.precision, device=dev)
     if batch_size is None:
@@ -266,3 +244,11 @@ def store_result(out: str, result: BerRunResult) -> None:
         store.append_point(result.run_id, p, result.run.confidence, extras=result.point_extras(p))
     total = sum(p.runtime_s for p in store.finished_points(result.run_id).values())
     store.set_attrs(result.run_id, runtime_s=float(total))
+
+
+def worker_run(run: BerRun, batch_size: Optional[int], device: str) -> BerRunResult:
+    """Simulate ``run`` without touching any file (a parallel worker); the parent stores it
+    with :func:`store_result`."""
+    res = run_ber(run, out=None, device=device, batch_size=batch_size, progress=False, analytic=False)
+    res.model = None  # closures do not pickle; the parent rebuilds the model
+    return res

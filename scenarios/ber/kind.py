@@ -1,0 +1,59 @@
+"""The ``ber`` study kind: one part per distinct run, figures and a verdict report."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Iterator, Optional
+
+from ..kinds import StudyKind
+from ..parts import Part, RunContext
+from .run import BerRun, run_ber, store_result, worker_run
+from .study import STUDY_KEYS, TABLES, BerStudy, load_ber
+
+__all__ = ["KIND"]
+
+
+def _run_local(run: BerRun, ctx: RunContext) -> None:
+    res = run_ber(run, out=ctx.file, device=ctx.device, batch_size=ctx.batch_size, progress=ctx.progress)
+    if res.interrupted:
+        raise KeyboardInterrupt
+
+
+def _parts(study: BerStudy, ctx: RunContext) -> Iterator[Part]:
+    labels: dict[str, list[str]] = {}
+    for fig in study.figures:
+        for sr in fig.runs:
+            labels.setdefault(sr.run.run_id, []).append(f"{fig.name}: {sr.label}")
+    for run in study.unique_runs():
+        yield Part(key=f"runs/{run.run_id}", config=run.identity(), run=functools.partial(_run_local, run),
+                   label="; ".join(labels[run.run_id]), extent=run.ebno_db, seed=run.seed,
+                   remote=functools.partial(worker_run, run, ctx.batch_size), store=store_result)
+
+
+def _report(study: BerStudy, ctx: RunContext) -> tuple[dict[str, Any], list[str], Optional[str]]:
+    from .report import coded_gaps, collect, summary, write_figures, write_report
+
+    views = collect(study)
+    figures = write_figures(study, views)
+    report = write_report(study, views, figures)
+    gaps = []
+    for v in views:
+        g = coded_gaps(v, study.target_bler)
+        if g is not None:
+            gaps.append({"run_id": v.run_id, "label": v.label, **g})
+    return {"verdicts": summary(views), "coded_gaps": gaps}, figures, report
+
+
+def _summary_lines(s: dict[str, Any]) -> list[str]:
+    v = s.get("verdicts", {})
+    lines = [f"verdicts: uncoded vs exact formulas: {v.get('uncoded_consistent', 0)} consistent, "
+             f"{v.get('uncoded_gap', 0)} gap; all points: {v.get('consistent', 0)} consistent, "
+             f"{v.get('gap', 0)} gap, {v.get('none', 0)} no model"]
+    for g in s.get("coded_gaps", []):
+        gaps = ", ".join(f"{k[4:-3]} {g[k]:+.2f} dB" for k in g if k.startswith("gap_") and g[k] is not None)
+        lines.append(f"coded gap at BLER {g['target_bler']:g}: {g['label']}: {gaps or 'target not bracketed'}")
+    return lines
+
+
+KIND = StudyKind(name="ber", load=load_ber, parts=_parts, report=_report, summary_lines=_summary_lines,
+                 tables=TABLES, study_keys=STUDY_KEYS, executors=("local", "ray"))

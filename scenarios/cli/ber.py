@@ -1,0 +1,74 @@
+"""``semlink ber``: a Monte Carlo BER/BLER sweep with intervals and analytic verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .common import add_link_options, check_output_path, check_result_file, json_default, link_config, nonneg_int, pos_int
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    ber = sub.add_parser("ber", help="Monte Carlo BER/BLER sweep with confidence intervals")
+    add_link_options(ber)
+    snr = ber.add_mutually_exclusive_group()
+    snr.add_argument("--ebno", default=None, help="Eb/N0 grid START:STEP:STOP in dB, inclusive (default 0:2:10)")
+    snr.add_argument("--esno", default=None, help="Es/N0 grid START:STEP:STOP in dB (converted to Eb/N0)")
+    mc = ber.add_argument_group("Monte Carlo")
+    mc.add_argument("--target-bit-errors", type=nonneg_int, default=1000, help="0 disables")
+    mc.add_argument("--target-block-errors", type=nonneg_int, default=100, help="0 disables")
+    mc.add_argument("--max-bits", type=pos_int, default=10**7)
+    mc.add_argument("--max-blocks", type=pos_int, default=None)
+    mc.add_argument("--max-time", type=float, default=None, help="seconds per point")
+    mc.add_argument("--stop-after-zero", action="store_true", help="stop the sweep after an error-free point")
+    mc.add_argument("--confidence", type=float, default=0.95)
+    mc.add_argument("--seed", type=nonneg_int, default=0)
+    mc.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    mc.add_argument("--precision", default="single", choices=("single", "double"))
+    mc.add_argument("--batch-size", type=pos_int, default=None, help="frames per batch (default: automatic)")
+    out = ber.add_argument_group("output")
+    out.add_argument("--out", default=None, help="HDF5 result file (finished points are resumed)")
+    out.add_argument("--plot", default=None, help="plot of BER/BLER vs Eb/N0 (.png, .pdf or .svg)")
+    out.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    out.add_argument("--no-analytic", action="store_true", help="no analytic overlay / verdicts")
+    out.add_argument("--bound-gaps", action="store_true",
+                     help="coded links: also the SNR gaps to the meta-converse and RCUs (slower)")
+    ber.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from linklevel.points import StopCriteria
+    from linklevel.runtime import resolve_device
+
+    from ..ber.report import plot_run, table_lines
+    from ..ber.run import BerRun, ebno_grid, run_ber
+
+    cfg = link_config(args)
+    stop = StopCriteria(target_bit_errors=args.target_bit_errors or None,
+                        target_block_errors=args.target_block_errors or None, max_bits=args.max_bits,
+                        max_blocks=args.max_blocks, max_time_s=args.max_time,
+                        stop_after_zero_errors=args.stop_after_zero)
+    grid = ebno_grid(cfg, ebno=args.ebno, esno=args.esno)
+    run_ = BerRun(link=cfg, stop=stop, ebno_db=grid, seed=args.seed, confidence=args.confidence,
+                  precision=args.precision)
+    resolve_device(args.device)
+    if args.out:
+        check_result_file(args.out, "--out")
+    check_output_path(args.plot, (".png", ".pdf", ".svg"), "--plot")
+    result = run_ber(run_, out=args.out, device=args.device, batch_size=args.batch_size,
+                     progress=not args.no_progress and not args.json, analytic=not args.no_analytic,
+                     bound_gaps=args.bound_gaps)
+    if args.plot:
+        plot_run(result, args.plot)
+    if args.json:
+        print(json.dumps(result.to_dict(), allow_nan=False, default=json_default))
+    else:
+        print("\n".join(table_lines(result)))
+    if result.interrupted:
+        print("semlink: interrupted" + (f"; finished points kept in {args.out}" if args.out else ""), file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,170 @@
+"""Shared pieces of the ``semlink`` subcommands: the parser class, value types, link options.
+
+Nothing here imports torch or Sionna, so ``semlink --help`` and the NumPy-only
+subcommands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+from typing import Any, Optional
+
+__all__ = ["UsageError", "Parser", "nonneg_int", "pos_int", "float_list", "add_link_options", "link_config",
+           "check_output_path", "check_result_file", "json_default", "MAX_BP_ITERATIONS", "MAX_BLOCK"]
+
+#: Upper bounds checked before anything runs (larger values would hang or exhaust memory).
+MAX_BP_ITERATIONS = 10_000
+MAX_BLOCK = 1_000_000
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and negative numbers as option values.
+
+    ``--gain-db -98,-98`` and ``--ebno -2:1:4`` are values, not options: any token that
+    starts with ``-`` followed by a digit or ``.`` counts as a number (no semlink option
+    looks like that).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        raise UsageError(message)
+
+
+def nonneg_int(text: str) -> int:
+    """An integer >= 0 (``1e6`` accepted when it is whole)."""
+    try:
+        value = float(text) if "e" in text.lower() else int(text)
+        if isinstance(value, float):
+            if not math.isfinite(value) or value != int(value):
+                raise ValueError
+            value = int(value)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative count, got {value}")
+    return value
+
+
+def pos_int(text: str) -> int:
+    """An integer >= 1."""
+    value = nonneg_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def float_list(text: str, what: str, count: Optional[int] = None) -> tuple[float, ...]:
+    """Comma-separated finite numbers (negative ones too), ``count`` of them if given."""
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"{what} must be comma-separated numbers, got {text!r}") from None
+    if not all(math.isfinite(v) for v in vals):
+        raise ValueError(f"{what} must be finite numbers, got {text!r}")
+    if count is not None and len(vals) != count:
+        raise ValueError(f"{what} needs {count} comma-separated values, got {text!r}")
+    return vals
+
+
+def add_link_options(p: argparse.ArgumentParser) -> None:
+    """The link options shared by ``ber``, ``transmit`` and ``regenerate``."""
+    from linklevel.config import CRC_POLYNOMIALS, MODULATIONS
+
+    g = p.add_argument_group("link")
+    g.add_argument("--modulation", default="qpsk", help=f"one of {', '.join(MODULATIONS)} (Gray mapped)")
+    g.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh-block", "tdl"), help="tdl needs --ofdm")
+    g.add_argument("--coherence", default="codeword",
+                   help="rayleigh-block: 'codeword', 'iid' or symbols per fading block")
+    g.add_argument("--csi", default="perfect", choices=("perfect", "ls"),
+                   help="perfect CSI or pilot-based LS estimation")
+    g.add_argument("--pilots", type=pos_int, default=1, help="single-carrier pilots per fading block (--csi ls)")
+    g.add_argument("--ofdm", action="store_true", help="transmit over an OFDM resource grid")
+    g.add_argument("--fft-size", type=pos_int, default=72)
+    g.add_argument("--ofdm-symbols", type=pos_int, default=14)
+    g.add_argument("--cp-length", type=nonneg_int, default=0)
+    g.add_argument("--tdl-model", default="A")
+    g.add_argument("--code", default="none", choices=("none", "ldpc"))
+    g.add_argument("--k", type=pos_int, default=None, help="LDPC code dimension incl. CRC (uncoded: block length)")
+    g.add_argument("--n", type=pos_int, default=None, help="codeword length")
+    g.add_argument("--rate", type=float, default=None, help="code rate k/n (gives n from k)")
+    g.add_argument("--crc", nargs="?", const="CRC24A", default=None,
+                   help=f"append a CRC per block (default CRC24A; one of {', '.join(CRC_POLYNOMIALS)})")
+    g.add_argument("--demapping", default="app", choices=("app", "maxlog"))
+    g.add_argument("--bp-iterations", type=nonneg_int, default=20, help=f"at most {MAX_BP_ITERATIONS}")
+    g.add_argument("--cn-update", default="boxplus-phi")
+
+
+def link_config(args: argparse.Namespace, k_required: bool = True) -> Any:
+    """The :class:`~linklevel.LinkConfig` of the link options (ranges checked up front).
+
+    :param k_required: ``--rate`` needs ``--k`` (``transmit`` sizes blocks itself).
+    """
+    from linklevel.config import LinkConfig
+
+    for name in ("k", "n", "fft_size", "ofdm_symbols", "cp_length"):
+        v = getattr(args, name)
+        if v is not None and v > MAX_BLOCK:
+            raise ValueError(f"--{name.replace('_', '-')} must be at most {MAX_BLOCK}, got {v}")
+    if args.bp_iterations > MAX_BP_ITERATIONS:
+        raise ValueError(f"--bp-iterations must be at most {MAX_BP_ITERATIONS}, got {args.bp_iterations}")
+    k, n = args.k, args.n
+    if args.rate is not None:
+        if not (math.isfinite(args.rate) and 0 < args.rate <= 1):
+            raise ValueError(f"--rate must lie in (0, 1], got {args.rate}")
+        if n is not None:
+            raise ValueError("give either --n or --rate, not both")
+        if k is None and k_required:
+            raise ValueError("--rate needs --k")
+        n = None if k is None else int(round(k / args.rate))
+    return LinkConfig(
+        modulation=args.modulation, channel=args.channel, coherence=args.coherence, csi=args.csi,
+        pilots_per_block=args.pilots, ofdm=args.ofdm, code=args.code, k=k, n=n, crc=args.crc,
+        demapping=args.demapping, bp_iterations=args.bp_iterations, cn_update=args.cn_update,
+        fft_size=args.fft_size, num_ofdm_symbols=args.ofdm_symbols,
+        cyclic_prefix_length=args.cp_length, tdl_model=args.tdl_model,
+    )
+
+
+def check_output_path(path: Optional[str], suffixes: tuple[str, ...], what: str) -> None:
+    """An output path semlink may create: right suffix, writable (missing parent folders are created
+    on write), not a directory."""
+    if path is None:
+        return
+    if not path.lower().endswith(suffixes):
+        raise ValueError(f"{what} must end with {' or '.join(suffixes)}, got {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"{what} {path!r} is a directory")
+    probe = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
+        raise ValueError(f"cannot write {what} {path!r}")
+
+
+def check_result_file(path: str, what: str, must_exist: bool = False) -> None:
+    """A result file to write into: HDF5 if it exists (required with ``must_exist``)."""
+    if os.path.exists(path):
+        import h5py
+
+        if not h5py.is_hdf5(path):
+            raise ValueError(f"{what} {path!r} exists and is not an HDF5 file")
+    elif must_exist:
+        raise ValueError(f"--resume: no earlier results at {path!r}")
+    check_output_path(path, (".h5", ".hdf5"), what)
+
+
+def json_default(obj: Any) -> Any:
+    """``json.dumps`` fallback for NumPy scalars."""
+    if hasattr(obj, "item"):
+        return obj.item()
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")

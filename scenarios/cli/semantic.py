@@ -1,0 +1,127 @@
+"""``semlink encode`` / ``regenerate`` / ``train-sketch-codec``: the semantic streams of an image."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .common import add_link_options, check_output_path, json_default, link_config, nonneg_int, pos_int
+
+__all__ = ["add_parsers"]
+
+
+def _options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("image", help="image file")
+    sp.add_argument("--prompt-from", default="captions", help="captions[:FILE] (default file: $SEMLINK_CAPTIONS) or blip")
+    sp.add_argument("--edges", default="hed", help="hed or canny")
+    sp.add_argument("--sketch-codec", default="ntc", help="ntc (learned) or g4 (CCITT Group 4)")
+    sp.add_argument("--quality", type=pos_int, default=1, help="ntc rate point")
+    sp.add_argument("--sketch-scale", type=float, default=None,
+                    help="code the sketch at this fraction of the image size (ntc default 0.5, g4 1.0)")
+    sp.add_argument("--allow-download", action="store_true", help="allow Hugging Face Hub downloads")
+    sp.add_argument("--json", action="store_true")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    enc = sub.add_parser("encode", help="semantic streams of an image (prompt + compressed edge map) and their bits")
+    _options(enc)
+    enc.set_defaults(func=encode)
+    reg = sub.add_parser("regenerate", help="encode -> (optional link) -> ControlNet decoder -> metrics")
+    _options(reg)
+    add_link_options(reg)
+    reg.add_argument("--ebno", type=float, default=None, help="send both streams over the link at this Eb/N0 (dB)")
+    reg.add_argument("--policy", default="forward", help="forward or discard")
+    reg.add_argument("--out", required=True, help="regenerated image (PNG)")
+    reg.add_argument("--steps", type=pos_int, default=20)
+    reg.add_argument("--seed", type=nonneg_int, default=0)
+    reg.add_argument("--device", default="auto")
+    reg.add_argument("--allow-random-weights", action="store_true",
+                     help="without decoder weights, use a tiny random-weight pipeline (meaningless images)")
+    reg.set_defaults(func=regenerate)
+    tr = sub.add_parser("train-sketch-codec", help="train the ntc sketch codec on HED sketches of scikit-image photos")
+    tr.add_argument("--out", default="genai/weights", help="folder for ntc_sketch_q*.safetensors")
+    tr.add_argument("--lambdas", default="0.0002,0.001", help="comma list of rate-distortion weights")
+    tr.add_argument("--steps", type=pos_int, default=2000)
+    tr.add_argument("--lr", type=float, default=2e-4)
+    tr.add_argument("--batch", type=pos_int, default=8)
+    tr.add_argument("--crop", type=pos_int, default=128)
+    tr.add_argument("--seed", type=nonneg_int, default=0)
+    tr.add_argument("--device", default="auto")
+    tr.set_defaults(func=train_sketch)
+
+
+def _spec(args: argparse.Namespace, random_ok: bool = False) -> Any:
+    from ..semantic import EncoderSpec
+
+    return EncoderSpec(prompt_from=args.prompt_from, edges=args.edges, sketch_codec=args.sketch_codec,
+                       quality=args.quality, sketch_scale=args.sketch_scale, allow_download=args.allow_download,
+                       allow_random_weights=random_ok)
+
+
+def encode(args: argparse.Namespace) -> int:
+    from ..semantic import encode_image, load_image
+
+    spec = _spec(args)
+    load_image(args.image)
+    enc = encode_image(args.image, spec)
+    d = enc.to_dict()
+    if args.json:
+        print(json.dumps(d))
+        return 0
+    print(f"{args.image}: {enc.width}x{enc.height}")
+    for st in d["streams"]:
+        print(f"  {st['name']:>6}: {st['bits']:7d} bits  {st.get('text', st.get('codec', ''))}")
+    print(f"  total {d['bits']} bits = {d['bpp']:.4f} bpp" + ("  (random weights)" if enc.random_weights else ""))
+    return 0
+
+
+def regenerate(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from ..semantic import encode_image, load_image, regenerate as regen
+
+    spec = _spec(args, random_ok=args.allow_random_weights)
+    load_image(args.image)
+    check_output_path(args.out, (".png",), "--out")
+    if args.policy not in ("forward", "discard"):
+        raise ValueError(f"unknown policy {args.policy!r}; use forward or discard")
+    device = resolve_device(args.device)
+    link = None
+    if args.ebno is not None:
+        from bridge import LinkChannel
+
+        if args.policy == "discard" and args.crc is None:
+            args.crc = "CRC24A"
+        link = LinkChannel(link_config(args), ebno_db=args.ebno)
+    if not args.allow_random_weights:  # fail fast, before the encoders run
+        from genai.registry import load
+
+        load("decoder", "controlnet", allow_download=args.allow_download, steps=args.steps, device=device)
+    enc = encode_image(args.image, spec)
+    res = regen(enc, spec, args.out, link=link, policy=args.policy, seed=args.seed, steps=args.steps, device=device)
+    res["encoded"] = enc.to_dict()
+    if args.json:
+        print(json.dumps(res, default=json_default))
+        return 0
+    print(f"decoder: {res['decoder']}" + ("  [random weights: the image is meaningless]" if res["random_weights"] else ""))
+    print(f"received prompt: {res['prompt_received']!r}; edge map: {'yes' if res['edge_received'] else 'lost'}")
+    for k, v in res["metrics"].items():
+        print(f"  {k}: {v if v is None else round(float(v), 4)}")
+    if res["image_out"]:
+        print(f"wrote {res['image_out']}")
+    return 0
+
+
+def train_sketch(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from genai.ntc_train import train_sketch_codec
+
+    from .common import float_list
+
+    lambdas = float_list(args.lambdas, "--lambdas")
+    res = train_sketch_codec(args.out, lambdas=list(lambdas), steps=args.steps, batch=args.batch, crop=args.crop,
+                             lr=args.lr, seed=args.seed, device=resolve_device(args.device))
+    print(json.dumps(res, indent=1))
+    return 0

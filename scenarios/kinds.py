@@ -1,0 +1,126 @@
+"""Study kinds: what a study file's ``[study] kind`` selects, and how a study is loaded.
+
+A kind is a :class:`StudyKind` object named ``KIND`` in the module its registry entry
+points to. It declares
+
+* its schema: ``tables`` (top-level TOML tables besides ``[study]`` and ``[quick]``),
+  ``study_keys`` (its own ``[study]`` keys) and ``load(doc, header)`` returning its
+  frozen study dataclass (which starts with the :class:`~scenarios.schema.StudyHeader`
+  fields);
+* its work: ``parts(study, ctx)``, an iterator of :class:`~scenarios.parts.Part`
+  (a generator may read earlier parts' results from ``ctx.file`` before yielding later ones);
+* its outputs: ``report(study, ctx)`` returning ``(summary, figures, report_path)`` and
+  ``summary_lines(summary)`` for the terminal.
+
+To add a study: write ``scenarios/<name>/`` with its TOML file(s) and a ``kind.py``
+defining ``KIND``, then add ``"<kind>": "scenarios.<name>.kind"`` to :data:`REGISTRY`.
+Built-in studies are the ``*.toml`` files of the registered kinds' folders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Union
+
+from .parts import Part, RunContext
+from .schema import HEADER_KEYS, StudyError, StudyHeader, check_keys, parse_header, read_toml, table
+
+__all__ = ["StudyKind", "REGISTRY", "get_kind", "builtin_studies", "resolve_study_path", "study_kind", "load_study"]
+
+#: kind name -> module defining ``KIND`` (imported on first use).
+REGISTRY: dict[str, str] = {
+    "ber": "scenarios.ber.kind",
+    "xu_power_allocation": "scenarios.xu.kind",
+}
+
+_HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class StudyKind:
+    """A study kind (see the module docstring)."""
+
+    name: str
+    load: Callable[[dict, StudyHeader], Any]
+    parts: Callable[[Any, RunContext], Iterable[Part]]
+    report: Callable[[Any, RunContext], tuple[dict[str, Any], list[str], Optional[str]]]
+    summary_lines: Callable[[dict[str, Any]], list[str]]
+    tables: tuple[str, ...] = ()
+    study_keys: tuple[str, ...] = ()
+    executors: tuple[str, ...] = ("local",)
+    preflight: Optional[Callable[[Any], None]] = None
+
+
+def get_kind(name: str) -> StudyKind:
+    """The registered kind ``name``."""
+    if name not in REGISTRY:
+        raise StudyError(f"unknown study kind {name!r} (kinds: {', '.join(REGISTRY)})")
+    return importlib.import_module(REGISTRY[name]).KIND
+
+
+def builtin_studies() -> dict[str, Path]:
+    """Built-in study name -> TOML file (the ``*.toml`` files of the kinds' folders)."""
+    out: dict[str, Path] = {}
+    for module in REGISTRY.values():
+        folder = _HERE / module.split(".")[1]
+        for p in sorted(folder.glob("*.toml")):
+            out.setdefault(p.stem, p)
+    return out
+
+
+def resolve_study_path(name_or_path: Union[str, os.PathLike]) -> Path:
+    """A study file path, or the name of a built-in study (e.g. ``validate_analytic``)."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    builtin = builtin_studies()
+    if str(name_or_path) in builtin:
+        return builtin[str(name_or_path)]
+    raise StudyError(f"no study file {str(name_or_path)!r} (built-in studies: {', '.join(builtin) or 'none'})")
+
+
+def study_kind(path: Union[str, os.PathLike]) -> str:
+    """``[study] kind`` of a study file (``ber`` when absent)."""
+    src = resolve_study_path(path)
+    study = table(read_toml(src).get("study"), src.name, "[study]")
+    kind = study.get("kind", "ber")
+    if not isinstance(kind, str):
+        raise StudyError(f"{src.name}: [study] kind must be a string, got {kind!r}")
+    return kind
+
+
+def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional[str] = None) -> Any:
+    """Read, validate and expand a study file of any registered kind.
+
+    The ``[quick]`` table is validated even without ``quick`` (a broken quick variant is
+    reported before a long run, not after).
+
+    :param path: TOML file or built-in study name.
+    :param quick: Merge ``[quick]`` (small variant; output folder ``<out>-quick``).
+    :param out: Output folder (default: the study's ``out``, else ``out/<name>``).
+
+    .. code-block:: python
+
+        >>> s = load_study("validate_analytic", quick=True)
+        >>> s.kind, s.name, s.out.endswith("-quick")
+        ('ber', 'validate_analytic', True)
+    """
+    src = resolve_study_path(path)
+    where = src.name
+    doc = read_toml(src)
+    study = table(doc.get("study"), where, "[study]")
+    kind_name = study.get("kind", "ber")
+    if not isinstance(kind_name, str):
+        raise StudyError(f"{where}: [study] kind must be a string, got {kind_name!r}")
+    kind = get_kind(kind_name)
+    check_keys(doc, ("study", "quick") + kind.tables, where, "top level")
+    check_keys(study, HEADER_KEYS + kind.study_keys, where, "[study]")
+    table(doc.get("quick", {}), where, "[quick]")
+    header = parse_header(study, src, kind_name, quick, out)
+    if not quick and "quick" in doc:
+        kind.load(doc, dataclasses.replace(header, quick=True))
+    return kind.load(doc, header)

@@ -1,0 +1,146 @@
+"""The one resume API: a study is a sequence of parts, each stamped in the study's HDF5 file.
+
+A :class:`Part` is one unit of a study's work with a config that names it (hashed
+into ``config_hash``) and an optional *extent*: the items it covers that can grow
+(e.g. the SNR points of a BER run, whose identity excludes the grid). When a part
+finishes, :class:`PartStore` stamps its HDF5 group with::
+
+    config (JSON), config_hash, seed, versions (JSON), git_sha, updated, complete,
+    completed (JSON list: the extent covered so far)
+
+A part is *done* when its group's ``config_hash`` equals the current one, it is
+``complete`` and its stored extent covers the requested one; done parts are skipped on
+re-run. Work inside a part may resume at a finer grain (points, samples): that is the
+part's own business, through the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+import h5py
+
+from linklevel.results import atomic_h5, canonical_json, config_hash
+
+__all__ = ["Part", "PartStore", "RunContext"]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a part needs to run: where to write and how.
+
+    :param file: The study's HDF5 file.
+    :param out: The study's output folder.
+    :param device: Resolved device string (``cpu``, ``cuda:0``, ...).
+    :param batch_size: Frames per batch (``None``: automatic).
+    :param progress: Progress bars on stderr.
+    :param log: One-line progress messages (stderr), or ``None``.
+    """
+
+    file: str
+    out: str
+    device: str = "cpu"
+    batch_size: Optional[int] = None
+    progress: bool = False
+    log: Optional[Callable[[str], None]] = None
+
+    def say(self, message: str) -> None:
+        if self.log is not None:
+            self.log(message)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One resumable unit of a study.
+
+    :param key: HDF5 group of the part (unique in the study).
+    :param config: What names the part (hashed; stamped as ``config``).
+    :param run: Does the work in this process, writing under ``key`` in ``ctx.file``;
+        raises :class:`KeyboardInterrupt` when interrupted.
+    :param label: Human-readable description.
+    :param extent: Items covered (e.g. SNR points), merged into ``completed``.
+    :param seed: Stamped as ``seed``.
+    :param remote: Optional picklable ``device -> result`` for the parallel executors
+        (the result is written by ``store`` in the parent, the only writer).
+    :param store: ``(file, result) -> None``, with ``remote``.
+    """
+
+    key: str
+    config: Mapping[str, Any]
+    run: Callable[[RunContext], Any]
+    label: str = ""
+    extent: tuple = ()
+    seed: int = 0
+    remote: Optional[Callable[[str], Any]] = field(default=None, compare=False)
+    store: Optional[Callable[[str, Any], None]] = field(default=None, compare=False)
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash(dict(self.config))
+
+
+def _norm(items: Any) -> list:
+    return sorted({round(v, 9) if isinstance(v, float) else v for v in items}, key=repr)
+
+
+class PartStore:
+    """Stamps and done-checks of the parts in one HDF5 file.
+
+    .. code-block:: python
+
+        >>> import os, tempfile
+        >>> p = Part("curves/a", {"x": 1}, run=lambda ctx: None, extent=(1.0, 2.0))
+        >>> store = PartStore(os.path.join(tempfile.mkdtemp(), "s.h5"))
+        >>> store.done(p)
+        False
+        >>> store.stamp(p)
+        >>> store.done(p), store.done(Part("curves/a", {"x": 1}, run=p.run, extent=(1.0,)))
+        (True, True)
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def _attrs(self, key: str) -> Optional[dict[str, Any]]:
+        if not os.path.exists(self.path):
+            return None
+        with h5py.File(self.path, "r") as f:
+            if key not in f:
+                return None
+            return dict(f[key].attrs)
+
+    def completed(self, part: Part) -> list:
+        """The extent recorded for ``part`` under its current config (empty if none)."""
+        a = self._attrs(part.key)
+        if not a or a.get("config_hash") != part.config_hash or not bool(a.get("complete", False)):
+            return []
+        text = a.get("completed", "[]")
+        return json.loads(text.decode() if isinstance(text, bytes) else text)
+
+    def done(self, part: Part) -> bool:
+        """Whether ``part`` finished earlier with the same config over (at least) its extent."""
+        a = self._attrs(part.key)
+        if not a or a.get("config_hash") != part.config_hash or not bool(a.get("complete", False)):
+            return False
+        have = set(map(repr, self.completed(part)))
+        return all(repr(v) in have for v in _norm(part.extent))
+
+    def stamp(self, part: Part) -> None:
+        """Record ``part`` as finished: config, hash, seed, provenance, extent covered."""
+        from linklevel.runtime import git_sha, versions
+
+        extent = _norm(list(part.extent) + self.completed(part))
+        with atomic_h5(self.path) as f:
+            g = f.require_group(part.key)
+            g.attrs["config"] = canonical_json(dict(part.config))
+            g.attrs["config_hash"] = part.config_hash
+            g.attrs["seed"] = part.seed
+            g.attrs["versions"] = json.dumps(versions(), sort_keys=True)
+            g.attrs["git_sha"] = git_sha() or "unknown"
+            g.attrs["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            g.attrs["completed"] = json.dumps(extent)
+            g.attrs["complete"] = True
