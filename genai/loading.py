@@ -29,7 +29,7 @@ __all__ = ["ModelNotAvailable", "WeightsSource", "resolve_weights", "resolve_hub
 RANDOM_WEIGHTS_NOTE = "random weights (tiny test model, not a trained one): outputs are meaningless"
 
 
-class ModelNotAvailable(RuntimeError):
+class ModelNotAvailable(FileNotFoundError):
     """The weights of a model are not on this machine (message: model id and how to get them)."""
 
 

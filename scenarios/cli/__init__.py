@@ -43,7 +43,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as err:
         print(f"semlink: error: {err}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError, KeyError, ImportError) as err:
+    except (ValueError, TypeError, KeyError, ImportError, FileNotFoundError) as err:  # incl. missing weights
         if debug:
             raise
         msg = str(err).splitlines()[0] if str(err) else type(err).__name__
