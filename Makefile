@@ -41,6 +41,7 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py --check 0.05
 	$(PY) benchmarks/bench_fbl.py --check 1e6
+	$(PY) benchmarks/bench_startup.py --check 1.5
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -39,7 +39,8 @@ from .points import PointResult
 from .snr import ebno_to_esno
 from .stats import clopper_pearson
 
-__all__ = ["AnalyticModel", "analytic_model", "bits_per_fade", "verdict", "curve"]
+__all__ = ["AnalyticModel", "analytic_model", "bits_per_fade", "verdict", "point_verdict", "curve", "curve_metric",
+           "no_model_reason", "CURVE_LABELS"]
 
 
 class AnalyticModel:
@@ -143,7 +144,30 @@ def analytic_model(config: LinkConfig, info_rate: float, fade_bits: int = 1) -> 
             "bler_na",
             "bler",
         )
+    if config.channel == "rayleigh-block" and config.csi == "perfect" and not config.ofdm:
+        # Gaussian-input references at the data symbols' Es/N0 (a QAM code cannot beat them by much):
+        # quasi-static fading (one fade per codeword) -> outage at R info bits per complex symbol;
+        # i.i.d. or T-symbol blocks -> the Rayleigh normal approximation (PPV/Yang, coherence T).
+        n_cu = int(config.n or 0) // m
+        k = config.info_bits
+        rate = k / max(n_cu, 1)
+        snr_lin = lambda x: 10 ** (esno(x) / 10)  # noqa: E731
+        if config.coherence == "codeword":
+            return AnalyticModel({"bler_outage": lambda x: float(analytic.outage_rayleigh(esno(x), rate))},
+                                 "bler_outage", "bler")
+        t = 1 if config.coherence == "iid" else min(int(config.coherence), n_cu)
+        return AnalyticModel({"bler_na_rayleigh": lambda x: float(fbl.normal_approximation(
+            n_cu, k, snr_lin(x), "rayleigh-csir", coherence=t))}, "bler_na_rayleigh", "bler")
     return None
+
+
+def no_model_reason(config: LinkConfig) -> str:
+    """Why :func:`analytic_model` has no curve for ``config`` (for figures and reports)."""
+    if config.code == "none":
+        return "no exact BER formula for this channel/CSI (only AWGN and perfect-CSI Rayleigh)"
+    if config.channel == "awgn":
+        return "no bound: the BI-AWGN bounds hold for BPSK/QPSK only, not for higher-order QAM"
+    return "no bound: coded references exist for perfect-CSI single-carrier Rayleigh fading only"
 
 
 def verdict(
@@ -194,6 +218,17 @@ def point_verdict(model: AnalyticModel, point: PointResult, confidence: float,
         v["design_effect"] = d
         v["interval"] = [lo, hi]
     return (lo, hi), v
+
+
+#: Legend labels of the analytic curves.
+CURVE_LABELS = {"ber": "exact BER", "bler_na": "BI-AWGN normal approx.", "bler_converse": "meta-converse",
+                "bler_rcus": "RCUs", "bler_outage": "outage (Gaussian input)",
+                "bler_na_rayleigh": "Rayleigh normal approx. (Gaussian input)"}
+
+
+def curve_metric(name: str) -> str:
+    """``ber`` or ``bler``: which error rate an analytic curve gives."""
+    return "bler" if name.startswith("bler") else "ber"
 
 
 def curve(model: AnalyticModel, ebno_db: np.ndarray) -> dict[str, np.ndarray]:

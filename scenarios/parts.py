@@ -5,7 +5,7 @@ into ``config_hash``) and an optional *extent*: the items it covers that can gro
 (e.g. the SNR points of a BER run, whose identity excludes the grid). When a part
 finishes, :class:`PartStore` stamps its HDF5 group with::
 
-    config (JSON), config_hash, seed, versions (JSON), git_sha, updated, complete,
+    config (JSON), config_hash, seed, versions (JSON), git_sha, updated, complete, label,
     completed (JSON list: the extent covered so far)
 
 A part is *done* when its group's ``config_hash`` equals the current one, it is
@@ -143,4 +143,5 @@ class PartStore:
             g.attrs["git_sha"] = git_sha() or "unknown"
             g.attrs["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             g.attrs["completed"] = json.dumps(extent)
+            g.attrs["label"] = part.label
             g.attrs["complete"] = True

@@ -14,7 +14,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["EncoderSpec", "Encoded", "load_image", "encode_image", "regenerate"]
+__all__ = ["EncoderSpec", "Encoded", "load_image", "load_reference", "resize_like", "decode_sketch", "encode_image",
+           "regenerate"]
 
 
 def load_image(path: str) -> np.ndarray:
@@ -28,6 +29,25 @@ def load_image(path: str) -> np.ndarray:
             return np.asarray(im.convert("RGB"))
     except (UnidentifiedImageError, OSError) as err:
         raise ValueError(f"cannot read image {path!r}: {err}") from None
+
+
+def load_reference(path: str) -> np.ndarray:
+    """The original image as float64 RGB in [0, 1] (the reference of the image metrics)."""
+    return load_image(path).astype(np.float64) / 255.0
+
+
+def resize_like(image: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """A generated float image in [0, 1] resized (bicubic) to ``ref``'s height and width, float64 in [0, 1]."""
+    from PIL import Image
+
+    img = Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8))
+    return np.asarray(img.resize((ref.shape[1], ref.shape[0]), Image.BICUBIC), dtype=np.float64) / 255.0
+
+
+def decode_sketch(codec: Any, data: bytes, like: np.ndarray) -> np.ndarray:
+    """Decompress a received sketch; a corrupted header (wrong size) gives an empty sketch of ``like``'s size."""
+    rx = codec.decompress(data)
+    return rx if rx.shape == like.shape else np.zeros_like(like)
 
 
 @dataclass(frozen=True)
@@ -153,23 +173,20 @@ def regenerate(enc: Encoded, spec: EncoderSpec, out_png: Optional[str], link: Op
         rp = tx.send(tc.encode(enc.prompt), link, policy)
         re = tx.send(bc.encode(enc.sketch_bytes), link, policy)
         prompt = None if rp.bits is None else tc.decode(rp.bits)
-        sketch_rx = None if re.bits is None else codec.decompress(bc.decode(re.bits))
-        if sketch_rx is not None and sketch_rx.shape != enc.sketch.shape:
-            sketch_rx = np.zeros_like(enc.sketch)  # a corrupted header: an empty sketch of the right size
+        sketch_rx = None if re.bits is None else decode_sketch(codec, bc.decode(re.bits), enc.sketch)
         stats = {"prompt": rp.stats.to_dict(), "edge": re.stats.to_dict()}
     gen = dec(prompt, sketch_rx, seed=seed)
     result: dict[str, Any] = {"prompt_received": prompt, "edge_received": sketch_rx is not None, "link": stats,
                               "decoder": dec.note, "random_weights": dec.random_weights or enc.random_weights,
                               "image_out": None, "metrics": {}}
-    ref = load_image(enc.image).astype(np.float64) / 255.0
+    ref = load_reference(enc.image)
     sim = load("metric", "text_similarity")
     if gen.image is None:  # nothing arrived: no regeneration, perception distance 1
         result["metrics"] = {"perception_distance": 1.0, "prompt_similarity": sim(enc.prompt, prompt)}
         return result
     from PIL import Image
 
-    rec = np.asarray(Image.fromarray((gen.image * 255).round().astype(np.uint8)).resize(
-        (ref.shape[1], ref.shape[0]), Image.BICUBIC), dtype=np.float64) / 255.0
+    rec = resize_like(gen.image, ref)
     if out_png:
         os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
         Image.fromarray((rec * 255).round().astype(np.uint8)).save(out_png)

@@ -50,7 +50,11 @@ def _summary_lines(s: dict[str, Any]) -> list[str]:
              f"{v.get('uncoded_gap', 0)} gap; all points: {v.get('consistent', 0)} consistent, "
              f"{v.get('gap', 0)} gap, {v.get('none', 0)} no model"]
     for g in s.get("coded_gaps", []):
-        gaps = ", ".join(f"{k[4:-3]} {g[k]:+.2f} dB" for k in g if k.startswith("gap_") and g[k] is not None)
+        gaps = ", ".join(f"{k[4:-3]} {g[k]:+.2f} dB" + (f" [{g[k[:-3] + '_range_db'][0]:+.2f}, "
+                                                         f"{g[k[:-3] + '_range_db'][1]:+.2f}]"
+                                                         if g.get(k[:-3] + "_range_db") else "")
+                         for k in g if k.startswith("gap_") and k.endswith("_db") and not k.endswith("_range_db")
+                         and g[k] is not None)
         lines.append(f"coded gap at BLER {g['target_bler']:g}: {g['label']}: {gaps or 'target not bracketed'}")
     return lines
 

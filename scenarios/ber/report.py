@@ -22,17 +22,15 @@ from typing import Any, Optional
 import numpy as np
 
 from linklevel import LinkConfig
+from linklevel.plotting import FORMATS, plot_panels
 from linklevel.points import PointResult
-from linklevel.overlay import AnalyticModel, analytic_model, point_verdict
+from linklevel.overlay import CURVE_LABELS, AnalyticModel, analytic_model, point_verdict
 from linklevel.results import ResultStore
 
 from .study import BerStudy
 
 __all__ = ["RunView", "collect", "ebno_at", "coded_gaps", "write_figures", "write_report", "plot_run", "table_lines",
-           "show_runs", "show_lines", "CURVE_LABELS", "link_title"]
-
-CURVE_LABELS = {"ber": "exact BER", "bler_na": "normal approx.", "bler_converse": "meta-converse",
-                 "bler_rcus": "RCUs"}
+           "show_runs", "show_lines", "link_title"]
 
 
 @dataclass
@@ -96,7 +94,12 @@ def ebno_at(points: list[PointResult], target: float, metric: str = "bler") -> O
     """
     xs = [(p.ebno_db, getattr(p, metric)) for p in sorted(points, key=lambda p: p.ebno_db)
           if (p.blocks if metric == "bler" else p.bits) > 0]
-    for (x0, y0), (x1, y1) in zip(xs, xs[1:]):
+    return _crossing([x for x, _ in xs], [y for _, y in xs], target)
+
+
+def _crossing(xs: list[float], ys: list[float], target: float) -> Optional[float]:
+    """First x where the decreasing sequence ys crosses target (log-linear; None if not bracketed)."""
+    for x0, y0, x1, y1 in zip(xs, ys, xs[1:], ys[1:]):
         if y0 >= target >= y1 and y0 > 0:
             if y1 <= 0:
                 return None  # no error observed at the far point: the crossing is not located
@@ -106,22 +109,66 @@ def ebno_at(points: list[PointResult], target: float, metric: str = "bler") -> O
 
 
 def coded_gaps(view: RunView, target: float) -> Optional[dict[str, Any]]:
-    """Simulated Eb/N0 at ``target`` BLER and its gap to each analytic curve (coded runs)."""
+    """Simulated Eb/N0 at ``target`` BLER, its uncertainty, and the gap to each analytic curve (coded runs).
+
+    The uncertainty ``ebno_sim_range_db`` is where the interval bounds of the simulated BLER
+    cross the target (log-linear interpolation, as for the estimate): the upper bound curve
+    crosses later, the lower earlier. A gap's range is that range minus the bound's Eb/N0.
+    """
     if view.metric != "bler" or view.model is None:
         return None
     sim = ebno_at(view.points, target, "bler")
-    out: dict[str, Any] = {"target_bler": target, "ebno_sim_db": sim}
+    xs = [p.ebno_db for p in view.points]
+    lo_x = _crossing(xs, [iv[0] for iv in view.intervals], target)
+    hi_x = _crossing(xs, [iv[1] for iv in view.intervals], target)
+    rng = None if sim is None or lo_x is None or hi_x is None else [min(lo_x, hi_x), max(lo_x, hi_x)]
+    out: dict[str, Any] = {"target_bler": target, "ebno_sim_db": sim, "ebno_sim_range_db": rng}
     for name in view.model.curves:
         x = view.model.ebno_for(name, target)
         out[f"ebno_{name}_db"] = x
         out[f"gap_{name}_db"] = None if (x is None or sim is None) else sim - x
+        out[f"gap_{name}_range_db"] = None if (x is None or rng is None) else [rng[0] - x, rng[1] - x]
     return out
 
 
-def write_figures(study: BerStudy, views: list[RunView]) -> list[str]:
-    """One PNG per figure into the study folder; returns the paths."""
-    from linklevel.overlay import curve
-    from linklevel.plotting import plot_series
+def _common_link(views: list[RunView]) -> str:
+    """What every run of a figure shares (channel, CSI, coherence, pilots, code), for the subtitle."""
+    from linklevel.overlay import no_model_reason  # noqa: F401  (same layer)
+
+    d0 = [v.link.to_dict() for v in views]
+    keep = {k for k in d0[0] if all(d.get(k) == d0[0].get(k) for d in d0)}
+    ref = d0[0]
+    words = []
+    if "channel" in keep:
+        words.append(ref["channel"] + (" + OFDM" if ref.get("ofdm") else ""))
+    if ref.get("channel") != "awgn":
+        if "csi" in keep:
+            words.append(f"{ref['csi']} CSI" + (f", {ref['pilots_per_block']} pilots per fade"
+                                                if ref["csi"] == "ls" and "pilots_per_block" in keep else ""))
+        if "coherence" in keep and ref.get("channel") == "rayleigh-block" and not ref.get("ofdm"):
+            c = ref["coherence"]
+            words.append("i.i.d. fading" if c == "iid" else "one fade per codeword" if c == "codeword"
+                         else f"{c}-symbol fades")
+        if ref.get("ofdm") and "fft_size" in keep:
+            words.append(f"{ref['fft_size']}x{ref['num_ofdm_symbols']} grid, one fade per grid")
+    if "modulation" in keep:
+        words.append(ref["modulation"].upper())
+    if ref.get("code") == "ldpc" and {"k", "n"} <= keep:
+        words.append(f"5G LDPC({ref['k']},{ref['n']})")
+    elif ref.get("code") == "ldpc":
+        words.append("5G LDPC, " + str(ref.get("bp_iterations")) + " BP iterations")
+    else:
+        words.append("uncoded")
+    return ", ".join(words)
+
+
+def write_figures(study: BerStudy, views: list[RunView], formats: tuple[str, ...] = FORMATS) -> list[str]:
+    """One figure per study figure (PNG, plus PDF and SVG beside it); returns the PNG paths.
+
+    Coded figures get a BER and a BLER panel; each analytic curve is drawn on its metric's
+    panel; a run without any analytic model is named in a note on the figure.
+    """
+    from linklevel.overlay import curve, curve_metric, no_model_reason
 
     paths = []
     for fig in study.figures:
@@ -134,11 +181,14 @@ def write_figures(study: BerStudy, views: list[RunView]) -> list[str]:
             if v.model is not None and v.points:
                 lo, hi = min(p.ebno_db for p in v.points), max(p.ebno_db for p in v.points)
                 xs = np.linspace(lo, hi, 25 if v.metric == "ber" else 13)
-                analytic = {CURVE_LABELS[k]: (xs, y) for k, y in curve(v.model, xs).items()}
-            series.append({"label": v.label, "points": v.points, "metric": v.metric,
-                           "intervals": v.intervals, "analytic": analytic})
+                analytic = {CURVE_LABELS[k]: (xs, y, curve_metric(k)) for k, y in curve(v.model, xs).items()}
+            series.append({"label": v.label, "points": v.points, "intervals": {v.metric: v.intervals},
+                           "analytic": analytic})
+        panels = ("ber", "bler") if any(v.metric == "bler" for v in rows) else ("ber",)
+        missing = sorted({no_model_reason(v.link) for v in rows if v.model is None})
         path = os.path.join(study.out, f"{fig.name}.png")
-        plot_series(series, path, study.confidence, title=fig.title)
+        plot_panels(series, path, panels, study.confidence, title=fig.title, subtitle=_common_link(rows) +
+                    f"; {study.confidence:.0%} intervals", formats=formats, note="; ".join(missing))
         paths.append(path)
     return paths
 
@@ -159,62 +209,72 @@ def summary(views: list[RunView]) -> dict[str, int]:
     return c
 
 
+def _gap(g: dict, name: str) -> str:
+    v, r = g.get(f"gap_{name}_db"), g.get(f"gap_{name}_range_db")
+    if v is None:
+        return "–"
+    return f"{v:+.2f}" + (f" [{r[0]:+.2f}, {r[1]:+.2f}]" if r else "")
+
+
 def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> str:
-    """Write ``report.md`` into the study folder; return its path."""
+    """Write ``report.md`` into the study folder; return its path.
+
+    Only what applies to the study is said: the block-fading interval note when a run has
+    bits sharing fades, the coded-gap section when there are coded runs with a bound.
+    """
+    from linklevel.overlay import no_model_reason
+
+    fading = any(d is not None and d.get("design_effect", 1.0) != 1.0 for v in views for d in v.verdicts)
+    uncoded = [v for v in views if v.metric == "ber"]
+    coded = [v for v in views if v.metric == "bler"]
     lines = [f"# {study.name}" + (" (quick)" if study.quick else ""), ""]
     if study.description:
         lines += [study.description.strip(), ""]
     s = summary(views)
-    lines += [
-        f"Result file: `{os.path.basename(study.result_file)}` · study file: `{os.path.basename(study.source)}` · "
-        f"{study.confidence:.0%} Clopper–Pearson intervals (block fading: on effective counts, design effect D).",
-        "",
-        f"**Verdicts:** {s['consistent']} consistent, {s['gap']} with a gap, {s['none']} without an analytic model "
-        f"or trials, over {len(views)} runs.",
-        "",
-        f"**Uncoded links vs exact formulas:** {s['uncoded_consistent']} consistent, {s['uncoded_gap']} with a gap; "
-        f"with correct formulas about {1 - study.confidence:.0%} of the points fall outside their interval by "
-        f"chance (≈ {(1 - study.confidence) * (s['uncoded_consistent'] + s['uncoded_gap']):.1f} expected here). "
-        "Coded links are compared with finite-blocklength bounds for *random* codes, so a gap is expected there "
-        "and measured below.",
-        "",
-        "A point is *consistent* when the analytic value lies inside the simulated interval; otherwise the gap "
-        "is the horizontal distance Eb/N0(sim) − Eb/N0(analytic) at the simulated rate (positive: the simulation "
-        "needs more SNR).",
-        "",
-        "## Verdict table",
-        "",
-        "| figure | run | metric | against | points | consistent | worst gap [dB] | runtime [s] |",
-        "|---|---|---|---|---:|---:|---:|---:|",
-    ]
+    note = (" BER intervals of block-fading runs use effective counts (design effect D, the bits of one fade "
+            "being correlated)." if fading else "")
+    lines += [f"Result file: `{os.path.basename(study.result_file)}` · study file: "
+              f"`{os.path.basename(study.source)}` · {study.confidence:.0%} Clopper–Pearson intervals.{note}", "",
+              f"**Verdicts:** {s['consistent']} consistent, {s['gap']} with a gap, {s['none']} without an analytic "
+              f"model or trials, over {len(views)} runs.", ""]
+    if uncoded:
+        lines += [f"**Uncoded links vs exact formulas:** {s['uncoded_consistent']} consistent, {s['uncoded_gap']} "
+                  f"with a gap; with correct formulas about {1 - study.confidence:.0%} of the points fall outside "
+                  f"their interval by chance (≈ {(1 - study.confidence) * (s['uncoded_consistent'] + s['uncoded_gap']):.1f}"
+                  " expected here).", ""]
+    if coded:
+        lines += ["**Coded links** are compared with references for *random* codes (finite-blocklength bounds, "
+                  "outage), so a gap is expected there and measured below.", ""]
+    lines += ["A point is *consistent* when the analytic value lies inside the simulated interval; otherwise the "
+              "gap is the horizontal distance Eb/N0(sim) − Eb/N0(analytic) at the simulated rate (positive: the "
+              "simulation needs more SNR).", "", "## Verdict table", "",
+              "| figure | run | link | metric | against | points | consistent | worst gap [dB] | runtime [s] |",
+              "|---|---|---|---|---|---:|---:|---:|---:|"]
     for v in views:
         vd = [d for d in v.verdicts if d is not None]
         worst = max((abs(d["gap_db"]) for d in vd if d["status"] == "gap" and d.get("gap_db") is not None),
                     default=None)
-        against = v.model.reference if v.model is not None else "–"
-        lines.append(f"| {v.figure} | {v.label} | {v.metric.upper()} | {against} | {len(v.points)} | "
-                     f"{sum(d['status'] == 'consistent' for d in vd)}/{len(vd)} | {_fmt(worst, '.2f')} | "
-                     f"{v.runtime_s:.1f} |")
-    coded = [(v, coded_gaps(v, study.target_bler)) for v in views]
-    coded = [(v, g) for v, g in coded if g is not None]
-    if coded:
-        lines += [
-            "",
-            f"## Coded links: measured gaps at BLER {study.target_bler:g}",
-            "",
-            "Eb/N0 the simulated code needs at the target BLER, and the Eb/N0 the BI-AWGN normal approximation, "
-            "the meta-converse (no code can do better) and the RCUs bound (a random code achieves it) need at the "
-            "same (n, k). Gap = simulated − bound.",
-            "",
-            "| run | Eb/N0 sim | NA | gap NA | meta-converse | gap MC | RCUs | gap RCUs |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for v, g in coded:
-            lines.append(
-                f"| {v.label} | {_fmt(g['ebno_sim_db'], '.2f')} | {_fmt(g.get('ebno_bler_na_db'), '.2f')} | "
-                f"{_fmt(g.get('gap_bler_na_db'), '+.2f')} | {_fmt(g.get('ebno_bler_converse_db'), '.2f')} | "
-                f"{_fmt(g.get('gap_bler_converse_db'), '+.2f')} | {_fmt(g.get('ebno_bler_rcus_db'), '.2f')} | "
-                f"{_fmt(g.get('gap_bler_rcus_db'), '+.2f')} |")
+        against = v.model.reference if v.model is not None else no_model_reason(v.link)
+        lines.append(f"| {v.figure} | {v.label} | {link_title(v.link)} | {v.metric.upper()} | {against} | "
+                     f"{len(v.points)} | {sum(d['status'] == 'consistent' for d in vd)}/{len(vd)} | "
+                     f"{_fmt(worst, '.2f')} | {v.runtime_s:.1f} |")
+    gaps = [(v, coded_gaps(v, study.target_bler)) for v in coded]
+    gaps = [(v, g) for v, g in gaps if g is not None]
+    if gaps:
+        names = list(dict.fromkeys(n for v, _ in gaps for n in v.model.curves))
+        lines += ["", f"## Coded links: measured gaps at BLER {study.target_bler:g}", "",
+                  "Eb/N0 the simulated code needs at the target BLER (in brackets: where the interval bounds of the "
+                  "simulated BLER cross the target), the Eb/N0 each reference needs at the same (n, k), and the gap "
+                  "= simulated − reference, with the same uncertainty. Meta-converse: no code does better; RCUs: a "
+                  "random code achieves it; normal approximation and outage: Gaussian-input or random-coding "
+                  "estimates.", "",
+                  "| run | Eb/N0 sim [dB] | " + " | ".join(f"{CURVE_LABELS[n]} [dB] | gap [dB]" for n in names) + " |",
+                  "|---|---:|" + "---:|---:|" * len(names)]
+        for v, g in gaps:
+            rng = g["ebno_sim_range_db"]
+            sim = _fmt(g["ebno_sim_db"], ".2f") + (f" [{rng[0]:.2f}, {rng[1]:.2f}]" if rng else "")
+            cells = " | ".join(f"{_fmt(g.get(f'ebno_{n}_db'), '.2f')} | {_gap(g, n)}" for n in names)
+            lines.append(f"| {v.label} | {sim} | {cells} |")
     for fig in study.figures:
         rows = [v for v in views if v.figure == fig.name]
         if not rows:
@@ -222,23 +282,21 @@ def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> s
         lines += ["", f"## {fig.title}", ""]
         png = f"{fig.name}.png"
         if any(os.path.basename(p) == png for p in figures):
-            lines += [f"![{fig.name}]({png})", ""]
-        lines += ["| run | Eb/N0 | errors / trials | sim | interval | analytic | D | verdict |",
-                  "|---|---:|---:|---:|---|---:|---:|---|"]
+            lines += [f"![{fig.name}]({png}) (also `{fig.name}.pdf`, `{fig.name}.svg`)", ""]
+        show_d = any(d is not None and d.get("design_effect", 1.0) != 1.0 for v in rows for d in v.verdicts)
+        lines += ["| run | Eb/N0 [dB] | errors / trials | sim | interval | analytic |" + (" D |" if show_d else "")
+                  + " verdict |", "|---|---:|---:|---:|---|---:|" + ("---:|" if show_d else "") + "---|"]
         for v in rows:
+            unit = "bits" if v.metric == "ber" else "blocks"
             for p, (lo, hi), d in zip(v.points, v.intervals, v.verdicts):
                 errors, trials = (p.bit_errors, p.bits) if v.metric == "ber" else (p.block_errors, p.blocks)
                 rate = getattr(p, v.metric) if trials else None
                 ref = v.model.curves[v.model.reference](p.ebno_db) if v.model is not None else None
-                if d is None:
-                    word = "–"
-                elif d["status"] == "consistent":
-                    word = "consistent"
-                else:
-                    word = f"gap {_fmt(d.get('gap_db'), '+.2f')} dB"
-                deff = _fmt(d.get("design_effect", 1.0) if d else None, ".1f")
-                lines.append(f"| {v.label} | {p.ebno_db:g} | {errors} / {trials} | {_fmt(rate)} | "
-                             f"[{_fmt(lo)}, {_fmt(hi)}] | {_fmt(ref)} | {deff} | {word} |")
+                word = "–" if d is None else "consistent" if d["status"] == "consistent" else \
+                    f"gap {_fmt(d.get('gap_db'), '+.2f')} dB"
+                deff = f" {_fmt(d.get('design_effect', 1.0) if d else None, '.1f')} |" if show_d else ""
+                lines.append(f"| {v.label} | {p.ebno_db:g} | {errors:,} / {trials:,} {unit} | {_fmt(rate)} | "
+                             f"[{_fmt(lo)}, {_fmt(hi)}] | {_fmt(ref)} |{deff} {word} |")
     path = os.path.join(study.out, "report.md")
     os.makedirs(study.out, exist_ok=True)
     tmp = path + ".tmp"
@@ -269,20 +327,21 @@ def link_title(link: Any) -> str:
     return ", ".join(parts)
 
 
-def plot_run(result: Any, path: str) -> Optional[str]:
-    """Plot one :class:`~scenarios.ber.run.BerRunResult` with its analytic curves (PNG/PDF/SVG by suffix)."""
-    from linklevel.overlay import curve
-    from linklevel.plotting import plot_error_rates
+def plot_run(result: Any, path: str) -> list[str]:
+    """Plot one :class:`~scenarios.ber.run.BerRunResult` with its analytic curves (format by suffix)."""
+    from linklevel.overlay import curve, curve_metric, no_model_reason
 
-    if not any(p.bits for p in result.points):
-        return None
-    curves = None
     grid = result.run.ebno_db
+    analytic = None
     if result.model is not None:
         xs = np.linspace(min(grid), max(grid), 25 if result.model.metric == "ber" else 9)
-        curves = {CURVE_LABELS[k]: (xs, v) for k, v in curve(result.model, xs).items()}
-    plot_error_rates(result.points, path, result.run.confidence, title=link_title(result.run.link), analytic=curves)
-    return path
+        analytic = {CURVE_LABELS[k]: (xs, v, curve_metric(k)) for k, v in curve(result.model, xs).items()}
+    link = result.run.link
+    panels = ("ber",) if link.code == "none" else ("ber", "bler")
+    return plot_panels([{"label": link.modulation.upper(), "points": result.points, "analytic": analytic}], path,
+                       panels, result.run.confidence, title=link_title(link),
+                       subtitle=f"{result.run.confidence:.0%} Clopper–Pearson intervals",
+                       note="" if result.model is not None else no_model_reason(link))
 
 
 def table_lines(result: Any) -> list[str]:
@@ -326,7 +385,8 @@ def show_runs(path: str) -> dict[str, Any]:
             pts.append(d)
         cfg = json.loads(rec.attrs.get("config", "{}") or "{}")
         desc = link_title(cfg["link"]) if isinstance(cfg.get("link"), dict) else None
-        runs.append({"run_id": run_id, "link": desc, "attrs": rec.attrs, "points": pts})
+        runs.append({"run_id": run_id, "link": desc, "label": rec.attrs.get("label") or None, "attrs": rec.attrs,
+                     "points": pts})
     return {"file": path, "runs": runs}
 
 
@@ -335,7 +395,8 @@ def show_lines(data: dict[str, Any]) -> list[str]:
     lines = []
     for r in data["runs"]:
         a = r["attrs"]
-        lines.append(f"run {r['run_id']}  {r['link'] or ''}  seed={a.get('seed')}  git={a.get('git_sha') or '-'}  "
+        lines.append(f"run {r['run_id']}  {r['link'] or ''}" + (f"  [{r['label']}]" if r.get("label") else "")
+                     + f"  seed={a.get('seed')}  git={a.get('git_sha') or '-'}  "
                      f"device={a.get('device')}  confidence={a.get('confidence', 0.95)}")
         lines.append(f"  {'Eb/N0':>7} {'bits':>11} {'bit err':>9} {'BER':>10} {'BER CI':>23} {'blocks':>8} "
                      f"{'blk err':>8} {'BLER':>10} {'BLER CI':>23}  status")

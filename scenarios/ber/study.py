@@ -59,7 +59,7 @@ __all__ = ["FigureSpec", "StudyRun", "BerStudy", "load_ber"]
 STUDY_KEYS = ("confidence", "precision", "target_bler")
 TABLES = ("defaults", "figure")
 _RUN_KEYS = ("link", "stop", "ebno_db", "seed", "precision", "confidence")
-_FIGURE_KEYS = ("name", "title", "sweep", "zip") + _RUN_KEYS
+_FIGURE_KEYS = ("name", "title", "labels", "sweep", "zip") + _RUN_KEYS
 _LINK_KEYS = tuple(f.name for f in fields(LinkConfig))
 _STOP_KEYS = tuple(f.name for f in fields(StopCriteria))
 
@@ -165,6 +165,11 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
         title = fig.get("title", fname)
         if not isinstance(title, str):
             raise StudyError(f"{where}: {table}: title must be a string, got {title!r}")
+        labels = fig.get("labels")
+        if labels is not None:
+            if not isinstance(labels, list) or len(labels) != len(runs) or not all(isinstance(x, str) for x in labels):
+                raise StudyError(f"{where}: {table}: labels must be a list of {len(runs)} strings (one per run)")
+            runs = tuple(StudyRun(r.figure, lab, r.run) for r, lab in zip(runs, labels))
         figures.append(FigureSpec(name=fname, title=title, runs=runs))
 
     return BerStudy(**header.fields(), confidence=float(confidence), precision=str(precision),
@@ -201,6 +206,32 @@ def _label_value(v: Any) -> str:
     return v if isinstance(v, str) else repr(v) if not isinstance(v, float) else f"{v:g}"
 
 
+def run_label(keys: list[str], run: BerRun) -> str:
+    """A legend label from the swept fields of ``run`` (``16QAM, i.i.d. fading``, ``LDPC(400,500)``, ...)."""
+    link = run.link
+    words = []
+    fields_ = [k.split(".")[-1] for k in keys if k != "ebno_db"]
+    for f in fields_:
+        if f == "modulation":
+            words.append(link.modulation.upper())
+        elif f == "coherence":
+            c = link.coherence
+            words.append("i.i.d. fading" if c == "iid" else "one fade per codeword" if c == "codeword"
+                         else f"{c}-symbol fades")
+        elif f in ("k", "n") and link.code == "ldpc":
+            if f"LDPC({link.k},{link.n})" not in words:
+                words.append(f"LDPC({link.k},{link.n})")
+        elif f == "csi":
+            words.append(f"{link.csi} CSI")
+        elif f == "pilots_per_block":
+            words.append(f"{link.pilots_per_block} pilots")
+        elif f == "seed":
+            words.append(f"seed {run.seed}")
+        else:
+            words.append(f"{f} {_label_value(getattr(link, f, getattr(run.stop, f, None)))}")
+    return ", ".join(words)
+
+
 def _expand(cfg: dict, sweep: Any, zipped: Any, fname: str, where: str, table: str) -> list[StudyRun]:
     sweep = _sweep_lists(sweep, where, table, "sweep")
     zipped = _sweep_lists(zipped, where, table, "zip")
@@ -213,12 +244,11 @@ def _expand(cfg: dict, sweep: Any, zipped: Any, fname: str, where: str, table: s
     for zrow in zip_rows:
         for srow in sweep_rows:
             c = copy.deepcopy(cfg)
-            label = []
             for key, val in list(zip(zipped.keys(), zrow)) + list(zip(sweep.keys(), srow)):
                 _set_path(c, key, val, where, table)
-                if key != "ebno_db":
-                    label.append(f"{key.split('.')[-1]}={_label_value(val)}")
-            runs.append(StudyRun(figure=fname, label=", ".join(label) or fname, run=_build_run(c, where, table)))
+            run = _build_run(c, where, table)
+            keys = list(zipped.keys()) + list(sweep.keys())
+            runs.append(StudyRun(figure=fname, label=run_label(keys, run) or fname, run=run))
     return runs
 
 

@@ -196,20 +196,17 @@ class RegeneratedMetric:
         self._refs: dict[str, np.ndarray] = {}
 
     def __call__(self, item: Item, prompt: Optional[str], sketch: Optional[np.ndarray], seed: int) -> float:
-        from PIL import Image
-
         from genai.metrics import ms_ssim
 
-        from ..semantic import load_image
+        from ..semantic import load_reference, resize_like
 
         gen = self.decoder(prompt, sketch, seed=seed)
         if gen.image is None:
             return 1.0  # nothing arrived: no regeneration (delta = 1)
         if item.image not in self._refs:
-            self._refs[item.image] = load_image(item.image).astype(np.float64) / 255.0
+            self._refs[item.image] = load_reference(item.image)
         ref = self._refs[item.image]
-        rec = np.asarray(Image.fromarray((gen.image * 255).round().astype(np.uint8)).resize(
-            (ref.shape[1], ref.shape[0]), Image.BICUBIC), dtype=np.float64) / 255.0
+        rec = resize_like(gen.image, ref)
         sim = self._clip(ref, rec) if self._clip is not None else ms_ssim(ref, rec)
         return float(np.clip(1.0 - sim, 0.0, 1.0))
 
@@ -279,6 +276,7 @@ def measure(path: str, conditions: Sequence[tuple[float, float]], metric: Union[
     from genai.registry import load
     from linklevel import LinkConfig
 
+    from ..semantic import decode_sketch
     from .allocation import snr_for_ber_bpsk
 
     if channel not in ("bsc", "link"):
@@ -323,8 +321,7 @@ def measure(path: str, conditions: Sequence[tuple[float, float]], metric: Union[
             LinkConfig(modulation="bpsk", k=1024), ebno_db=10 * math.log10(snr_for_ber_bpsk(psi)))
         if which == 0:
             return tc.decode(tx.send(tc.encode(item.prompt), ch).bits)
-        rx = codec(item.quality).decompress(bc.decode(tx.send(bc.encode(item.data), ch).bits))
-        return rx if rx.shape == item.sketch.shape else np.zeros_like(item.sketch)  # corrupted header
+        return decode_sketch(codec(item.quality), bc.decode(tx.send(bc.encode(item.data), ch).bits), item.sketch)
 
     total = len(conds) * repeats * len(items)
     added, count = 0, 0

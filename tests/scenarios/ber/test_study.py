@@ -133,7 +133,7 @@ def test_run_writes_hdf5_figures_report_and_skips_finished(tmp_path, capsys):
     for fig in ("awgn.png", "again.png"):
         assert (out / fig).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = (out / "report.md").read_text()
-    assert "## Verdict table" in report and "modulation=16qam" in report and "![awgn](awgn.png)" in report
+    assert "## Verdict table" in report and "16QAM" in report and "bits |" in report and "![awgn](awgn.png)" in report
     before = {rid: ResultStore(h5).read_run(rid) for rid in ResultStore(h5).runs()}
     # re-run: every run is complete -> skipped, nothing recomputed
     assert main(["run", path, "--out", str(out), "--json", "--resume"]) == 0
