@@ -50,7 +50,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq, minimize_scalar
-from scipy.special import erfcx, log_ndtr, roots_hermite, roots_laguerre
+from scipy.special import erfcx, log_ndtr, roots_hermite
 
 from .analytic import db2lin, lin2db, qfunc
 from .monotone import invert_monotone
@@ -73,6 +73,7 @@ __all__ = [
     "BOUND_NAMES",
     "applicable_bounds",
     "evaluate_bounds",
+    "na_validity",
 ]
 
 CHANNELS = ("awgn", "awgn-complex", "biawgn", "rayleigh-csir")
@@ -216,8 +217,10 @@ def metaconverse_biawgn(n: ArrayLike, k: ArrayLike, snr: ArrayLike) -> np.ndarra
         log_m = kk * _LN2
         # solve log Q[j >= gamma] = -log M, where dQ/dP = exp(-i) per letter (tilt -1)
         f = lambda g: float(_log_tail(vals, w, np.array(nn), np.array(g), -1.0, True)) + log_m  # noqa: E731
-        if kk >= nn:  # rate >= 1 bit per use: BI-AWGN cannot carry it
-            out[idx] = 1.0
+        if kk >= nn:
+            # rate >= 1 bit/use: j <= n ln 2 <= ln M, so the Neyman-Pearson threshold sits at the edge of
+            # the support where the saddlepoint fails; use the relaxed meta-converse instead (valid for any M)
+            out[idx] = _metaconverse_relaxed(vals, w, nn, kk)
             continue
         # Q[j >= g] <= exp(-g), so f(k ln 2) <= 0: an upper bracket; step down for the lower
         hi = log_m
@@ -230,6 +233,24 @@ def metaconverse_biawgn(n: ArrayLike, k: ArrayLike, snr: ArrayLike) -> np.ndarra
         gamma = brentq(f, lo, hi, xtol=1e-9 * max(1.0, nn))
         out[idx] = float(np.exp(_log_tail(vals, w, np.array(nn), np.array(gamma), 0.0, False)))
     return np.clip(out, 0.0, 1.0)
+
+
+def _metaconverse_relaxed(vals: np.ndarray, w: np.ndarray, nn: float, kk: float) -> float:
+    r"""Relaxed meta-converse :math:`\epsilon \ge \sup_\gamma P[j \le \gamma] - e^{\gamma}/M` (PPV eq. (102) with
+    :math:`\beta_\alpha(P,Q) \ge e^{-\gamma}(\alpha - P[j > \gamma])`), and the counting bound
+    :math:`1 - 2^{n-k}` (at most :math:`2^n` distinct binary codewords). Valid for every M."""
+    log_m = kk * _LN2
+    mean, var = float(_cgf(vals, w, np.array(0.0))[1]), float(_cgf(vals, w, np.array(0.0))[2])
+    sd = math.sqrt(max(nn * var, 1e-300))
+
+    def neg(g: float) -> float:
+        p = float(np.exp(_log_tail(vals, w, np.array(nn), np.array(g), 0.0, False)))
+        return -(p - math.exp(min(g - log_m, 0.0)))
+
+    hi = nn * _LN2
+    lo = min(nn * mean - 12 * sd, hi - 1.0)
+    res = minimize_scalar(neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-6 * max(1.0, nn)})
+    return float(min(1.0, max(0.0, -res.fun, 1.0 - 2.0 ** (nn - kk))))
 
 
 def rcus_biawgn(n: ArrayLike, k: ArrayLike, snr: ArrayLike) -> np.ndarray:
@@ -279,12 +300,46 @@ def capacity_dispersion(snr: ArrayLike, channel: str, coherence: int = 1) -> tup
         return mean * _LOG2E, np.maximum(var, 0.0) * _LOG2E**2
     if isinstance(coherence, bool) or not isinstance(coherence, (int, np.integer)) or coherence < 1:
         raise ValueError(f"coherence must be a positive integer, got {coherence!r}")
-    g, wg = roots_laguerre(200)  # G ~ Exp(1)
-    cap = np.log2(1 + snr[..., None] * g)
-    c = (wg * cap).sum(-1)
-    var_c = (wg * cap**2).sum(-1) - c**2
-    inv = (wg / (1 + snr[..., None] * g)).sum(-1)
+    m1, m2, inv = _rayleigh_moments(snr)
+    c = m1 * _LOG2E
+    var_c = np.maximum(m2 - m1**2, 0.0) * _LOG2E**2
     return c, coherence * var_c + (1 - inv**2) * _LOG2E**2
+
+
+def _rayleigh_moments(snr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Closed forms for :math:`G \sim \mathrm{Exp}(1)`, :math:`x = 1/\rho`:
+
+    .. math::
+        E[\ln(1+\rho G)] = e^{x}E_1(x),\qquad E[(1+\rho G)^{-1}] = x\,e^{x}E_1(x),\qquad
+        E[\ln^2(1+\rho G)] = 2e^{x} f(x),
+
+    :math:`f(x) = \int_x^\infty E_1(t)/t\,dt = \tfrac12(\ln x+\gamma)^2 + \pi^2/12 - x\,{}_3F_3(1,1,1;2,2,2;-x)`
+    (from :math:`E[(1+\rho G)^s] = \rho^s e^{x}\Gamma(s+1, x)` differentiated twice at s = 0; the series
+    term follows from :math:`E_1(t) = -\gamma - \ln t - \sum_k (-t)^k/(k\,k!)`). The alternating series
+    cancels for large x (low SNR, x > 20); there the smooth integral is evaluated by adaptive quadrature.
+    """
+    import mpmath
+    from scipy.integrate import quad
+
+    flat = np.asarray(snr, dtype=np.float64).reshape(-1)
+    m1, m2, inv = (np.zeros_like(flat) for _ in range(3))
+    with mpmath.workdps(30):
+        for i, rho in enumerate(flat):
+            if rho <= 0:
+                m1[i], m2[i], inv[i] = 0.0, 0.0, 1.0
+                continue
+            x = mpmath.mpf(1) / mpmath.mpf(float(rho))
+            ee1 = mpmath.exp(x) * mpmath.e1(x)
+            m1[i], inv[i] = float(ee1), float(x * ee1)
+            if x <= 20:
+                f = 0.5 * (mpmath.log(x) + mpmath.euler) ** 2 + mpmath.pi**2 / 12 - x * mpmath.hyper([1, 1, 1],
+                                                                                                   [2, 2, 2], -x)
+                m2[i] = float(2 * mpmath.exp(x) * f)
+            else:
+                m2[i] = quad(lambda g: math.log1p(rho * g) ** 2 * math.exp(-g), 0, math.inf, epsabs=0,
+                             epsrel=1e-12, limit=200)[0]
+    shape = np.shape(snr)
+    return m1.reshape(shape), m2.reshape(shape), inv.reshape(shape)
 
 
 def normal_approximation(n: ArrayLike, k: ArrayLike, snr: ArrayLike, channel: str,
@@ -384,13 +439,25 @@ def max_k(target: float, n: int, snr: float, channel: str, bound: str = "normal_
     return lo
 
 
-BOUND_NAMES = ("normal_approximation", "metaconverse", "rcus", "shannon")
+BOUND_NAMES = ("normal_approximation", "metaconverse", "rcus", "shannon", "outage")
+#: Fades per codeword below which the Rayleigh normal approximation is not used silently
+#: (quasi-static fading is outage-dominated: the dispersion expansion misses the error floor).
+MIN_FADES_FOR_NA = 10
 
 
 def applicable_bounds(channel: str) -> tuple[str, ...]:
     """The bounds :func:`evaluate_bounds` computes for ``channel`` (meta-converse and RCUs: BI-AWGN)."""
     _check_channel(channel)
-    return ("normal_approximation", "shannon") + (("metaconverse", "rcus") if channel == "biawgn" else ())
+    extra = {"biawgn": ("metaconverse", "rcus"), "rayleigh-csir": ("outage",)}.get(channel, ())
+    return ("normal_approximation", "shannon") + extra
+
+
+def na_validity(channel: str, n: int, coherence: int = 1) -> str | None:
+    """A warning when the normal approximation is outside its validity, else ``None``."""
+    if channel == "rayleigh-csir" and n / coherence < MIN_FADES_FOR_NA:
+        return (f"normal approximation not valid here: {n / coherence:.3g} fades per codeword (< "
+                f"{MIN_FADES_FOR_NA}); quasi-static fading is outage-dominated, see the 'outage' bound")
+    return None
 
 
 def evaluate_bounds(channel: str, n: int, k: int, bounds: tuple[str, ...], *, target_bler: float | None = None,
@@ -416,11 +483,18 @@ def evaluate_bounds(channel: str, n: int, k: int, bounds: tuple[str, ...], *, ta
         raise ValueError("give either target_bler or snrs")
     dims = channel_dims(channel)
     kw = {"coherence": coherence, "log_term": log_term}
+    warn = na_validity(channel, n, coherence)
 
     def row(bound: str, snr: float, value: float | None) -> dict:
-        return {"bound": bound, "channel": channel, "n": n, "k": k, "snr_db": float(lin2db(snr)),
-                "esno_db": float(lin2db(snr / dims)), "ebno_db": float(snr_to_ebno(snr, n, k, channel)),
-                "bler": value}
+        r = {"bound": bound, "channel": channel, "n": n, "k": k, "snr_db": float(lin2db(snr)),
+             "esno_db": float(lin2db(snr / dims)), "ebno_db": float(snr_to_ebno(snr, n, k, channel)),
+             "bler": value}
+        if bound == "normal_approximation" and warn:
+            r["note"] = warn
+        return r
+
+    def outage(snr: float) -> float:
+        return float(-math.expm1(-(2.0 ** (k / n) - 1.0) / snr)) if snr > 0 else 1.0
 
     rows = []
     if target_bler is not None:
@@ -429,6 +503,8 @@ def evaluate_bounds(channel: str, n: int, k: int, bounds: tuple[str, ...], *, ta
         for b in bounds:
             if b == "shannon":
                 rows.append(row(b, shannon_snr(k / n, channel, coherence), None))
+            elif b == "outage":  # P_out = 1 - exp(-(2^R - 1)/snr) = target
+                rows.append(row(b, (2.0 ** (k / n) - 1.0) / -math.log1p(-target_bler), target_bler))
             else:
                 extra = kw if b == "normal_approximation" else {}
                 rows.append(row(b, float(db2lin(snr_for_bler(target_bler, n, k, channel, b, **extra))), target_bler))
@@ -437,6 +513,8 @@ def evaluate_bounds(channel: str, n: int, k: int, bounds: tuple[str, ...], *, ta
         for snr in np.atleast_1d(np.asarray(snrs, dtype=np.float64)):
             if b == "shannon":
                 value = float(float(capacity_dispersion(snr, channel, coherence)[0]) * n < k)
+            elif b == "outage":
+                value = outage(float(snr))
             else:
                 value = float(bler(b, n, k, snr, channel, **(kw if b == "normal_approximation" else {})))
             rows.append(row(b, float(snr), value))

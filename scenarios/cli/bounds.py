@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mode.add_argument("--target-bler", type=float, help="solve for the SNR reaching this BLER")
     mode.add_argument("--ebno", help="evaluate the BLER on an Eb/N0 grid START:STEP:STOP (dB)")
     mode.add_argument("--esno", help="evaluate the BLER on an Es/N0 grid START:STEP:STOP (dB)")
-    bd.add_argument("--bounds", default=None, help="comma list of normal_approximation, metaconverse, rcus, "
+    bd.add_argument("--bounds", default=None, help="comma list of normal_approximation, metaconverse, rcus (biawgn), outage (rayleigh-csir), "
                     "shannon (default: all that apply to the channel)")
     bd.add_argument("--coherence", type=pos_int, default=1, help="rayleigh-csir: channel uses per fade")
     bd.add_argument("--no-log-term", action="store_true", help="normal approximation without 1/2 log2(n)")
@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"results": rows}, allow_nan=False))
         return 0
+    for note in dict.fromkeys(r["note"] for r in rows if r.get("note")):
+        print(f"note: {note}")
     print(f"{'bound':>22} {'Eb/N0':>8} {'Es/N0':>8} {'BLER':>10}")
     for r in rows:
         print(f"{r['bound']:>22} {r['ebno_db']:8.3f} {r['esno_db']:8.3f} "

@@ -93,3 +93,46 @@ def test_bad_input():
         fbl.bler("metaconverse", 100, 50, 1.0, "awgn")
     with pytest.raises(ValueError):
         fbl.capacity_dispersion(1.0, "rician")
+
+
+@pytest.mark.parametrize("n,k,snr", [(100, 100, 10.0), (128, 128, 5.0), (1000, 1000, 10.0), (100, 100, 3.0)])
+def test_metaconverse_at_rate_one_is_a_valid_lower_bound(n, k, snr):
+    """k = n: uncoded BPSK achieves 1 - (1 - Q(sqrt(snr)))^n, so a lower bound must not exceed it (it was 1.0)."""
+    from scipy.stats import norm
+
+    uncoded = 1 - (1 - norm.sf(np.sqrt(snr))) ** n
+    mc = float(fbl.metaconverse_biawgn(n, k, snr))
+    assert 0 <= mc <= uncoded
+    assert mc <= float(fbl.rcus_biawgn(n, k, snr))
+
+
+def test_metaconverse_above_rate_one_respects_counting():
+    # at most 2^n binary codewords for 2^k messages: eps >= 1 - 2^(n-k), and never above 1
+    for k in (101, 110, 150):
+        mc = float(fbl.metaconverse_biawgn(100, k, 10.0))
+        assert 1 - 2.0 ** (100 - k) - 1e-12 <= mc <= 1.0
+
+
+@pytest.mark.parametrize("snr_db", [-30.0, -10.0, 0.0, 10.0, 20.0, 40.0, 60.0])
+def test_rayleigh_csir_closed_forms_equal_independent_integration(snr_db):
+    """C = log2(e) e^x E1(x) and V from the closed-form second moment vs high-precision quadrature."""
+    from scipy.integrate import quad
+
+    rho, log2e, t = 10 ** (snr_db / 10), 1 / np.log(2), 50
+    m1 = quad(lambda g: np.log1p(rho * g) * np.exp(-g), 0, np.inf, epsabs=0, epsrel=1e-13, limit=400)[0]
+    m2 = quad(lambda g: np.log1p(rho * g) ** 2 * np.exp(-g), 0, np.inf, epsabs=0, epsrel=1e-13, limit=400)[0]
+    inv = quad(lambda g: np.exp(-g) / (1 + rho * g), 0, np.inf, epsabs=0, epsrel=1e-13, limit=400)[0]
+    c, v = fbl.capacity_dispersion(rho, "rayleigh-csir", t)
+    assert float(c) == pytest.approx(m1 * log2e, rel=1e-10)
+    assert float(v) == pytest.approx(t * (m2 - m1**2) * log2e**2 + (1 - inv**2) * log2e**2, rel=1e-9)
+
+
+def test_quasi_static_normal_approximation_is_flagged_and_outage_offered():
+    rows = fbl.evaluate_bounds("rayleigh-csir", 500, 250, ("normal_approximation", "outage"), target_bler=1e-2,
+                               coherence=500)
+    na, out = rows
+    assert "outage-dominated" in na["note"] and "note" not in out
+    # outage: 1 - exp(-(2^R - 1)/snr) = 0.01 at R = 1/2
+    assert 10 ** (out["snr_db"] / 10) == pytest.approx((2**0.5 - 1) / -np.log(0.99))
+    assert "note" not in fbl.evaluate_bounds("rayleigh-csir", 500, 250, ("normal_approximation",),
+                                             target_bler=1e-2, coherence=10)[0]
