@@ -29,7 +29,7 @@ from typing import Mapping, Optional, Union
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.runtime import resolve_device, seed_everything
+from linklevel.runtime import resolve_device, rng_scope, seed_everything
 
 from .fastpath import BSC, BlockErasure
 from .packets import Packetizer
@@ -145,8 +145,9 @@ class Transmitter:
     """Sends streams over their channels and applies a receiver policy.
 
     :param device: ``None``/``"auto"``, ``"cpu"``, ``"cuda[:N]"`` (links run there).
-    :param seed: Seed of the channel randomness (each :meth:`send` call re-seeds with
-        ``seed + call index`` so results do not depend on which streams came before).
+    :param seed: Seed of the channel randomness (each :meth:`send` call draws from
+        ``seed + call index`` so results do not depend on which streams came before); the
+        caller's torch/Sionna random state is saved and restored around every call.
     :param precision: ``"single"`` or ``"double"``.
 
     .. code-block:: python
@@ -240,8 +241,8 @@ class Transmitter:
             no, power = link.snr_to_no(float(ch.ebno_db)), 1.0
         else:
             no, power = float(ch.noise_power), float(ch.tx_power) * float(ch.gain)
-        seed_everything(seed)
-        with torch.no_grad():
+        with rng_scope(), torch.no_grad():  # the caller's random state is left as it was
+            seed_everything(seed)
             out = link.transmit(u, no, tx_power=power)
         u_hat = out.bits_hat.reshape(-1, k)[:n_blocks]
         sent_blocks = u.reshape(-1, k)[:n_blocks]

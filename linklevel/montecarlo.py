@@ -33,6 +33,7 @@ __all__ = [
     "auto_batch_size",
     "simulate_point",
     "simulate_sweep",
+    "error_units",
 ]
 
 def auto_batch_size(link: Link, criteria: Optional[StopCriteria] = None) -> int:
@@ -78,6 +79,86 @@ def _point_done(p: PointResult, c: StopCriteria, t0: float) -> Optional[str]:
     return None
 
 
+def error_units(link: Link) -> tuple[str, str]:
+    """The independent units of a link's bit and block errors: ``(ber_unit, bler_unit)``.
+
+    Bits are independent only on uncoded links with perfect CSI over AWGN or i.i.d. fading;
+    otherwise they come in bursts (a failed codeword, a shared fade, an estimation error) and
+    the frame is the unit. Blocks are independent when each frame holds one codeword, or when
+    the codewords of a frame share no fade (AWGN, perfect CSI).
+    """
+    c = link.config
+    iid_noise = c.channel == "awgn" and c.csi == "perfect"
+    iid_bits = c.code == "none" and c.csi == "perfect" and (
+        c.channel == "awgn" or (c.channel == "rayleigh-block" and c.coherence == "iid" and not c.ofdm))
+    iid_blocks = link.codewords_per_frame == 1 or iid_noise
+    return ("bits" if iid_bits else "frames"), ("blocks" if iid_blocks else "frames")
+
+
+def _cut(err: torch.Tensor, have: int, target: Optional[int], unit: str) -> Optional[int]:
+    """Kept bits (flattened ``[frame, codeword, bit]`` order) when ``target`` is reached in this batch.
+
+    ``unit``: ``bits`` (stop at the target-th bit error), ``blocks`` (at the target-th codeword
+    error) or ``frames`` (at the end of the frame where the target is reached).
+    """
+    if target is None or target <= 0:
+        return None
+    need = target - have
+    k = err.shape[-1]
+    if unit == "bits":
+        idx = torch.nonzero(err.reshape(-1)).reshape(-1)
+        return int(idx[need - 1]) + 1 if idx.numel() >= need else None
+    if unit == "blocks":
+        idx = torch.nonzero(err.any(-1).reshape(-1)).reshape(-1)
+        return (int(idx[need - 1]) + 1) * k if idx.numel() >= need else None
+    return None
+
+
+def _frame_cut(per_frame: torch.Tensor, have: int, target: Optional[int], frame_bits: int) -> Optional[int]:
+    if target is None or target <= 0:
+        return None
+    cum = torch.cumsum(per_frame, 0)
+    hit = torch.nonzero(cum >= target - have).reshape(-1)
+    return (int(hit[0]) + 1) * frame_bits if hit.numel() else None
+
+
+def _accumulate(res: PointResult, err: torch.Tensor, crc_ok: torch.Tensor, keep: Optional[int]) -> None:
+    """Add one batch (its first ``keep`` bits when a stop falls inside it) to the point's sums."""
+    b, cw, k = err.shape
+    if keep is not None:
+        mask = (torch.arange(b * cw * k, device=err.device) < keep).reshape(b, cw, k)
+        err = err & mask
+        n_f = mask.sum((1, 2))
+        c_f = mask.any(-1).sum(-1)
+        detected = (~crc_ok & mask.any(-1)).sum()
+        frames = n_f > 0
+        e_f = err.sum((1, 2))[frames]
+        blk_f = err.any(-1).sum(-1)[frames]
+        n_f, c_f = n_f[frames], c_f[frames]
+        stats = torch.stack([e_f.sum(), blk_f.sum(), detected, (e_f * e_f).sum(), (blk_f * blk_f).sum(),
+                             n_f.sum(), c_f.sum(), (n_f * n_f).sum(), (c_f * c_f).sum(), (e_f * n_f).sum(),
+                             (blk_f * c_f).sum(), frames.sum()]).tolist()
+    else:
+        e_f = err.sum((1, 2))
+        blk_f = err.any(-1).sum(-1)
+        s = torch.stack([e_f.sum(), blk_f.sum(), (~crc_ok).sum(), (e_f * e_f).sum(), (blk_f * blk_f).sum()]).tolist()
+        nb = cw * k
+        stats = s + [b * nb, b * cw, b * nb * nb, b * cw * cw, s[0] * nb, s[1] * cw, b]
+    e, blk, det, e2, blk2, n, c, n2, c2, en, bc, f = (int(v) for v in stats)
+    res.bit_errors += e
+    res.block_errors += blk
+    res.detected_block_errors += det
+    res.bit_err_sq += e2
+    res.block_err_sq += blk2
+    res.bits += n
+    res.blocks += c
+    res.bits_sq += n2
+    res.blocks_sq += c2
+    res.bit_err_bits += en
+    res.block_err_blocks += bc
+    res.frames += f
+
+
 def simulate_point(
     link: Link,
     ebno_db: float,
@@ -87,6 +168,12 @@ def simulate_point(
     on_batch: Optional[Callable[[PointResult], None]] = None,
 ) -> PointResult:
     """Simulate one SNR point until ``criteria`` stops it.
+
+    The point stops at batch boundaries, except that an error target ends it *inside* the
+    batch where it is reached: at the target-th error when its trials are independent (exact
+    inverse binomial sampling, so the rate is the unbiased ``(e-1)/(n-1)``), else at the end of
+    the frame where it is reached. Per-frame sums are kept for the intervals
+    (:class:`~linklevel.points.PointResult`).
 
     :param link: The link to simulate.
     :param ebno_db: Eb/N0 (or Es/N0, per the link's ``snr_type``) in dB.
@@ -101,28 +188,38 @@ def simulate_point(
         >>> from linklevel import Link, LinkConfig
         >>> from linklevel.montecarlo import StopCriteria, simulate_point
         >>> p = simulate_point(Link(LinkConfig("bpsk")), 4.0, StopCriteria(max_bits=10**5), 64, seed=1)
-        >>> p.status
-        'target_bit_errors'
+        >>> p.status, p.bit_errors, p.inverse
+        ('target_bit_errors', 1000, 'bits')
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     pseed = point_seed(seed, ebno_db)
     seed_everything(pseed)
-    res = PointResult(ebno_db=float(ebno_db), seed=pseed)
+    ber_unit, bler_unit = error_units(link)
+    res = PointResult(ebno_db=float(ebno_db), seed=pseed, ber_unit=ber_unit, bler_unit=bler_unit)
     no = link.snr_to_no(ebno_db)
     t0 = time.perf_counter()
+    tb, tk = criteria.target_bit_errors, criteria.target_block_errors
     with torch.inference_mode():
         while True:
             out = link.transmit(link.draw_bits(batch_size), no)
             err = out.bits != out.bits_hat
-            counts = torch.stack(
-                [err.sum(), err.any(dim=-1).sum(), (~out.crc_ok).sum()]
-            ).tolist()
-            res.bit_errors += int(counts[0])
-            res.block_errors += int(counts[1])
-            res.detected_block_errors += int(counts[2])
-            res.bits += err.numel()
-            res.blocks += err.numel() // err.shape[-1]
+            e_f = err.sum((1, 2))
+            blk_f = err.any(-1).sum(-1)
+            frame_bits = err.shape[1] * err.shape[2]
+            cuts = []
+            if tb and res.bit_errors + int(e_f.sum()) >= tb:
+                cuts.append(("bits", _cut(err, res.bit_errors, tb, "bits") if ber_unit == "bits"
+                             else _frame_cut(e_f, res.bit_errors, tb, frame_bits)))
+            if tk and res.block_errors + int(blk_f.sum()) >= tk:
+                cuts.append(("blocks", _cut(err, res.block_errors, tk, "blocks") if bler_unit == "blocks"
+                             else _frame_cut(blk_f, res.block_errors, tk, frame_bits)))
+            keep = min((c for _, c in cuts if c is not None), default=None)
+            _accumulate(res, err, out.crc_ok, keep)
+            if keep is not None:
+                unit = next(u for u, c in cuts if c == keep)
+                exact = ber_unit == "bits" if unit == "bits" else bler_unit == "blocks"
+                res.inverse = unit if exact else ""
             res.batches += 1
             res.runtime_s = time.perf_counter() - t0
             if on_batch is not None:

@@ -11,14 +11,12 @@ Which analytic model applies to a link (others are omitted):
 The analytic models see the SNR of the *data*: Es/N0 = Eb/N0 + 10 log10(info bits per
 transmitted symbol), so filler, pilot and cyclic-prefix overheads are accounted for.
 
-Block fading: bit errors that share one fade are correlated, so the plain
-Clopper–Pearson interval (independent errors) is too narrow. For uncoded Rayleigh
-links the verdict uses the model's own design effect
-:math:`D = 1 + (c-1)\rho`, with ``c`` information bits per fade and the intra-fade
-correlation :math:`\rho = \operatorname{Var}[P_b(\gamma)] / (p(1-p))` computed exactly
-from :func:`linklevel.analytic.ber_rayleigh_moment` (under the model being tested), and
-an interval on the effective counts (errors/D, trials/D). Bit errors within one symbol
-of a QAM constellation are also mildly correlated on AWGN; that is ignored (D = 1).
+* LDPC on perfect-CSI single-carrier Rayleigh fading: outage (one fade per codeword) or the
+  Rayleigh normal approximation (i.i.d. or T-symbol fades), Gaussian input.
+
+The interval of a verdict is the point's own (:meth:`~linklevel.points.PointResult.ber_ci`): on
+bits where bit errors are independent, else on frames with the empirical design effect — one
+rule for JSON, HDF5, plots, ``semlink show`` and reports.
 
 Verdict: ``consistent`` when the analytic value lies inside the simulated interval;
 otherwise the signed horizontal gap in dB, ``Eb/N0(sim) - Eb/N0(analytic)`` at the
@@ -37,9 +35,8 @@ from .config import LinkConfig
 from .monotone import invert_monotone
 from .points import PointResult
 from .snr import ebno_to_esno
-from .stats import clopper_pearson
 
-__all__ = ["AnalyticModel", "analytic_model", "bits_per_fade", "verdict", "point_verdict", "curve", "curve_metric",
+__all__ = ["AnalyticModel", "analytic_model", "verdict", "point_verdict", "curve", "curve_metric",
            "no_model_reason", "CURVE_LABELS"]
 
 
@@ -56,18 +53,10 @@ class AnalyticModel:
         curves: dict[str, Callable[[float], float]],
         reference: str,
         metric: str,
-        design_effect: Optional[Callable[[float], float]] = None,
     ) -> None:
         self.curves = curves
         self.reference = reference
         self.metric = metric
-        self.design_effect = design_effect
-
-    def interval(self, errors: int, trials: int, ebno_db: float, confidence: float) -> tuple[float, float, float]:
-        """Clopper–Pearson interval on the effective counts; returns ``(lo, hi, design_effect)``."""
-        d = 1.0 if self.design_effect is None else max(1.0, float(self.design_effect(ebno_db)))
-        lo, hi = clopper_pearson(errors / d, trials / d, confidence)
-        return float(lo), float(hi), d
 
     def values(self, ebno_db: float) -> dict[str, float]:
         return {name: float(f(ebno_db)) for name, f in self.curves.items()}
@@ -82,40 +71,11 @@ class AnalyticModel:
             return None
 
 
-def bits_per_fade(config: LinkConfig, info_bits_per_frame: int) -> int:
-    """Information bits that share one Rayleigh fade (1 on channels without fading).
-
-    :param config: The link.
-    :param info_bits_per_frame: ``Link.info_bits_per_frame`` (one OFDM grid or one block).
-    """
-    if config.channel != "rayleigh-block":
-        return 1
-    m = config.bits_per_symbol
-    if config.ofdm or config.coherence == "codeword":
-        return int(info_bits_per_frame)
-    if config.coherence == "iid":
-        return m
-    return int(min(int(config.coherence) * m, info_bits_per_frame))
-
-
-def _design_effect(modulation: str, coded_ebno: Callable[[float], float], c: int) -> Callable[[float], float]:
-    def d(x: float) -> float:
-        e = coded_ebno(x)
-        p = float(analytic.ber_rayleigh(e, modulation))
-        p2 = float(analytic.ber_rayleigh_moment(e, modulation, 2))
-        rho = max(p2 - p * p, 0.0) / max(p * (1 - p), 1e-300)
-        return 1.0 + (c - 1) * rho
-
-    return d
-
-
-def analytic_model(config: LinkConfig, info_rate: float, fade_bits: int = 1) -> Optional[AnalyticModel]:
+def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticModel]:
     """The analytic model that applies to ``config`` (None if none does).
 
     :param config: The link.
     :param info_rate: Information bits per transmitted symbol (``Link.info_rate``).
-    :param fade_bits: Information bits per fade (:func:`bits_per_fade`); sets the
-        design effect of the verdict interval on block fading.
     """
     m = config.bits_per_symbol
     def esno(ebno_db: float) -> float:  # Eb/N0 -> Es/N0 of a transmitted symbol
@@ -127,9 +87,8 @@ def analytic_model(config: LinkConfig, info_rate: float, fade_bits: int = 1) -> 
         if config.channel == "awgn":
             return AnalyticModel({"ber": lambda x: float(analytic.ber_awgn(coded_ebno(x), config.modulation))}, "ber", "ber")
         if config.channel == "rayleigh-block" and config.csi == "perfect":
-            deff = _design_effect(config.modulation, coded_ebno, fade_bits) if fade_bits > 1 else None
             return AnalyticModel({"ber": lambda x: float(analytic.ber_rayleigh(coded_ebno(x), config.modulation))},
-                                 "ber", "ber", design_effect=deff)
+                                 "ber", "ber")
         return None
     if config.channel == "awgn" and m <= 2:
         n, k = int(config.n or 0), config.info_bits
@@ -177,6 +136,7 @@ def verdict(
     trials: int,
     ci: tuple[float, float],
     bound_gaps: bool = False,
+    rate: Optional[float] = None,
 ) -> dict:
     """Verdict of one simulated point against the model's reference curve.
 
@@ -185,7 +145,7 @@ def verdict(
     """
     ref = model.curves[model.reference](ebno_db)
     out: dict = {"against": model.reference}
-    sim = errors / trials if trials else float("nan")
+    sim = rate if rate is not None else errors / trials if trials else float("nan")
     out["status"] = "consistent" if ci[0] <= ref <= ci[1] else "gap"
     names = list(model.curves) if bound_gaps else [model.reference]
     for name in names:
@@ -199,24 +159,32 @@ def verdict(
 
 def point_verdict(model: AnalyticModel, point: PointResult, confidence: float,
                   bound_gaps: bool = False) -> tuple[tuple[float, float], Optional[dict]]:
-    """The verdict interval of one simulated point and its verdict against ``model``.
+    """The interval of one simulated point (the point's own, on its independent unit) and its
+    verdict against ``model``; the verdict is ``None`` without trials.
 
-    BER: Clopper–Pearson on the effective counts (design effect of block fading);
-    BLER: Clopper–Pearson on blocks. The verdict is ``None`` without trials; it carries
-    ``design_effect`` and ``interval`` when the design effect is not 1.
+    The verdict carries ``ci_method`` and, for clustered errors, the empirical ``design_effect``.
     """
+    from .stats import design_effect
+
     if model.metric == "ber":
         errors, trials = point.bit_errors, point.bits
-        lo, hi, d = model.interval(errors, trials, point.ebno_db, confidence)
+        lo, hi = point.ber_ci(confidence)
+        clustered = point.ber_unit == "frames"
+        d = design_effect(errors, trials, point.bit_err_sq, point.bits_sq, point.bit_err_bits, point.frames) \
+            if clustered else 1.0
     else:
         errors, trials = point.block_errors, point.blocks
-        (lo, hi), d = point.bler_ci(confidence), 1.0
+        lo, hi = point.bler_ci(confidence)
+        clustered = point.bler_unit == "frames"
+        d = design_effect(errors, trials, point.block_err_sq, point.blocks_sq, point.block_err_blocks,
+                          point.frames) if clustered else 1.0
     if not trials:
         return (lo, hi), None
-    v = verdict(model, point.ebno_db, errors, trials, (lo, hi), bound_gaps)
-    if d != 1.0:
+    v = verdict(model, point.ebno_db, errors, trials, (lo, hi), bound_gaps,
+                rate=point.ber if model.metric == "ber" else point.bler)
+    v["ci_method"] = point.ci_method(model.metric)
+    if clustered:
         v["design_effect"] = d
-        v["interval"] = [lo, hi]
     return (lo, hi), v
 
 

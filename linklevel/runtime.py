@@ -5,12 +5,13 @@ from __future__ import annotations
 import platform
 import subprocess
 from importlib import metadata
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import numpy as np
 
-__all__ = ["resolve_device", "point_seed", "seed_everything", "versions", "git_sha"]
+__all__ = ["resolve_device", "point_seed", "seed_everything", "rng_scope", "versions", "git_sha"]
 
 
 def resolve_device(device: Optional[str] = None) -> str:
@@ -61,6 +62,44 @@ def seed_everything(seed: int) -> None:
 
     config.seed = int(seed)
     torch.manual_seed(int(seed))
+
+
+@contextmanager
+def rng_scope() -> Iterator[None]:
+    """Run a block that reseeds (:func:`seed_everything`) without touching the caller's random state.
+
+    Saves and restores torch's global CPU (and initialized CUDA) generators and Sionna's seed and
+    generators (its ``py_rng``, ``np_rng`` and per-device torch generators, which reseeding replaces).
+
+    .. code-block:: python
+
+        >>> import torch
+        >>> _ = torch.manual_seed(1); a = torch.rand(1)
+        >>> _ = torch.manual_seed(1)
+        >>> with rng_scope():
+        ...     seed_everything(99); _ = torch.rand(5)
+        >>> bool(torch.rand(1) == a)
+        True
+    """
+    import torch
+
+    cpu = torch.get_rng_state()  # before importing Sionna, whose first import draws from it
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+    from sionna.phy import config
+
+    # Sionna keeps these as attributes and replaces them on reseeding: keep the objects themselves
+    saved = {name: getattr(config, name) for name in ("_seed", "_py_rng", "_np_rng", "_torch_rngs")}
+    states = {dev: g.get_state() for dev, g in saved["_torch_rngs"].items()}
+    try:
+        yield
+    finally:
+        torch.set_rng_state(cpu)
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)
+        for name, value in saved.items():
+            setattr(config, name, value)
+        for dev, st in states.items():
+            saved["_torch_rngs"][dev].set_state(st)
 
 
 def versions() -> dict[str, str]:

@@ -22,9 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
-import h5py
-
-from linklevel.results import atomic_h5, canonical_json, config_hash
+from linklevel.h5io import atomic_h5, open_result
+from linklevel.results import canonical_json, config_hash
 
 __all__ = ["Part", "PartStore", "RunContext"]
 
@@ -108,7 +107,7 @@ class PartStore:
     def _attrs(self, key: str) -> Optional[dict[str, Any]]:
         if not os.path.exists(self.path):
             return None
-        with h5py.File(self.path, "r") as f:
+        with open_result(self.path) as f:
             if key not in f:
                 return None
             return dict(f[key].attrs)

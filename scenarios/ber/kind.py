@@ -25,15 +25,17 @@ def _parts(study: BerStudy, ctx: RunContext) -> Iterator[Part]:
         for sr in fig.runs:
             labels.setdefault(sr.run.run_id, []).append(f"{fig.name}: {sr.label}")
     for run in study.unique_runs():
+        label = "; ".join(labels[run.run_id])
+        run = run.on(ctx.device, ctx.batch_size)
         yield Part(key=f"runs/{run.run_id}", config=run.identity(), run=functools.partial(_run_local, run),
-                   label="; ".join(labels[run.run_id]), extent=run.ebno_db, seed=run.seed,
+                   label=label, extent=run.ebno_db, seed=run.seed,
                    remote=functools.partial(worker_run, run, ctx.batch_size), store=store_result)
 
 
 def _report(study: BerStudy, ctx: RunContext) -> tuple[dict[str, Any], list[str], Optional[str]]:
     from .report import coded_gaps, collect, summary, write_figures, write_report
 
-    views = collect(study)
+    views = collect(study, ctx.device, ctx.batch_size)
     figures = write_figures(study, views)
     report = write_report(study, views, figures)
     gaps = []

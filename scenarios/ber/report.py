@@ -53,21 +53,23 @@ class RunView:
         return "ber" if self.link.code == "none" else "bler"
 
 
-def collect(study: BerStudy) -> list[RunView]:
-    """Read every run of ``study`` back from its file (runs not yet in the file are left out)."""
+def collect(study: BerStudy, device: Optional[str] = "cpu", batch_size: Optional[int] = None) -> list[RunView]:
+    """Read every run of ``study`` back from its file (runs not yet in the file are left out).
+
+    :param device, batch_size: What the runs ran with (part of their identity, :meth:`BerRun.on`).
+    """
     store = ResultStore(study.result_file)
     have = set(store.runs())
     views = []
     for fig in study.figures:
         for sr in fig.runs:
-            rid = sr.run.run_id
+            rid = sr.run.on(device, batch_size).run_id
             if rid not in have:
                 continue
             rec = store.read_run(rid)
             grid = {round(v, 9) for v in sr.run.ebno_db}
             pts = [p for p in rec.points if round(p.ebno_db, 9) in grid]
-            model = analytic_model(sr.run.link, float(rec.attrs.get("info_bits_per_symbol", 1.0)),
-                                   int(rec.attrs.get("bits_per_fade", 1)))
+            model = analytic_model(sr.run.link, float(rec.attrs.get("info_bits_per_symbol", 1.0)))
             metric = "ber" if sr.run.link.code == "none" else "bler"
             ivs, vds = [], []
             for p in pts:

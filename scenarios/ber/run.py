@@ -7,20 +7,33 @@ extending or re-running a sweep reuses every finished point.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from linklevel.config import LinkConfig
 from linklevel.points import PointResult, StopCriteria
-from linklevel.overlay import AnalyticModel, analytic_model, bits_per_fade, point_verdict
+from linklevel.overlay import AnalyticModel, analytic_model, point_verdict
 from linklevel.results import ResultStore, config_hash
 from linklevel.runtime import git_sha, resolve_device, versions
 from linklevel.snr import ebno_to_esno, esno_to_ebno
 
 from ..schema import parse_range
 
-__all__ = ["BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run"]
+#: Largest batch (frames per link call) accepted up front.
+MAX_BATCH = 1 << 24
+
+__all__ = ["MAX_BATCH", "default_targets", "BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run"]
+
+
+def default_targets(link: LinkConfig) -> dict[str, Optional[int]]:
+    """Error targets when none is given: 1000 bit errors on uncoded links, 100 block errors on coded
+    ones (a bit target beside a block target would stop coded points early: ~10-20 bit errors per
+    failed codeword)."""
+    if link.code == "none":
+        return {"target_bit_errors": 1000, "target_block_errors": None}
+    return {"target_bit_errors": None, "target_block_errors": 100}
 
 
 def ebno_grid(link: LinkConfig, ebno: Optional[str] = None, esno: Optional[str] = None) -> tuple[float, ...]:
@@ -47,6 +60,13 @@ class BerRun:
     :param seed: Run seed.
     :param confidence: Interval coverage.
     :param precision: ``"single"`` or ``"double"``.
+    :param batch_size: Frames per batch (``None``: the deterministic automatic size of
+        :func:`~linklevel.montecarlo.auto_batch_size`).
+    :param device: ``"cpu"`` or ``"cuda"``: the kind of device the counts come from.
+
+    The batch size and the device kind are part of the run's identity: counts depend on both
+    (the random streams are drawn per batch, and CPU and CUDA generators differ), so results
+    from different batch sizes or devices are never merged under one run id.
     """
 
     link: LinkConfig
@@ -55,6 +75,8 @@ class BerRun:
     seed: int = 0
     confidence: float = 0.95
     precision: str = "single"
+    batch_size: Optional[int] = None
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         if not self.ebno_db:
@@ -65,6 +87,11 @@ class BerRun:
             raise ValueError(f"confidence must lie in (0, 1), got {self.confidence}")
         if self.precision not in ("single", "double"):
             raise ValueError(f"precision must be 'single' or 'double', got {self.precision!r}")
+        if self.batch_size is not None and (isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int)
+                                            or not 1 <= self.batch_size <= MAX_BATCH):
+            raise ValueError(f"batch size must be an integer in [1, {MAX_BATCH}], got {self.batch_size!r}")
+        if self.device not in ("cpu", "cuda"):
+            raise ValueError(f"device kind must be 'cpu' or 'cuda', got {self.device!r}")
 
     def identity(self) -> dict[str, Any]:
         """The normalized config that names the run (SNR grid excluded)."""
@@ -74,7 +101,14 @@ class BerRun:
             "stop": self.stop.to_dict(),
             "seed": self.seed,
             "precision": self.precision,
+            "batch_size": "auto" if self.batch_size is None else self.batch_size,
+            "device": self.device,
         }
+
+    def on(self, device: Optional[str], batch_size: Optional[int] = None) -> "BerRun":
+        """This run as it will run on ``device`` (``cpu``, ``cuda[:N]``, ``auto``) with ``batch_size``."""
+        kind = "cuda" if resolve_device(device).startswith("cuda") else "cpu"
+        return dataclasses.replace(self, device=kind, batch_size=self.batch_size if batch_size is None else batch_size)
 
     @property
     def run_id(self) -> str:
@@ -95,11 +129,10 @@ class BerRunResult:
     runtime_s: float
     model: Optional[AnalyticModel] = None
     bound_gaps: bool = False
-    fade_bits: int = 1
 
     def attach_model(self) -> None:
         """(Re)build the analytic model, e.g. after the result crossed a process boundary."""
-        self.model = analytic_model(self.run.link, self.info_rate, self.fade_bits)
+        self.model = analytic_model(self.run.link, self.info_rate)
 
     def attrs(self) -> dict[str, Any]:
         """HDF5 attributes of the run group."""
@@ -114,7 +147,6 @@ class BerRunResult:
             "confidence": self.run.confidence,
             "batch_size": self.batch_size,
             "info_bits_per_symbol": self.info_rate,
-            "bits_per_fade": self.fade_bits,
         }
 
     def point_extras(self, p: PointResult) -> dict[str, float]:
@@ -192,15 +224,15 @@ def run_ber(
     from linklevel.montecarlo import auto_batch_size, simulate_sweep
 
     dev = resolve_device(device)
+    if batch_size is not None or ("cuda" if dev.startswith("cuda") else "cpu") != run.device:
+        run = run.on(dev, batch_size)
     link = Link(run.link, precision=run.precision, device=dev)
-    if batch_size is None:
-        batch_size = auto_batch_size(link, run.stop)
+    batch_size = run.batch_size if run.batch_size is not None else auto_batch_size(link, run.stop)
     store = ResultStore(out) if out else None
     run_id = run.run_id
-    fade = bits_per_fade(run.link, link.info_bits_per_frame)
     shell = BerRunResult(run=run, run_id=run_id, points=[], interrupted=False, device=dev,
                          batch_size=batch_size, info_rate=link.info_rate, runtime_s=0.0,
-                         bound_gaps=bound_gaps, fade_bits=fade)
+                         bound_gaps=bound_gaps)
     if analytic:
         shell.attach_model()
     finished: dict[float, PointResult] = {}

@@ -52,7 +52,7 @@ from linklevel.points import StopCriteria
 
 from ..schema import StudyError, StudyHeader, check_keys, merge, parse_range
 from ..schema import table as _table
-from .run import BerRun
+from .run import BerRun, default_targets
 
 __all__ = ["FigureSpec", "StudyRun", "BerStudy", "load_ber"]
 
@@ -269,12 +269,16 @@ def _build_run(c: dict, where: str, table: str) -> BerRun:
                 raise ValueError("ebno_db values must be finite")
         else:
             raise ValueError(f"ebno_db must be 'START:STEP:STOP' or a list of numbers, got {grid!r}")
+        given = dict(stop)
         stop = {k: (None if k.startswith("target_") and v == 0 else v) for k, v in stop.items()}  # 0 disables
         link_d = dict(link)
         if "pilot_ofdm_symbols" in link_d:
             link_d["pilot_ofdm_symbols"] = tuple(link_d["pilot_ofdm_symbols"])
+        cfg = LinkConfig(**link_d)
+        if "target_bit_errors" not in given and "target_block_errors" not in given:
+            stop = {**default_targets(cfg), **stop}
         return BerRun(
-            link=LinkConfig(**link_d), stop=StopCriteria(**stop), ebno_db=ebno,
+            link=cfg, stop=StopCriteria(**stop), ebno_db=ebno,
             seed=c.get("seed", 0), confidence=c.get("confidence", 0.95), precision=c.get("precision", "single"),
         )
     except (ValueError, TypeError) as err:

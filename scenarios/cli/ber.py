@@ -18,8 +18,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     snr.add_argument("--ebno", default=None, help="Eb/N0 grid START:STEP:STOP in dB, inclusive (default 0:2:10)")
     snr.add_argument("--esno", default=None, help="Es/N0 grid START:STEP:STOP in dB (converted to Eb/N0)")
     mc = ber.add_argument_group("Monte Carlo")
-    mc.add_argument("--target-bit-errors", type=nonneg_int, default=1000, help="0 disables")
-    mc.add_argument("--target-block-errors", type=nonneg_int, default=100, help="0 disables")
+    mc.add_argument("--target-bit-errors", type=nonneg_int, default=None,
+                    help="stop a point at this many bit errors (0 disables; default: 1000 on uncoded links "
+                         "when no target is given)")
+    mc.add_argument("--target-block-errors", type=nonneg_int, default=None,
+                    help="stop a point at this many block errors (0 disables; default: 100 on coded links "
+                         "when no target is given)")
     mc.add_argument("--max-bits", type=pos_int, default=10**7)
     mc.add_argument("--max-blocks", type=pos_int, default=None)
     mc.add_argument("--max-time", type=float, default=None, help="seconds per point")
@@ -42,20 +46,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from linklevel.points import StopCriteria
-    from linklevel.runtime import resolve_device
-
     from ..ber.report import plot_run, table_lines
-    from ..ber.run import BerRun, ebno_grid, run_ber
+    from ..ber.run import BerRun, default_targets, ebno_grid, run_ber
 
     cfg = link_config(args)
-    stop = StopCriteria(target_bit_errors=args.target_bit_errors or None,
-                        target_block_errors=args.target_block_errors or None, max_bits=args.max_bits,
+    targets = {"target_bit_errors": args.target_bit_errors or None, "target_block_errors": args.target_block_errors or None}
+    if args.target_bit_errors is None and args.target_block_errors is None:
+        targets = default_targets(cfg)
+    stop = StopCriteria(**targets, max_bits=args.max_bits,
                         max_blocks=args.max_blocks, max_time_s=args.max_time,
                         stop_after_zero_errors=args.stop_after_zero)
     grid = ebno_grid(cfg, ebno=args.ebno, esno=args.esno)
     run_ = BerRun(link=cfg, stop=stop, ebno_db=grid, seed=args.seed, confidence=args.confidence,
-                  precision=args.precision)
-    resolve_device(args.device)
+                  precision=args.precision).on(args.device, args.batch_size)
     if args.out:
         check_result_file(args.out, "--out")
     check_output_path(args.plot, (".png", ".pdf", ".svg"), "--plot")

@@ -63,7 +63,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import h5py
 import numpy as np
 
-from linklevel.results import atomic_h5
+from linklevel.h5io import atomic_h5
 
 __all__ = ["STREAMS", "ABSENT", "Item", "FeatureMetric", "RegeneratedMetric", "make_metric", "cache_streams",
            "load_items", "stream_bits", "joint_conditions", "single_conditions", "one_correct_conditions",

@@ -84,7 +84,7 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
-from linklevel.results import atomic_h5
+from linklevel.h5io import atomic_h5
 
 from ..parts import Part, RunContext
 from ..schema import StudyError, StudyHeader, build_dataclass, check_keys, merge, resolve_path, table

@@ -193,3 +193,27 @@ def test_cli_transmit_file(tmp_path, capsys):
                  "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["bit_errors"] == 0 and dst.read_bytes() == src.read_bytes()
+
+
+def test_send_leaves_the_callers_random_state_alone():
+    """Transmitter.send reseeds internally; torch's and Sionna's generators are restored after it."""
+    from sionna.phy import config
+
+    from linklevel.runtime import seed_everything
+
+    seed_everything(123)
+    ref_t, ref_s = torch.rand(4), torch.rand(4, generator=config.torch_rng("cpu"))
+    seed_everything(123)
+    tx = Transmitter(device="cpu", seed=7)
+    ch = LinkChannel(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), ebno_db=1.0)
+    res = tx.send(torch.randint(0, 2, (300,)).float(), ch)
+    assert res.stats.bits == 300
+    seed_everything(123)
+    _ = torch.randint(0, 2, (300,)).float()  # what the caller drew before send
+    before_t = torch.rand(4)
+    seed_everything(123)
+    _ = torch.randint(0, 2, (300,)).float()
+    tx.send(torch.ones(300), ch)
+    assert torch.equal(torch.rand(4), before_t)  # the torch stream continues as if send never ran
+    assert torch.equal(torch.rand(4, generator=config.torch_rng("cpu")), ref_s)  # Sionna's too
+    assert not torch.equal(ref_t, before_t)

@@ -7,6 +7,7 @@ import pytest
 from linklevel import Link, LinkConfig
 from linklevel.montecarlo import PointResult, StopCriteria, auto_batch_size, simulate_point, simulate_sweep
 from linklevel.results import ResultStore, config_hash
+from linklevel.stats import clopper_pearson
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def test_same_seed_same_counts_and_seed_matters(link):
     b = simulate_sweep(link, [6, 0, 3], stop, batch_size=8, seed=42, progress=False).points
     c = simulate_sweep(link, [0, 3, 6], stop, batch_size=8, seed=43, progress=False).points
     assert a == b  # also independent of the order/composition of the sweep
-    assert [p.bit_errors for p in a] != [p.bit_errors for p in c]
+    assert [p.bits for p in a] != [p.bits for p in c]  # errors stop at exactly 200: the trials differ
 
 
 def test_early_stop_after_zero_error_point(link):
@@ -92,6 +93,9 @@ def test_hdf5_roundtrip_and_attributes(tmp_path):
     assert rec.points == sorted(pts, key=lambda p: p.ebno_db)
     assert rec.config == {"x": 1} and rec.attrs["seed"] == 5 and rec.attrs["confidence"] == 0.9
     np.testing.assert_allclose(rec.extras["analytic_ber"], [0.01, 0.03])
+    assert store.journal.exists()  # appends went to the journal (O(1)); consolidation merges them
+    store.consolidate()
+    assert not store.journal.exists() and store.read_run("abc").points == rec.points
     with h5py.File(store.path) as f:
         g = f["runs/abc/points"]
         assert g["ber"][0] == pytest.approx(0.05)
@@ -112,3 +116,48 @@ def test_config_hash_is_normalized():
 def test_auto_batch_size_respects_limits(link):
     assert auto_batch_size(link) == (1 << 17) // 1200
     assert auto_batch_size(link, StopCriteria(max_blocks=5, max_bits=None)) == 5
+
+
+def test_inverse_sampling_stop_is_exact_and_unbiased():
+    """Stopping at r errors biases e/n upwards (about r/(r-1)); the engine stops at exactly the r-th
+    error and reports (r-1)/(n-1), which is unbiased: 600 points at r = 10 against the exact BER."""
+    from linklevel.analytic import ber_awgn
+    from linklevel.montecarlo import simulate_point
+
+    link = Link(LinkConfig(modulation="bpsk", k=100), device="cpu")
+    truth = float(ber_awgn(2.0, "bpsk"))
+    stop = StopCriteria(target_bit_errors=10, target_block_errors=None, max_bits=10**6)
+    pts = [simulate_point(link, 2.0, stop, batch_size=4, seed=s) for s in range(600)]
+    assert all(p.bit_errors == 10 and p.inverse == "bits" and p.status == "target_bit_errors" for p in pts)
+    unbiased = np.mean([p.ber for p in pts]) / truth
+    naive = np.mean([p.bit_errors / p.bits for p in pts]) / truth
+    se = 1 / np.sqrt(8) / np.sqrt(len(pts))  # relative sd of (r-1)/(n-1) ~ 1/sqrt(r-2)
+    assert abs(unbiased - 1) < 4 * se, unbiased
+    assert naive - 1 > 0.06, naive          # the bias the exact stop removes (+11 % expected)
+
+
+def test_block_target_on_a_coded_link_stops_at_the_block_and_uses_frames_for_bits():
+    from linklevel.montecarlo import simulate_point
+
+    link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cpu")
+    p = simulate_point(link, 1.0, StopCriteria(target_bit_errors=None, target_block_errors=20, max_blocks=10**5),
+                       batch_size=64, seed=3)
+    assert p.block_errors == 20 and p.inverse == "blocks" and p.bler == pytest.approx(19 / (p.blocks - 1))
+    assert p.ber_unit == "frames" and p.bler_unit == "blocks" and p.frames == p.blocks
+    lo, hi = p.ber_ci(0.95)
+    plo, phi = clopper_pearson(p.bit_errors, p.bits, 0.95)
+    assert lo < plo and hi > phi  # bursts of bit errors per codeword: wider than the bit-level interval
+
+
+def test_batch_size_and_device_name_the_run_and_counts_reproduce():
+    from scenarios.ber.run import BerRun, run_ber
+
+    run = BerRun(LinkConfig(modulation="16qam", channel="rayleigh-block", k=1200),
+                 StopCriteria(target_bit_errors=None, target_block_errors=None, max_bits=120_000), (10.0,), seed=4)
+    a, b = run.on("cpu", 10), run.on("cpu", 25)
+    assert a.run_id != b.run_id != run.on("cpu").run_id  # never merged under one id
+    ra, ra2, rb = (run_ber(r, progress=False, analytic=False).points[0] for r in (a, a, b))
+    assert ra == ra2                      # same seed and batch: identical counts
+    assert ra.bit_errors != rb.bit_errors  # another batch draws other streams
+    assert a.identity()["batch_size"] == 10 and run.identity()["batch_size"] == "auto"
+    assert run.identity()["device"] == "cpu"

@@ -4,7 +4,7 @@ import pytest
 
 from linklevel import Link, LinkConfig, analytic
 from linklevel.montecarlo import StopCriteria, simulate_sweep
-from linklevel.overlay import AnalyticModel, analytic_model, verdict
+from linklevel.overlay import point_verdict, AnalyticModel, analytic_model, verdict
 
 
 def _points(cfg, snrs, **kw):
@@ -33,7 +33,7 @@ def test_wrong_formula_is_flagged_with_signed_gap():
     cfg = LinkConfig(modulation="16qam")
     _, (p,) = _points(cfg, [8.0])
     wrong = AnalyticModel({"ber": lambda x: float(analytic.ber_awgn(x, "bpsk"))}, "ber", "ber")
-    v = verdict(wrong, p.ebno_db, p.bit_errors, p.bits, p.ber_ci(0.999))
+    _, v = point_verdict(wrong, p, 0.999)
     assert v["status"] == "gap"
     # 16-QAM needs more Eb/N0 than BPSK for the same BER: positive gap of a few dB
     expected = p.ebno_db - analytic.ebno_for_ber(p.ber, "bpsk")
@@ -57,31 +57,27 @@ def test_no_model_where_none_applies():
     assert analytic_model(LinkConfig(modulation="16qam", code="ldpc", k=400, n=500), 3.0) is None
 
 
-def test_block_fading_design_effect_restores_coverage():
-    """Under block fading, bit errors sharing a fade are correlated: the plain binomial
-    interval undercovers badly, the design-effect interval covers at its nominal level."""
+def test_block_fading_interval_on_frames_restores_coverage():
+    """Under block fading, bit errors sharing a fade are correlated: the plain binomial interval
+    undercovers badly; the engine's interval on frames (empirical design effect) covers."""
     import numpy as np
 
-    from linklevel.overlay import bits_per_fade
+    from linklevel.stats import clopper_pearson
 
     cfg = LinkConfig(modulation="bpsk", channel="rayleigh-block", coherence="codeword", k=600)
     link = Link(cfg, device="cpu")
-    c = bits_per_fade(cfg, link.info_bits_per_frame)
-    assert c == 600
-    model = analytic_model(cfg, link.info_rate, c)
-    assert model.design_effect is not None and model.design_effect(10.0) > 50
+    model = analytic_model(cfg, link.info_rate)
     stop = StopCriteria(target_bit_errors=None, target_block_errors=None, max_bits=600 * 300)
     ref = model.curves["ber"](10.0)
-    plain, corrected = [], []
+    plain, frames = [], []
     for seed in range(40):
         p = simulate_sweep(link, [10.0], stop, batch_size=100, seed=seed, progress=False).points[0]
-        lo, hi = p.ber_ci(0.95)
+        assert p.ber_unit == "frames" and p.frames == 300
+        lo, hi = clopper_pearson(p.bit_errors, p.bits, 0.95)
         plain.append(lo <= ref <= hi)
-        lo, hi, d = model.interval(p.bit_errors, p.bits, 10.0, 0.95)
-        corrected.append(lo <= ref <= hi)
+        lo, hi = p.ber_ci(0.95)
+        frames.append(lo <= ref <= hi)
+        _, v = point_verdict(model, p, 0.95)
+        assert v["design_effect"] > 10 and "frames" in v["ci_method"]
     assert np.mean(plain) < 0.6            # nominal 95 %: the independence interval is far too narrow
-    assert np.mean(corrected) >= 0.85      # nominal 95 %, 40 repeats (binomial slack)
-    # iid fading: bits of one BPSK symbol = 1 bit per fade, no correction
-    assert bits_per_fade(LinkConfig(modulation="bpsk", channel="rayleigh-block", coherence="iid"), 1200) == 1
-    assert bits_per_fade(LinkConfig(modulation="16qam", channel="rayleigh-block", coherence=10), 1200) == 40
-    assert bits_per_fade(LinkConfig(modulation="16qam"), 1200) == 1
+    assert np.mean(frames) >= 0.85         # nominal 95 %, 40 repeats (binomial slack)

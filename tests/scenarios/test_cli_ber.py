@@ -34,8 +34,11 @@ def test_json_contract_and_hdf5(tmp_path, capsys):
         for key in ("ebno_db", "bits", "bit_errors", "ber", "ber_ci", "blocks", "block_errors",
                     "bler", "bler_ci", "status"):
             assert key in p
-        assert p["ber"] == pytest.approx(p["bit_errors"] / p["bits"])
+        # an exact stop at the target-th bit error reports the unbiased (e-1)/(n-1), else e/n
+        exact = p["inverse"] == "bits"
+        assert p["ber"] == pytest.approx((p["bit_errors"] - exact) / (p["bits"] - exact))
         assert p["ber_ci"][0] <= p["ber"] <= p["ber_ci"][1]
+        assert p["ber_ci_method"] == "clopper-pearson (bits independent)"  # uncoded AWGN: i.i.d. bits
         assert p["esno_db"] == pytest.approx(p["ebno_db"] + 10 * __import__("math").log10(4))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rec = ResultStore(h5).read_run(doc["config"]["run_id"])
