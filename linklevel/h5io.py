@@ -50,7 +50,7 @@ def open_result(path: Union[str, os.PathLike]) -> Iterator[h5py.File]:
     except FileNotFoundError:
         raise
     except OSError as err:
-        raise _damaged(path, f"not a readable HDF5 file ({str(err).splitlines()[0][:120]})") from None
+        raise _damaged(path, f"is damaged: not a readable HDF5 file ({str(err).splitlines()[0][:80]})") from None
     try:
         yield f
     finally:

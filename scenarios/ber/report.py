@@ -370,9 +370,12 @@ def table_lines(result: Any) -> list[str]:
 
 
 def show_runs(path: str) -> dict[str, Any]:
-    """The runs and points of a result file (``semlink show --json``)."""
+    """The runs and points of a result file (``semlink show --json``); read-only."""
     import json
 
+    from linklevel.h5io import check_owned
+
+    check_owned(path)
     store = ResultStore(path)
     runs = []
     for run_id in store.runs():
