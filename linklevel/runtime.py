@@ -11,7 +11,8 @@ from typing import Iterator, Optional
 
 import numpy as np
 
-__all__ = ["resolve_device", "point_seed", "seed_everything", "rng_scope", "versions", "git_sha"]
+__all__ = ["resolve_device", "point_seed", "seed_everything", "rng_scope", "physical_cores", "set_threads", "versions",
+           "git_sha"]
 
 
 def resolve_device(device: Optional[str] = None) -> str:
@@ -100,6 +101,43 @@ def rng_scope() -> Iterator[None]:
             setattr(config, name, value)
         for dev, st in states.items():
             saved["_torch_rngs"][dev].set_state(st)
+
+
+def physical_cores() -> int:
+    """Physical CPU cores this process may use (hyper-threads counted once; at least 1)."""
+    import os
+
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return max(1, (os.cpu_count() or 2) // 2)
+    cores = set()
+    for c in cpus:
+        try:
+            cores.add(Path(f"/sys/devices/system/cpu/cpu{c}/topology/thread_siblings_list").read_text().strip())
+        except OSError:
+            cores.add(str(c))
+    return max(1, len(cores))
+
+
+#: Largest thread count accepted (a typo such as 1e6 threads would exhaust the machine).
+MAX_THREADS = 1024
+
+
+def set_threads(threads: Optional[int] = None) -> int:
+    """Set torch's intra-op thread count once at start-up; returns it.
+
+    :param threads: ``None``: the physical cores of this process (one worker process per GPU or
+        Ray task sets 1). An oversubscribed pool is much slower on a loaded machine (benchmarks).
+    """
+    import torch
+
+    n = physical_cores() if threads is None else threads
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"threads must be an integer in [1, {MAX_THREADS}], got {threads!r}")
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
 
 
 def versions() -> dict[str, str]:

@@ -40,7 +40,7 @@ __all__ = [
     "resolve_path",
 ]
 
-HEADER_KEYS = ("kind", "name", "description", "out", "seed")
+HEADER_KEYS = ("kind", "name", "description", "out", "seed", "threads")
 #: Largest number of points a START:STEP:STOP grid may expand to (a typo such as a step of
 #: 1e-9 would otherwise build a billion points).
 MAX_GRID_POINTS = 10_000
@@ -61,6 +61,8 @@ class StudyHeader:
     :param out: Output folder (``-quick`` appended for the quick variant).
     :param seed: Study seed.
     :param quick: Whether ``[quick]`` was merged.
+    :param threads: torch threads of the run (``None``: the physical cores; ``semlink run --threads``
+        overrides it).
     """
 
     kind: str
@@ -70,6 +72,7 @@ class StudyHeader:
     out: str
     seed: int
     quick: bool
+    threads: Optional[int] = None
 
     @property
     def result_file(self) -> str:
@@ -109,7 +112,11 @@ def parse_header(study: Mapping, src: Path, kind: str, quick: bool, out: Optiona
         raise StudyError(f"{where}: [study] out must be a folder path, got {out_dir!r}")
     if quick and out is None:
         out_dir = out_dir.rstrip("/\\") + "-quick"
-    return StudyHeader(kind=kind, name=name, description=desc, source=str(src), out=out_dir, seed=seed, quick=quick)
+    threads = study.get("threads")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024):
+        raise StudyError(f"{where}: [study] threads must be an integer in [1, 1024], got {threads!r}")
+    return StudyHeader(kind=kind, name=name, description=desc, source=str(src), out=out_dir, seed=seed, quick=quick,
+                       threads=threads)
 
 
 def table(value: Any, where: str, name: str) -> dict:

@@ -279,8 +279,11 @@ def store_result(out: str, result: BerRunResult) -> None:
 
 
 def worker_run(run: BerRun, batch_size: Optional[int], device: str) -> BerRunResult:
-    """Simulate ``run`` without touching any file (a parallel worker); the parent stores it
-    with :func:`store_result`."""
+    """Simulate ``run`` without touching any file (a parallel worker, one torch thread); the parent
+    stores it with :func:`store_result`."""
+    from linklevel.runtime import set_threads
+
+    set_threads(1)
     res = run_ber(run, out=None, device=device, batch_size=batch_size, progress=False, analytic=False)
     res.model = None  # closures do not pickle; the parent rebuilds the model
     return res

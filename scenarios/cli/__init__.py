@@ -39,6 +39,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
+        if hasattr(args, "threads") and not (args.command == "run" and args.threads is None):
+            from linklevel.runtime import set_threads
+
+            set_threads(args.threads)  # once, before any work (`run` may take it from the study file)
         return int(args.func(args))
     except UsageError as err:
         print(f"semlink: error: {err}", file=sys.stderr)

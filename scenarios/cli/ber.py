@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from .common import add_link_options, check_output_path, check_result_file, json_default, link_config, nonneg_int, pos_int
+from .common import (add_link_options, add_threads_option, check_output_path, check_result_file, json_default,
+                     link_config, nonneg_int, pos_int)
 
 __all__ = ["add_parser"]
 
@@ -41,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--no-analytic", action="store_true", help="no analytic overlay / verdicts")
     out.add_argument("--bound-gaps", action="store_true",
                      help="coded links: also the SNR gaps to the meta-converse and RCUs (slower)")
+    add_threads_option(ber)
     ber.set_defaults(func=run)
 
 

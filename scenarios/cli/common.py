@@ -12,7 +12,8 @@ import os
 import re
 from typing import Any, Optional
 
-__all__ = ["UsageError", "Parser", "nonneg_int", "pos_int", "float_list", "add_link_options", "link_config",
+__all__ = ["UsageError", "Parser", "add_threads_option", "nonneg_int", "pos_int", "float_list", "add_link_options",
+           "link_config",
            "check_output_path", "check_result_file", "json_default", "MAX_BP_ITERATIONS", "MAX_BLOCK"]
 
 #: Upper bounds checked before anything runs (larger values would hang or exhaust memory).
@@ -74,6 +75,12 @@ def float_list(text: str, what: str, count: Optional[int] = None) -> tuple[float
     if count is not None and len(vals) != count:
         raise ValueError(f"{what} needs {count} comma-separated values, got {text!r}")
     return vals
+
+
+def add_threads_option(p: argparse.ArgumentParser) -> None:
+    """``--threads N``: torch threads, set once at start-up (default: the physical cores)."""
+    p.add_argument("--threads", type=pos_int, default=None,
+                   help="torch threads (default: physical cores; worker processes use 1 each)")
 
 
 def add_link_options(p: argparse.ArgumentParser) -> None:

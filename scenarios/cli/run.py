@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .common import check_result_file, json_default, pos_int
+from .common import add_threads_option, check_result_file, json_default, pos_int
 
 __all__ = ["add_parser"]
 
@@ -26,6 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rn.add_argument("--batch-size", type=pos_int, default=None)
     rn.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     rn.add_argument("--no-progress", action="store_true")
+    add_threads_option(rn)
     rn.set_defaults(func=run)
 
 
@@ -36,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from ..runner import run_study
 
     study = load_study(args.study, quick=args.quick, out=args.out)
+    if args.threads is None:
+        from linklevel.runtime import set_threads
+
+        set_threads(study.threads)
     kind = get_kind(study.kind)
     if args.executor not in kind.executors:
         raise ValueError(f"the {kind.name} study runs with the {' or '.join(kind.executors)} executor")

@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from .common import add_link_options, check_output_path, json_default, link_config, nonneg_int, pos_int
+from .common import (add_link_options, add_threads_option, check_output_path, json_default, link_config, nonneg_int,
+                     pos_int)
 
 __all__ = ["add_parsers"]
 
@@ -26,6 +27,7 @@ def _options(sp: argparse.ArgumentParser) -> None:
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     enc = sub.add_parser("encode", help="semantic streams of an image (prompt + compressed edge map) and their bits")
     _options(enc)
+    add_threads_option(enc)
     enc.set_defaults(func=encode)
     reg = sub.add_parser("regenerate", help="encode -> (optional link) -> ControlNet decoder -> metrics")
     _options(reg)
@@ -38,6 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     reg.add_argument("--device", default="auto")
     reg.add_argument("--allow-random-weights", action="store_true",
                      help="without decoder weights, use a tiny random-weight pipeline (meaningless images)")
+    add_threads_option(reg)
     reg.set_defaults(func=regenerate)
     tr = sub.add_parser("train-sketch-codec", help="train the ntc sketch codec on HED sketches of scikit-image photos")
     tr.add_argument("--out", default="genai/weights", help="folder for ntc_sketch_q*.safetensors")
@@ -48,6 +51,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--crop", type=pos_int, default=128)
     tr.add_argument("--seed", type=nonneg_int, default=0)
     tr.add_argument("--device", default="auto")
+    add_threads_option(tr)
     tr.set_defaults(func=train_sketch)
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 
-from .common import add_link_options, check_output_path, link_config, nonneg_int
+from .common import add_threads_option, add_link_options, check_output_path, link_config, nonneg_int
 
 __all__ = ["add_parser"]
 
@@ -24,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tx.add_argument("--device", default="auto")
     tx.add_argument("--out", default=None, help="--file: write the received bytes here")
     tx.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_threads_option(tx)
     tx.set_defaults(func=run)
 
 
