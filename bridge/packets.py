@@ -15,7 +15,7 @@ from typing import Optional
 
 import torch
 
-__all__ = ["Packetizer", "Packets"]
+__all__ = ["Packetizer", "Packets", "code_blocks", "K_MAX_BG1"]
 
 
 @dataclass
@@ -94,3 +94,34 @@ class Packetizer:
     def join(self, payload: torch.Tensor, length: int) -> torch.Tensor:
         """``[n, k]`` blocks -> the first ``length`` bits of the stream."""
         return payload.reshape(-1)[:length]
+
+
+#: Largest LDPC code dimension (incl. CRC) of 5G NR, base graph 1 (TS 38.212, 5.2.2: K_cb = 8448).
+K_MAX_BG1 = 8448
+
+
+def code_blocks(stream_bits: int, rate: float, crc_bits: int = 24, k_max: int = K_MAX_BG1) -> tuple[int, int, int]:
+    """Code-block sizes for a stream of ``stream_bits`` bits at code rate ``rate``: ``(k, n, blocks)``.
+
+    A simpler rule than TS 38.212's segmentation, with the same block limit: the stream is split into
+    ``C = ceil(L / (K_max - crc))`` blocks of ``ceil(L / C)`` information bits, each with its own CRC
+    (``k`` counts it, as :class:`~linklevel.LinkConfig` does), and ``n = round(k / rate)`` coded bits.
+    (NR adds a transport-block CRC24A and uses CRC24B per block when segmenting, and picks ``k`` from
+    the lifting-size table with filler bits; Sionna's encoder adds the fillers itself.)
+
+    .. code-block:: python
+
+        >>> code_blocks(456, 0.5)          # a short prompt: one block
+        (480, 960, 1)
+        >>> code_blocks(20000, 0.8)        # 3 blocks of 6667 + 24 bits
+        (6691, 8364, 3)
+    """
+    if isinstance(stream_bits, bool) or not isinstance(stream_bits, int) or stream_bits < 1:
+        raise ValueError(f"a stream needs at least one bit, got {stream_bits!r}")
+    if not 0 < rate <= 1:
+        raise ValueError(f"code rate must lie in (0, 1], got {rate}")
+    per = k_max - crc_bits
+    count = -(-stream_bits // per)
+    info = -(-stream_bits // count)
+    k = info + crc_bits
+    return k, int(round(k / rate)), count

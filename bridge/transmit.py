@@ -252,14 +252,20 @@ class Transmitter:
         return self._finish(bits.to(link.device, torch.float32), rx, block_err.cpu(), detected.cpu(), policy)
 
 
-def send_payload(payload: Union[str, bytes], link: LinkConfig, ebno_db: float, policy: str = "forward",
-                 compress: Optional[str] = None, seed: int = 0, device: Optional[str] = None) -> dict:
+def send_payload(payload: Union[str, bytes], link: Union[LinkConfig, dict], ebno_db: float, policy: str = "forward",
+                 compress: Optional[str] = None, seed: int = 0, device: Optional[str] = None,
+                 rate: Optional[float] = None) -> dict:
     """Send a text (UTF-8, :class:`~bridge.text.TextCodec`) or bytes (:class:`~bridge.bytestream.BytesCodec`)
     across ``link`` at ``ebno_db`` and decode what arrives.
 
-    :output: ``{"received" (str/bytes or None when lost), "bits", "bit_errors", "blocks", "block_errors",
-        "detected_block_errors", "lost", "policy", "ebno_db", "link"}``.
+    :param link: The link, or the options of an LDPC link without ``k``/``n`` together with ``rate``:
+        the stream is then split into code blocks by :func:`~bridge.packets.code_blocks` (a CRC24A per
+        block unless ``crc`` is given).
+    :output: ``{"received" (str/bytes or None when lost), "bits", "payload_bits", "header_bits",
+        "bit_errors", "blocks", "block_errors", "detected_block_errors", "lost", "policy", "ebno_db", "link"}``.
     """
+    from .packets import code_blocks
+
     from .bytestream import BytesCodec
     from .text import TextCodec
 
@@ -269,9 +275,20 @@ def send_payload(payload: Union[str, bytes], link: LinkConfig, ebno_db: float, p
         raise ValueError("Eb/N0 must be finite")
     codec = TextCodec(compress=compress) if isinstance(payload, str) else BytesCodec()
     bits = codec.encode(payload)
+    if isinstance(link, dict):
+        if rate is None:
+            raise ValueError("an LDPC link without k/n needs a code rate")
+        from linklevel.config import CRC_POLYNOMIALS
+
+        opts = {**link, "crc": link.get("crc") or "CRC24A"}
+        if opts["crc"] not in CRC_POLYNOMIALS:
+            raise ValueError(f"unknown CRC {opts['crc']!r}; use one of {', '.join(CRC_POLYNOMIALS)}")
+        k, n, _ = code_blocks(bits.numel(), rate, CRC_POLYNOMIALS[opts["crc"]])
+        link = LinkConfig(**{**opts, "k": k, "n": n})
     res = Transmitter(device=device, seed=seed).send(bits, LinkChannel(link, ebno_db=ebno_db), policy)
     st = res.stats
     return {"received": None if res.bits is None else codec.decode(res.bits), "bits": st.bits,
+            "payload_bits": st.bits - codec.header.bits, "header_bits": codec.header.bits,
             "bit_errors": st.bit_errors, "blocks": st.blocks, "block_errors": st.block_errors,
             "detected_block_errors": st.detected_block_errors, "lost": st.lost, "policy": policy,
             "ebno_db": ebno_db, "link": link.to_dict()}

@@ -102,12 +102,17 @@ class Encoded:
         return (self.prompt_bits + self.edge_bits) / (self.height * self.width)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON: per stream its bits, split into payload and (repetition-protected) header bits."""
+        from bridge import BytesCodec, TextCodec
+
+        th, bh = TextCodec().header.bits, BytesCodec().header.bits
         return {
             "image": self.image, "size": [self.height, self.width],
             "streams": [
-                {"name": "prompt", "bits": self.prompt_bits, "text": self.prompt, "codec": "utf-8 (bridge.TextCodec)"},
-                {"name": "edge", "bits": self.edge_bits, "bytes": len(self.sketch_bytes),
-                 "codec": self.models.get("sketch_codec", "")},
+                {"name": "prompt", "bits": self.prompt_bits, "payload_bits": self.prompt_bits - th, "header_bits": th,
+                 "text": self.prompt, "codec": "utf-8 (bridge.TextCodec)"},
+                {"name": "edge", "bits": self.edge_bits, "payload_bits": self.edge_bits - bh, "header_bits": bh,
+                 "bytes": len(self.sketch_bytes), "codec": self.models.get("sketch_codec", "")},
             ],
             "bits": self.prompt_bits + self.edge_bits, "bpp": self.bpp, "models": self.models,
             "random_weights": self.random_weights, "seconds": self.seconds,

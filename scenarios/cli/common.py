@@ -13,7 +13,7 @@ import re
 from typing import Any, Optional
 
 __all__ = ["UsageError", "Parser", "add_threads_option", "nonneg_int", "pos_int", "float_list", "add_link_options",
-           "link_config",
+           "link_config", "link_options",
            "check_output_path", "check_result_file", "json_default", "MAX_BP_ITERATIONS", "MAX_BLOCK"]
 
 #: Upper bounds checked before anything runs (larger values would hang or exhaust memory).
@@ -111,13 +111,18 @@ def add_link_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cn-update", default="boxplus-phi")
 
 
-def link_config(args: argparse.Namespace, k_required: bool = True) -> Any:
-    """The :class:`~linklevel.LinkConfig` of the link options (ranges checked up front).
-
-    :param k_required: ``--rate`` needs ``--k`` (``transmit`` sizes blocks itself).
-    """
+def link_config(args: argparse.Namespace) -> Any:
+    """The :class:`~linklevel.LinkConfig` of the link options (ranges checked up front)."""
     from linklevel.config import LinkConfig
 
+    return LinkConfig(**link_options(args))
+
+
+def link_options(args: argparse.Namespace, k_required: bool = True) -> dict[str, Any]:
+    """The link options as :class:`~linklevel.LinkConfig` keywords, ranges checked.
+
+    :param k_required: ``--rate`` needs ``--k`` (``transmit`` can size code blocks itself).
+    """
     for name in ("k", "n", "fft_size", "ofdm_symbols", "cp_length"):
         v = getattr(args, name)
         if v is not None and v > MAX_BLOCK:
@@ -133,7 +138,7 @@ def link_config(args: argparse.Namespace, k_required: bool = True) -> Any:
         if k is None and k_required:
             raise ValueError("--rate needs --k")
         n = None if k is None else int(round(k / args.rate))
-    return LinkConfig(
+    return dict(
         modulation=args.modulation, channel=args.channel, coherence=args.coherence, csi=args.csi,
         pilots_per_block=args.pilots, ofdm=args.ofdm, code=args.code, k=k, n=n, crc=args.crc,
         demapping=args.demapping, bp_iterations=args.bp_iterations, cn_update=args.cn_update,

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 
-from .common import add_threads_option, add_link_options, check_output_path, link_config, nonneg_int
+from .common import add_link_options, add_threads_option, check_output_path, link_config, link_options, nonneg_int
 
 __all__ = ["add_parser"]
 
@@ -31,11 +31,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from bridge.transmit import send_payload
 
-    if args.k is None and args.code == "ldpc":
-        raise ValueError("--code ldpc needs --k (with --n or --rate)")
     if args.policy == "discard" and args.code != "none" and args.crc is None:
         args.crc = "CRC24A"  # discard on a coded link: detect errors with a CRC by default
-    cfg = link_config(args)
+    rate = None
+    if args.code == "ldpc" and args.k is None:  # code blocks sized from the stream (bridge.packets.code_blocks)
+        if args.rate is None or args.n is not None:
+            raise ValueError("--code ldpc needs --rate alone (blocks sized from the stream) or --k with --n/--rate")
+        rate, args.rate = args.rate, None
+        cfg = link_options(args, k_required=False)
+    else:
+        cfg = link_config(args)
     if args.text is not None:
         payload: object = args.text
     else:
@@ -45,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         with open(args.file, "rb") as fh:
             payload = fh.read()
     res = send_payload(payload, cfg, args.ebno, args.policy, compress=args.compress, seed=args.seed,
-                       device=args.device)
+                       device=args.device, rate=rate)
     res["sent"] = payload if args.text is not None else args.file
     got = res["received"]
     if isinstance(got, bytes):
@@ -58,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"sent:     {res['sent']}")
         print(f"received: {res['received'] if not res['lost'] else '(lost: CRC failure, discarded)'}")
-        print(f"bits {res['bits']}, bit errors {res['bit_errors']}, blocks {res['blocks']}, block errors "
+        print(f"bits {res['bits']} ({res['payload_bits']} payload + {res['header_bits']} header), bit errors "
+              f"{res['bit_errors']}, blocks {res['blocks']}, block errors "
               f"{res['block_errors']}, detected {res['detected_block_errors']}")
     return 0

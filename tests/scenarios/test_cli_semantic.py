@@ -99,3 +99,20 @@ def test_regenerate_with_random_weights_over_a_link(image, tmp_path, capsys, mon
     d = json.loads(capsys.readouterr().out)
     assert d["prompt_received"] is None and d["link"]["prompt"]["lost"] and d["link"]["edge"]["lost"]
     assert d["image_out"] is None and d["metrics"] == {"perception_distance": 1.0, "prompt_similarity": 0.0}
+
+
+def test_transmit_with_rate_alone_sizes_code_blocks_and_splits_header_bits(capsys):
+    from bridge.packets import code_blocks
+
+    assert main(["transmit", "--text", "a lighthouse on a rocky coast", "--code", "ldpc", "--rate", "0.5",
+                 "--ebno", "4", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["received"] == "a lighthouse on a rocky coast" and d["blocks"] == 1
+    assert d["payload_bits"] == 8 * len("a lighthouse on a rocky coast") and d["header_bits"] == 120
+    assert d["bits"] == d["payload_bits"] + d["header_bits"]
+    assert (d["link"]["k"], d["link"]["n"]) == code_blocks(d["bits"], 0.5)[:2] and d["link"]["crc"] == "CRC24A"
+    # a long stream is segmented under the 5G block limit (8448 incl. CRC)
+    assert code_blocks(30000, 0.5) == (7524, 15048, 4)
+    assert main(["transmit", "--text", "x" * 2000, "--code", "ldpc", "--rate", "0.8", "--ebno", "6", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["blocks"] == 2 and d["received"] == "x" * 2000
