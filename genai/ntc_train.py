@@ -101,10 +101,12 @@ def train_sketch_codec(
 
     from .ntc import build_model
 
-    if steps < 1 or batch < 1 or crop < 64 or crop % 64:
-        raise ValueError("need steps >= 1, batch >= 1 and crop a multiple of 64")
-    if not lambdas or any(not (lam > 0) for lam in lambdas):
-        raise ValueError("lambdas must be positive")
+    if not 1 <= steps <= 10**7 or not 1 <= batch <= 1024 or not 64 <= crop <= 4096 or crop % 64:
+        raise ValueError("need 1 <= steps <= 1e7, 1 <= batch <= 1024 and crop a multiple of 64 in [64, 4096]")
+    if not lambdas or any(not (0 < lam < math.inf) for lam in lambdas):
+        raise ValueError("lambdas must be positive and finite")
+    if not 0 < lr < 1:
+        raise ValueError(f"the learning rate must lie in (0, 1), got {lr}")
     os.makedirs(out_dir, exist_ok=True)
     sketches = sketches if sketches is not None else training_sketches(device=device)
     summaries = []

@@ -85,11 +85,17 @@ def modulation_params(name: str) -> tuple[str, int]:
     return MODULATIONS[key]
 
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
+#: Largest sizes accepted (block and grid lengths, iterations): larger values are typos that would
+#: exhaust memory or never finish.
+MAX_LENGTH = 1_000_000
+MAX_BP_ITERATIONS = 10_000
+
+
+def _check_int(name: str, value: Any, minimum: int, maximum: int = MAX_LENGTH) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{name} must lie in [{minimum}, {maximum}], got {value}")
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -195,7 +201,10 @@ class LinkConfig:
                 "(coherence='codeword')"
             )
         _check_int("pilots_per_block", self.pilots_per_block, 1)
-        _check_int("bp_iterations", self.bp_iterations, 0)
+        _check_int("bp_iterations", self.bp_iterations, 0, MAX_BP_ITERATIONS)
+        _check_int("fft_size", self.fft_size, 1)
+        _check_int("num_ofdm_symbols", self.num_ofdm_symbols, 1, 10_000)
+        _check_int("cyclic_prefix_length", self.cyclic_prefix_length, 0)
         if self.crc is not None:
             crc = str(self.crc).upper()
             if crc not in CRC_POLYNOMIALS:
@@ -205,9 +214,6 @@ class LinkConfig:
             set_("crc", crc)
         self._normalize_lengths()
         if self.ofdm:
-            _check_int("fft_size", self.fft_size, 1)
-            _check_int("num_ofdm_symbols", self.num_ofdm_symbols, 1)
-            _check_int("cyclic_prefix_length", self.cyclic_prefix_length, 0)
             if self.cyclic_prefix_length > self.fft_size:
                 raise ValueError("cyclic_prefix_length cannot exceed fft_size")
             pil = tuple(int(i) for i in self.pilot_ofdm_symbols)

@@ -3,7 +3,7 @@
 * **Ownership.** semlink writes only into files it made: the root attribute
   ``semlink_format`` (or, for files from before it was set, only semlink's own top-level
   groups). Anything else is refused, naming the file; it is never modified.
-* **Lock.** Every write holds an exclusive ``flock`` on ``<file>.lock``: a second writer
+* **Lock.** Every write holds an exclusive ``flock`` on the file's folder: a second writer
   waits (up to ``SEMLINK_LOCK_TIMEOUT`` seconds, default 600) and then gives up with one
   line; nothing is lost or interleaved.
 * **Atomic replacement.** :func:`atomic_h5` edits a temporary copy and ``os.replace``-s the
@@ -75,7 +75,8 @@ def check_owned(path: Union[str, os.PathLike]) -> None:
 
 @contextmanager
 def file_lock(path: Union[str, os.PathLike], timeout: float | None = None) -> Iterator[None]:
-    """Exclusive lock on ``<path>.lock`` for the duration of the block (re-entrant per process)."""
+    """Exclusive lock for writing ``path``, held on its folder (no lock file is left behind); re-entrant
+    per process. Writers of different files in one folder also take turns, which costs nothing here."""
     import fcntl
 
     path = Path(path)
@@ -89,7 +90,7 @@ def file_lock(path: Union[str, os.PathLike], timeout: float | None = None) -> It
         return
     limit = float(os.environ.get("SEMLINK_LOCK_TIMEOUT", "600")) if timeout is None else timeout
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path.parent, os.O_RDONLY)
     t0 = time.monotonic()
     try:
         while True:

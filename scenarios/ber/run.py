@@ -81,8 +81,8 @@ class BerRun:
     def __post_init__(self) -> None:
         if not self.ebno_db:
             raise ValueError("the SNR sweep is empty")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ValueError(f"seed must be an integer in [0, 2^63), got {self.seed!r}")
         if not 0.0 < float(self.confidence) < 1.0:
             raise ValueError(f"confidence must lie in (0, 1), got {self.confidence}")
         if self.precision not in ("single", "double"):

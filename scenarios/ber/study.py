@@ -141,6 +141,7 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
     base = merge(base, defaults)
     if quick:
         base = merge(base, {k: v for k, v in quick_tab.items() if k != "figure"})
+    _check_stop(base.get("stop", {}), where, "[quick]" if quick else "[defaults]")
 
     figures = []
     seen = set()
@@ -177,6 +178,16 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
 
 
 # --------------------------------------------------------------------------- helpers
+def _check_stop(stop: Any, where: str, name: str) -> None:
+    """Values of a shared ``stop`` table are checked even where every figure overrides them."""
+    stop = _table(stop, where, f"{name} stop")
+    check_keys(stop, _STOP_KEYS, where, f"{name} stop")
+    try:
+        StopCriteria(**{k: (None if k.startswith("target_") and v == 0 else v) for k, v in stop.items()})
+    except (ValueError, TypeError) as err:
+        raise StudyError(f"{where}: {name} stop: {err}") from None
+
+
 def _set_path(cfg: dict, path: str, value: Any, where: str, table: str) -> None:
     parts = path.split(".")
     head = parts[0]

@@ -7,7 +7,7 @@ import json
 import sys
 
 from .common import (add_link_options, add_threads_option, check_output_path, check_result_file, json_default,
-                     link_config, nonneg_int, pos_int)
+                     link_config, nonneg_int, pos_int, seed_int)
 
 __all__ = ["add_parser"]
 
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mc.add_argument("--max-time", type=float, default=None, help="seconds per point")
     mc.add_argument("--stop-after-zero", action="store_true", help="stop the sweep after an error-free point")
     mc.add_argument("--confidence", type=float, default=0.95)
-    mc.add_argument("--seed", type=nonneg_int, default=0)
+    mc.add_argument("--seed", type=seed_int, default=0)
     mc.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     mc.add_argument("--precision", default="single", choices=("single", "double"))
     mc.add_argument("--batch-size", type=pos_int, default=None, help="frames per batch (default: automatic)")

@@ -10,6 +10,9 @@ from .common import pos_int
 
 __all__ = ["add_parser"]
 
+#: Largest blocklength / coherence evaluated (the bounds are per-letter sums: larger is a typo).
+MAX_FBL_LENGTH = 10**7
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     bd = sub.add_parser("bounds", help="finite-blocklength approximations and bounds")
@@ -37,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from ..schema import parse_range
 
     n, k = args.n, args.k
+    for name, v in (("--n", n), ("--k", k), ("--coherence", args.coherence)):
+        if v is not None and v > MAX_FBL_LENGTH:
+            raise ValueError(f"{name} must be at most {MAX_FBL_LENGTH}, got {v}")
     if args.rate is not None:
         if not (math.isfinite(args.rate) and args.rate > 0):
             raise ValueError(f"--rate must be positive, got {args.rate}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Any
 
-from .common import (add_link_options, add_threads_option, check_output_path, json_default, link_config, nonneg_int,
-                     pos_int)
+from .common import (add_link_options, add_threads_option, check_output_path, json_default, link_config, pos_int,
+                     seed_int)
 
 __all__ = ["add_parsers"]
 
@@ -36,7 +37,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     reg.add_argument("--policy", default="forward", help="forward or discard")
     reg.add_argument("--out", required=True, help="regenerated image (PNG)")
     reg.add_argument("--steps", type=pos_int, default=20)
-    reg.add_argument("--seed", type=nonneg_int, default=0)
+    reg.add_argument("--seed", type=seed_int, default=0)
     reg.add_argument("--device", default="auto")
     reg.add_argument("--allow-random-weights", action="store_true",
                      help="without decoder weights, use a tiny random-weight pipeline (meaningless images)")
@@ -49,7 +50,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--lr", type=float, default=2e-4)
     tr.add_argument("--batch", type=pos_int, default=8)
     tr.add_argument("--crop", type=pos_int, default=128)
-    tr.add_argument("--seed", type=nonneg_int, default=0)
+    tr.add_argument("--seed", type=seed_int, default=0)
     tr.add_argument("--device", default="auto")
     add_threads_option(tr)
     tr.set_defaults(func=train_sketch)
@@ -125,6 +126,7 @@ def train_sketch(args: argparse.Namespace) -> int:
     from .common import float_list
 
     lambdas = float_list(args.lambdas, "--lambdas")
+    check_output_path(os.path.join(args.out, "ntc_sketch_q1.safetensors"), (".safetensors",), "--out")
     res = train_sketch_codec(args.out, lambdas=list(lambdas), steps=args.steps, batch=args.batch, crop=args.crop,
                              lr=args.lr, seed=args.seed, device=resolve_device(args.device))
     print(json.dumps(res, indent=1))

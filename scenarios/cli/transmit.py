@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 
-from .common import add_link_options, add_threads_option, check_output_path, link_config, link_options, nonneg_int
+from .common import (add_link_options, add_threads_option, check_output_path, link_config, link_options,
+                     seed_int)
 
 __all__ = ["add_parser"]
 
@@ -20,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tx.add_argument("--ebno", type=float, required=True, help="Eb/N0 in dB")
     tx.add_argument("--policy", default="forward", help="forward (deliver with errors) or discard (drop on CRC failure)")
     tx.add_argument("--compress", default=None, choices=("zlib", "lzma"), help="lossless text compression")
-    tx.add_argument("--seed", type=nonneg_int, default=0)
+    tx.add_argument("--seed", type=seed_int, default=0)
     tx.add_argument("--device", default="auto")
     tx.add_argument("--out", default=None, help="--file: write the received bytes here")
     tx.add_argument("--json", action="store_true", help="print one JSON object on stdout")
