@@ -34,35 +34,51 @@ __all__ = [
     "simulate_point",
     "simulate_sweep",
     "error_units",
+    "batch_memory",
+    "AUTO_BATCH_BITS",
 ]
 
-def auto_batch_size(link: Link, criteria: Optional[StopCriteria] = None) -> int:
-    """Frames per batch: about 2^17 coded bits on a CPU, sized to memory on CUDA.
+#: Coded bits per automatic batch: CPU, CUDA. Fixed (not scaled to free memory) so that "auto"
+#: names one batch size, and therefore one random stream, per link and device kind.
+AUTO_BATCH_BITS = {"cpu": 1 << 17, "cuda": 1 << 21}
 
-    On CUDA one probe batch is run and the batch is scaled so that its peak memory
-    stays below a third of the free device memory (capped at 2^24 coded bits).
-    The batch is never larger than what ``max_bits``/``max_blocks`` need.
+
+def auto_batch_size(link: Link, criteria: Optional[StopCriteria] = None) -> int:
+    """Frames per batch: about 2^17 coded bits on a CPU, 2^21 on CUDA; deterministic.
+
+    The batch is never larger than what ``max_bits``/``max_blocks`` need. On CUDA one probe
+    batch checks that it needs at most half of the free device memory; otherwise a clear error
+    asks for an explicit ``batch_size`` (silently shrinking it would change the counts).
     """
     per_frame = max(1, link.coded_bits_per_frame)
-    batch = max(1, (1 << 17) // per_frame)
     dev = torch.device(link.device)
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-        torch.cuda.reset_peak_memory_stats(dev)
-        base = torch.cuda.memory_allocated(dev)
-        with torch.inference_mode():
-            link(batch, 10.0)
-        torch.cuda.synchronize(dev)
-        used = max(1, torch.cuda.max_memory_allocated(dev) - base)
-        free, _ = torch.cuda.mem_get_info(dev)
-        scale = max(1.0, (free / 3) / used)
-        batch = int(min(batch * scale, (1 << 24) // per_frame))
+    batch = max(1, AUTO_BATCH_BITS["cuda" if dev.type == "cuda" else "cpu"] // per_frame)
     if criteria is not None:
         if criteria.max_blocks is not None:
             batch = min(batch, max(1, math.ceil(criteria.max_blocks / link.codewords_per_frame)))
         if criteria.max_bits is not None:
             batch = min(batch, max(1, math.ceil(criteria.max_bits / link.info_bits_per_frame)))
+    if dev.type == "cuda":
+        used = batch_memory(link, batch)
+        free, _ = torch.cuda.mem_get_info(dev)
+        if used > free / 2:
+            raise ValueError(f"the automatic batch of {batch} frames needs {used / 2**20:.0f} MiB, more than half of "
+                             f"the {free / 2**20:.0f} MiB free on {dev}; pass a smaller batch size")
     return max(1, batch)
+
+
+def batch_memory(link: Link, batch: int) -> int:
+    """Peak CUDA memory (bytes) of one link call with ``batch`` frames (0 on the CPU)."""
+    dev = torch.device(link.device)
+    if dev.type != "cuda":
+        return 0
+    torch.cuda.synchronize(dev)
+    torch.cuda.reset_peak_memory_stats(dev)
+    base = torch.cuda.memory_allocated(dev)
+    with torch.inference_mode():
+        link(batch, 10.0)
+    torch.cuda.synchronize(dev)
+    return max(1, torch.cuda.max_memory_allocated(dev) - base)
 
 
 def _point_done(p: PointResult, c: StopCriteria, t0: float) -> Optional[str]:

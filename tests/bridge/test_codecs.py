@@ -1,6 +1,7 @@
 """Stream codecs: exact round trips (property-based), exact bit counts, fuzzing, bad input."""
 
-import time
+
+import zlib
 
 import numpy as np
 import pytest
@@ -168,19 +169,21 @@ FUZZ = {
 
 
 @pytest.mark.parametrize("name", list(FUZZ))
-def test_fuzzing_never_raises_never_hangs(name):
+def test_fuzzing_never_raises_and_output_stays_bounded(name):
+    """Corrupted streams never raise, and what a decoder produces is bounded: by what arrived (at most
+    64 elements per received bit + 4096), or for run-length-coded maps, which legitimately expand a
+    few runs into a large map, by the codec's cap on a plausible map (2^26 pixels). A decoder cannot
+    be made to allocate or loop without bound. A fixed seed per codec (crc32 of its name) makes every
+    failure reproducible."""
     codec, payloads = FUZZ[name]
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
     encoded = [codec.encode(p) for p in payloads]
-    worst = 0.0
     n = 10_000 if name != "text-zlib" else 3_000
     for i in range(n):
         bits = _corrupt(encoded[i % len(encoded)], rng)
-        t0 = time.perf_counter()
         out = codec.decode(bits)
-        worst = max(worst, time.perf_counter() - t0)
         assert out is not None
-        if isinstance(out, torch.Tensor):
-            assert out.numel() <= 2**31
-    assert worst < 0.5, f"slowest decode took {worst:.3f} s"
+        size = out.numel() if isinstance(out, torch.Tensor) else len(out)
+        cap = 2**26 if name == "binarymap" else 64 * bits.numel() + 4096
+        assert size <= cap, (i, size, bits.numel())
     assert isinstance(codec.decode(torch.zeros(0)), (str, bytes, torch.Tensor))
