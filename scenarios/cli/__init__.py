@@ -11,7 +11,6 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from . import allocate, ber, bounds, run, semantic, show, transmit
 from .common import Parser, UsageError
 
 __all__ = ["main", "build_parser", "UsageError"]
@@ -19,6 +18,8 @@ __all__ = ["main", "build_parser", "UsageError"]
 
 def build_parser() -> Parser:
     """The ``semlink`` parser with every subcommand."""
+    from . import allocate, ber, bounds, run, semantic, show, transmit
+
     parser = Parser(prog="semlink", description="Link-level simulation for generative semantic communication.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)

@@ -139,3 +139,26 @@ def test_sigint_keeps_finished_points_and_rerun_resumes(tmp_path):
     flags = [p["resumed"] for p in doc["points"]]
     assert flags == [True] * len(done) + [False]
     assert [p["bit_errors"] for p in doc["points"][: len(done)]] == [done[k].bit_errors for k in sorted(done)]
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.4, 0.8, 1.3, 2.0, 3.0])
+def test_ctrl_c_at_any_moment_exits_130_without_traceback(tmp_path, delay):
+    """SIGINT from start-up to mid-simulation: exit 130, one line, no traceback; the file stays readable."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    out = tmp_path / "r.h5"
+    argv = [sys.executable, "-m", "scenarios", "ber", "--modulation", "bpsk", "--ebno", "0:1:30", "--target-bit-errors",
+            "0", "--max-bits", "20000000", "--out", str(out), "--no-progress", "--threads", "1"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (proc.returncode, err[-1500:])
+    assert "Traceback" not in err and err.strip().count("\n") == 0, err[-1500:]
+    if out.exists():
+        ResultStore(out).runs()  # readable (or absent when interrupted before the first write)
