@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     got = res["received"]
     if isinstance(got, bytes):
         if args.out:
+            os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
             with open(args.out, "wb") as fh:
                 fh.write(got)
         res["received"] = args.out or f"{len(got)} bytes"

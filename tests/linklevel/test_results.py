@@ -152,3 +152,18 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     for j in range(2):
         assert len(store.read_run(f"w{j}").points) == 60
     assert not store.journal.exists()
+
+
+def test_two_semlink_ber_processes_on_one_file_lose_no_point(tmp_path):
+    """Different configs written concurrently into one file by two CLI processes: every point is kept."""
+    h5 = tmp_path / "deep" / "r.h5"  # missing parent folders are created
+    base = [sys.executable, "-m", "scenarios", "ber", "--ebno", "0:0.5:20", "--max-bits", "3000", "--out", str(h5),
+            "--no-progress", "--threads", "1"]
+    procs = [subprocess.Popen(base + ["--seed", str(s)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=ROOT) for s in (1, 2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-1000:]
+    store = ResultStore(h5)
+    assert len(store.runs()) == 2
+    assert [len(store.read_run(r).points) for r in store.runs()] == [41, 41]
