@@ -34,6 +34,7 @@ def main() -> int:
     ap.add_argument("--reference", type=int, default=60000, help="codewords of the LDPC reference runs")
     ap.add_argument("--confidence", type=float, default=0.95)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--only", default=None, help="run only the cases whose name contains this text")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -47,6 +48,8 @@ def main() -> int:
     print(f"| link | Eb/N0 [dB] | true BER | reported ber_ci covers | method | plain bit-level CI covers |")
     print("|---|---:|---:|---:|---|---:|")
     for name, cfg, ebno in cases:
+        if args.only and args.only not in name:
+            continue
         link = Link(cfg, device="cpu")
         t0 = time.perf_counter()
         if cfg.code == "none":

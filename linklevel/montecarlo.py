@@ -138,28 +138,7 @@ def _frame_cut(per_frame: torch.Tensor, have: int, target: Optional[int], frame_
     return (int(hit[0]) + 1) * frame_bits if hit.numel() else None
 
 
-def _accumulate(res: PointResult, err: torch.Tensor, crc_ok: torch.Tensor, keep: Optional[int]) -> None:
-    """Add one batch (its first ``keep`` bits when a stop falls inside it) to the point's sums."""
-    b, cw, k = err.shape
-    if keep is not None:
-        mask = (torch.arange(b * cw * k, device=err.device) < keep).reshape(b, cw, k)
-        err = err & mask
-        n_f = mask.sum((1, 2))
-        c_f = mask.any(-1).sum(-1)
-        detected = (~crc_ok & mask.any(-1)).sum()
-        frames = n_f > 0
-        e_f = err.sum((1, 2))[frames]
-        blk_f = err.any(-1).sum(-1)[frames]
-        n_f, c_f = n_f[frames], c_f[frames]
-        stats = torch.stack([e_f.sum(), blk_f.sum(), detected, (e_f * e_f).sum(), (blk_f * blk_f).sum(),
-                             n_f.sum(), c_f.sum(), (n_f * n_f).sum(), (c_f * c_f).sum(), (e_f * n_f).sum(),
-                             (blk_f * c_f).sum(), frames.sum()]).tolist()
-    else:
-        e_f = err.sum((1, 2))
-        blk_f = err.any(-1).sum(-1)
-        s = torch.stack([e_f.sum(), blk_f.sum(), (~crc_ok).sum(), (e_f * e_f).sum(), (blk_f * blk_f).sum()]).tolist()
-        nb = cw * k
-        stats = s + [b * nb, b * cw, b * nb * nb, b * cw * cw, s[0] * nb, s[1] * cw, b]
+def _add(res: PointResult, stats: list) -> None:
     e, blk, det, e2, blk2, n, c, n2, c2, en, bc, f = (int(v) for v in stats)
     res.bit_errors += e
     res.block_errors += blk
@@ -173,6 +152,30 @@ def _accumulate(res: PointResult, err: torch.Tensor, crc_ok: torch.Tensor, keep:
     res.bit_err_bits += en
     res.block_err_blocks += bc
     res.frames += f
+
+
+def _add_batch(res: PointResult, sums: list, shape: tuple[int, int, int]) -> None:
+    """A whole batch: its sums ``[Σe, Σb, Σdetected, Σe², Σb²]`` and the fixed frame sizes."""
+    b, cw, k = shape
+    nb = cw * k
+    _add(res, list(sums) + [b * nb, b * cw, b * nb * nb, b * cw * cw, sums[0] * nb, sums[1] * cw, b])
+
+
+def _add_cut(res: PointResult, err: torch.Tensor, crc_ok: torch.Tensor, keep: int) -> None:
+    """The first ``keep`` bits of a batch (flattened order): the batch where a target was reached."""
+    b, cw, k = err.shape
+    mask = (torch.arange(b * cw * k, device=err.device) < keep).reshape(b, cw, k)
+    err = err & mask
+    n_f = mask.sum((1, 2))
+    c_f = mask.any(-1).sum(-1)
+    detected = (~crc_ok & mask.any(-1)).sum()
+    frames = n_f > 0
+    e_f = err.sum((1, 2))[frames]
+    blk_f = err.any(-1).sum(-1)[frames]
+    n_f, c_f = n_f[frames], c_f[frames]
+    _add(res, torch.stack([e_f.sum(), blk_f.sum(), detected, (e_f * e_f).sum(), (blk_f * blk_f).sum(), n_f.sum(),
+                           c_f.sum(), (n_f * n_f).sum(), (c_f * c_f).sum(), (e_f * n_f).sum(), (blk_f * c_f).sum(),
+                           frames.sum()]).tolist())
 
 
 def simulate_point(
@@ -222,17 +225,22 @@ def simulate_point(
             err = out.bits != out.bits_hat
             e_f = err.sum((1, 2))
             blk_f = err.any(-1).sum(-1)
+            # one host sync per batch: the batch's sums decide whether a target falls inside it
+            sums = torch.stack([e_f.sum(), blk_f.sum(), (~out.crc_ok).sum(), (e_f * e_f).sum(),
+                                (blk_f * blk_f).sum()]).tolist()
             frame_bits = err.shape[1] * err.shape[2]
             cuts = []
-            if tb and res.bit_errors + int(e_f.sum()) >= tb:
+            if tb and res.bit_errors + sums[0] >= tb:
                 cuts.append(("bits", _cut(err, res.bit_errors, tb, "bits") if ber_unit == "bits"
                              else _frame_cut(e_f, res.bit_errors, tb, frame_bits)))
-            if tk and res.block_errors + int(blk_f.sum()) >= tk:
+            if tk and res.block_errors + sums[1] >= tk:
                 cuts.append(("blocks", _cut(err, res.block_errors, tk, "blocks") if bler_unit == "blocks"
                              else _frame_cut(blk_f, res.block_errors, tk, frame_bits)))
             keep = min((c for _, c in cuts if c is not None), default=None)
-            _accumulate(res, err, out.crc_ok, keep)
-            if keep is not None:
+            if keep is None:
+                _add_batch(res, sums, tuple(err.shape))
+            else:
+                _add_cut(res, err, out.crc_ok, keep)
                 unit = next(u for u, c in cuts if c == keep)
                 exact = ber_unit == "bits" if unit == "bits" else bler_unit == "blocks"
                 res.inverse = unit if exact else ""
