@@ -1,10 +1,11 @@
 """``python -m scenarios`` runs the ``semlink`` CLI."""
 
+import os
 import sys
 
 try:
-    from .cli import main
+    from .cli import entry
 except KeyboardInterrupt:  # Ctrl-C while starting: no traceback
-    sys.exit(130)
+    os._exit(130)
 
-sys.exit(main())
+entry()
