@@ -153,8 +153,10 @@ def test_ctrl_c_at_any_moment_exits_130_without_traceback(tmp_path, delay):
     out = tmp_path / "r.h5"
     argv = [sys.executable, "-m", "scenarios", "ber", "--modulation", "bpsk", "--ebno", "0:1:30", "--target-bit-errors",
             "0", "--max-bits", "20000000", "--out", str(out), "--no-progress", "--threads", "1"]
+    # background jobs (CI) start with SIGINT ignored, which a child inherits: restore the default
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[2])
+                            cwd=Path(__file__).resolve().parents[2],
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
