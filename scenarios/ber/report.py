@@ -221,20 +221,20 @@ def _gap(g: dict, name: str) -> str:
 def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> str:
     """Write ``report.md`` into the study folder; return its path.
 
-    Only what applies to the study is said: the block-fading interval note when a run has
-    bits sharing fades, the coded-gap section when there are coded runs with a bound.
+    Only what applies to the study is said: the clustered-interval note when a run's errors are not
+    independent, the coded-gap section when there are coded runs with a bound.
     """
     from linklevel.overlay import no_model_reason
 
-    fading = any(d is not None and d.get("design_effect", 1.0) != 1.0 for v in views for d in v.verdicts)
+    clustered = any(d is not None and "frames" in d.get("ci_method", "") for v in views for d in v.verdicts)
     uncoded = [v for v in views if v.metric == "ber"]
     coded = [v for v in views if v.metric == "bler"]
     lines = [f"# {study.name}" + (" (quick)" if study.quick else ""), ""]
     if study.description:
         lines += [study.description.strip(), ""]
     s = summary(views)
-    note = (" BER intervals of block-fading runs use effective counts (design effect D, the bits of one fade "
-            "being correlated)." if fading else "")
+    note = (" Where bit or block errors are not independent (coded links, block fading, OFDM) the interval is on "
+            "frames: Clopper–Pearson on effective counts with the empirical design effect D." if clustered else "")
     lines += [f"Result file: `{os.path.basename(study.result_file)}` · study file: "
               f"`{os.path.basename(study.source)}` · {study.confidence:.0%} Clopper–Pearson intervals.{note}", "",
               f"**Verdicts:** {s['consistent']} consistent, {s['gap']} with a gap, {s['none']} without an analytic "
