@@ -1,0 +1,16 @@
+"""The runnable examples in the docstrings of the light modules run and give what they show."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["linklevel.snr", "linklevel.monotone", "linklevel.stats", "linklevel.results",
+           "linklevel.fbl", "linklevel.runtime", "linklevel.plotting", "scenarios.parts", "scenarios.kinds",
+           "scenarios.schema", "bridge.packets", "scenarios.ber.report"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, result
