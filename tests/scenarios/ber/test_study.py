@@ -218,7 +218,7 @@ def test_ray_executor_matches_local(tmp_path, capsys):
     local = json.loads(capsys.readouterr().out)
     assert main(["run", path, "--out", str(tmp_path / "ray"), "--json", "--executor", "ray"]) == 0
     viaray = json.loads(capsys.readouterr().out)
-    assert {r["status"] for r in viaray["runs"]} == {"finished"}
+    assert {r["status"] for r in viaray["parts"]} == {"finished"}
     a, b = ResultStore(tmp_path / "local" / "tiny.h5"), ResultStore(tmp_path / "ray" / "tiny.h5")
     assert a.runs() == b.runs()
     for rid in a.runs():
