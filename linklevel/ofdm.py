@@ -134,9 +134,29 @@ class OFDMFrontEnd(Block):
         else:
             y, h = self._channel(grid, no)
         if self._csi == "perfect":
-            h_hat = self._remove_nulled(h)
-            err_var = torch.zeros((), dtype=self.dtype, device=self.device)
-        else:
-            h_hat, err_var = self._estimator(y, no)
+            return self.equalize_siso(y, h, no)
+        h_hat, err_var = self._estimator(y, no)
         x_hat, no_eff = self._equalizer(y, h_hat, err_var, no)
         return x_hat.reshape(batch, -1), no_eff.reshape(batch, -1)
+
+    def equalize_siso(self, y: torch.Tensor, h: torch.Tensor, no: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        r"""Closed-form LMMSE equalization with perfect CSI for one antenna and one stream.
+
+        For a 1×1 link the (unbiased) LMMSE estimate is exact in closed form:
+        :math:`\hat x = y/h`, :math:`N_{0,\text{eff}} = N_0/|h|^2` — what Sionna's
+        :class:`~sionna.phy.ofdm.LMMSEEqualizer` computes through a matrix inverse per resource
+        element (tested equal to it). Valid here because the grid has no pilots, guards or DC null
+        with perfect CSI, so every resource element carries data, in the mapper's order.
+
+        :input y: [batch, 1, 1, num_ofdm_symbols, fft_size] received grid.
+        :input h: [batch, 1, 1, 1, 1, num_ofdm_symbols, fft_size] channel.
+        :input no: noise variance, scalar or [batch].
+        :output x_hat, no_eff: [batch, num_data_symbols] each.
+        """
+        batch = y.shape[0]
+        hh = h.reshape(batch, -1)
+        x_hat = y.reshape(batch, -1) / hh
+        no_b = torch.as_tensor(no, dtype=self.dtype, device=y.device)
+        no_b = no_b.reshape(-1, 1) if no_b.dim() else no_b
+        no_eff = no_b / hh.abs().square()
+        return x_hat, no_eff.to(self.dtype)
