@@ -90,9 +90,12 @@ def _execute_ray(parts: Sequence[Part], ctx: RunContext, on_done: OnDone) -> Non
                  ignore_reinit_error=True, configure_logging=False)
         started = True
     try:
-        gpus = ray.cluster_resources().get("GPU", 0)
-        task = ray.remote(num_gpus=1 if gpus else 0, num_cpus=1, max_retries=1)(lambda fn, dev: fn(dev))
-        refs = {task.remote(part.remote, "cuda" if gpus else "cpu"): (part, time.perf_counter()) for part in parts}
+        # the device kind is part of a run's identity: tasks run on the kind the parts were named for
+        use_gpu = ctx.device.startswith("cuda")
+        if use_gpu and not ray.cluster_resources().get("GPU", 0):
+            raise ValueError("the runs were named for CUDA but the Ray cluster has no GPU; use --device cpu")
+        task = ray.remote(num_gpus=1 if use_gpu else 0, num_cpus=1, max_retries=1)(lambda fn, dev: fn(dev))
+        refs = {task.remote(part.remote, "cuda" if use_gpu else "cpu"): (part, time.perf_counter()) for part in parts}
         while refs:
             ready, _ = ray.wait(list(refs), num_returns=1)
             for ref in ready:
