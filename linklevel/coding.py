@@ -14,6 +14,7 @@ from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
 from sionna.phy.utils import hard_decisions
 
 from .config import LinkConfig
+from .ldpc import BatchLDPC5GDecoder
 
 __all__ = ["ChannelCode"]
 
@@ -21,8 +22,9 @@ __all__ = ["ChannelCode"]
 class ChannelCode(Block):
     """CRC + 5G LDPC (or no code) for one link configuration.
 
-    :param config: The link configuration (``code``, ``k``, ``n``, ``crc``,
-        ``bp_iterations``, ``cn_update``).
+    :param config: The link configuration (``code``, ``k``, ``n``, ``crc`` and the decoder:
+        ``decoder``, ``bp_iterations``, ``cn_update``, ``schedule``, ``early_stop``, ...).
+    :param compile: Fuse the semlink decoder's check-node update with ``torch.compile``.
     :param precision: `None` | ``"single"`` | ``"double"``.
     :param device: e.g. ``"cpu"`` or ``"cuda:0"``.
 
@@ -55,6 +57,7 @@ class ChannelCode(Block):
         config: LinkConfig,
         precision: Optional[str] = None,
         device: Optional[str] = None,
+        compile: bool = False,
     ) -> None:
         super().__init__(precision=precision, device=device)
         kw = dict(precision=precision, device=device)
@@ -63,14 +66,14 @@ class ChannelCode(Block):
         self._crc_dec = CRCDecoder(self._crc_enc, **kw) if self._crc_enc else None
         if config.code == "ldpc":
             self._enc = LDPC5GEncoder(config.k, config.n, **kw)
-            self._dec = LDPC5GDecoder(
-                self._enc,
-                cn_update=config.cn_update,
-                num_iter=config.bp_iterations,
-                hard_out=True,
-                return_infobits=True,
-                **kw,
-            )
+            if config.decoder == "sionna":
+                self._dec = LDPC5GDecoder(self._enc, cn_update=config.cn_update, cn_schedule=config.schedule,
+                                          num_iter=config.bp_iterations, hard_out=True, return_infobits=True, **kw)
+            else:
+                self._dec = BatchLDPC5GDecoder(
+                    self._enc, cn_update=config.cn_update, schedule=config.schedule,
+                    num_iter=config.bp_iterations, early_stop=config.early_stop, scale=config.minsum_scale,
+                    offset=config.minsum_offset, message_dtype=config.message_dtype, compile=compile, **kw)
         else:
             self._enc = None
             self._dec = None
@@ -89,6 +92,17 @@ class ChannelCode(Block):
         """Append CRC, then LDPC-encode (see class docstring)."""
         c = self._crc_enc(u) if self._crc_enc is not None else u
         return self._enc(c) if self._enc is not None else c
+
+    def iterations(self, shape: torch.Size) -> Optional[torch.Tensor]:
+        """BP iterations per codeword of the last call, shaped ``shape`` (`None` without LDPC).
+
+        Sionna's decoder always runs ``bp_iterations``; the semlink decoder reports its own.
+        """
+        if self._dec is None:
+            return None
+        if isinstance(self._dec, BatchLDPC5GDecoder):
+            return self._dec.last_iterations.reshape(shape)
+        return torch.full(shape, self._config.bp_iterations, dtype=torch.int32, device=self.device)
 
     def call(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         c_hat = self._dec(llr) if self._dec is not None else hard_decisions(llr)

@@ -56,7 +56,12 @@ _CHANNELS = ("awgn", "rayleigh-block", "tdl")
 _CSI = ("perfect", "ls")
 _CODES = ("none", "ldpc")
 _DEMAPPING = ("app", "maxlog")
-_CN_UPDATES = ("boxplus-phi", "boxplus", "minsum", "offset-minsum", "identity")
+_CN_UPDATES = ("boxplus-phi", "boxplus", "minsum", "normalized-minsum", "offset-minsum", "identity")
+#: Check-node rules Sionna's LDPC5GDecoder offers (``decoder="sionna"``).
+_SIONNA_CN_UPDATES = ("boxplus-phi", "boxplus", "minsum", "offset-minsum", "identity")
+_DECODERS = ("semlink", "sionna")
+_SCHEDULES = ("flooding", "layered")
+_MESSAGE_DTYPES = ("float32", "float16", "bfloat16")
 _SNR_TYPES = ("ebno", "esno")
 _TDL_MODELS = ("A", "B", "C", "D", "E")
 
@@ -122,8 +127,19 @@ class LinkConfig:
     :param n: Codeword length (LDPC) or block length (uncoded).
     :param crc: Sionna CRC name (e.g. ``"CRC24A"``) or ``None``.
     :param demapping: ``app`` or ``maxlog``.
-    :param bp_iterations: LDPC belief-propagation iterations.
-    :param cn_update: LDPC check-node rule (Sionna's ``cn_update``).
+    :param bp_iterations: LDPC belief-propagation iterations (the maximum with early stopping).
+    :param cn_update: LDPC check-node rule: ``boxplus-phi`` (exact, default), ``boxplus`` (exact,
+        tanh rule), ``minsum``, ``normalized-minsum`` (semlink decoder only), ``offset-minsum``,
+        ``identity`` (Sionna decoder only, for debugging).
+    :param decoder: ``semlink`` (:class:`~linklevel.ldpc.BatchLDPC5GDecoder`, default) or
+        ``sionna`` (Sionna's ``LDPC5GDecoder``, the reference; no early stopping).
+    :param schedule: ``flooding`` (default, Sionna's) or ``layered`` (row blocks as layers).
+    :param early_stop: Stop each codeword once its hard decision meets all parity checks;
+        `None` means `True` for the semlink decoder (`False` for Sionna's, which cannot).
+    :param minsum_scale: α of ``normalized-minsum``.
+    :param minsum_offset: β of ``offset-minsum`` (Sionna's decoder: fixed 0.5).
+    :param message_dtype: LDPC message dtype, ``float32`` (default), ``float16`` or ``bfloat16``
+        (semlink decoder; meant for CUDA).
     :param snr_type: ``ebno`` (Eb/N0, default) or ``esno`` (Es/N0 per transmitted symbol).
     :param fft_size: OFDM subcarriers.
     :param num_ofdm_symbols: OFDM symbols per grid.
@@ -157,6 +173,12 @@ class LinkConfig:
     demapping: Literal["app", "maxlog"] = "app"
     bp_iterations: int = 20
     cn_update: str = "boxplus-phi"
+    decoder: str = "semlink"
+    schedule: str = "flooding"
+    early_stop: bool | None = None
+    minsum_scale: float = 0.8
+    minsum_offset: float = 0.5
+    message_dtype: str = "float32"
     snr_type: Literal["ebno", "esno"] = "ebno"
     fft_size: int = 72
     num_ofdm_symbols: int = 14
@@ -202,6 +224,7 @@ class LinkConfig:
             )
         _check_int("pilots_per_block", self.pilots_per_block, 1)
         _check_int("bp_iterations", self.bp_iterations, 0, MAX_BP_ITERATIONS)
+        self._check_decoder()
         _check_int("fft_size", self.fft_size, 1)
         _check_int("num_ofdm_symbols", self.num_ofdm_symbols, 1, 10_000)
         _check_int("cyclic_prefix_length", self.cyclic_prefix_length, 0)
@@ -239,6 +262,34 @@ class LinkConfig:
                 )
         else:
             set_("pilot_ofdm_symbols", tuple(int(i) for i in self.pilot_ofdm_symbols))
+
+    def _check_decoder(self) -> None:
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
+        _check_choice("decoder", self.decoder, _DECODERS)
+        _check_choice("schedule", self.schedule, _SCHEDULES)
+        _check_choice("message_dtype", self.message_dtype, _MESSAGE_DTYPES)
+        for name, lo, hi in (("minsum_scale", 0.0, 1.0), ("minsum_offset", 0.0, 20.0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= float(value) <= hi:
+                raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+            set_(name, float(value))
+        if self.early_stop is not None and not isinstance(self.early_stop, bool):
+            raise TypeError(f"early_stop must be a bool, got {self.early_stop!r}")
+        if self.decoder == "sionna":
+            if self.early_stop:
+                raise ValueError("Sionna's LDPC decoder has no early stopping; use decoder='semlink'")
+            if self.cn_update not in _SIONNA_CN_UPDATES:
+                raise ValueError(f"cn_update {self.cn_update!r} needs decoder='semlink' "
+                                 f"(Sionna's decoder offers {', '.join(_SIONNA_CN_UPDATES)})")
+            if self.minsum_offset != 0.5 and self.cn_update == "offset-minsum":
+                raise ValueError("Sionna's offset-minsum has a fixed offset 0.5; use decoder='semlink'")
+            if self.message_dtype != "float32":
+                raise ValueError("Sionna's decoder runs in the link precision; message_dtype needs decoder='semlink'")
+            set_("early_stop", False)
+        else:
+            if self.cn_update == "identity":
+                raise ValueError("cn_update 'identity' (a debugging rule) needs decoder='sionna'")
+            set_("early_stop", True if self.early_stop is None else self.early_stop)
 
     def _normalize_lengths(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731

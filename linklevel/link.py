@@ -32,12 +32,14 @@ class LinkOutput:
     :param bits_hat: [batch, cw, info_bits] decoded information bits.
     :param crc_ok: [batch, cw] CRC check (all `True` without CRC).
     :param llr: [batch, cw, n] channel LLRs, or `None` if not requested.
+    :param iterations: [batch, cw] `torch.int32` LDPC iterations per codeword (`None` uncoded).
     """
 
     bits: torch.Tensor
     bits_hat: torch.Tensor
     crc_ok: torch.Tensor
     llr: Optional[torch.Tensor] = None
+    iterations: Optional[torch.Tensor] = None
 
 
 class Link(Block):
@@ -46,6 +48,10 @@ class Link(Block):
     :param config: Link configuration.
     :param precision: `None` | ``"single"`` | ``"double"``.
     :param device: e.g. ``"cpu"`` or ``"cuda:0"``; `None` uses Sionna's configured device.
+    :param compile: ``torch.compile``: an uncoded link's whole :meth:`transmit` (static shapes),
+        a coded link's check-node update (semlink decoder). Compiled random draws and fused
+        arithmetic differ from eager ones, so counts differ (equally valid, still seeded);
+        Sionna's decoder is not compiled.
 
     :input batch_size: int. Number of frames to simulate.
     :input snr_db: float or [batch] tensor. Eb/N0 (or Es/N0 with ``snr_type="esno"``) in dB.
@@ -76,10 +82,13 @@ class Link(Block):
         config: LinkConfig,
         precision: Optional[str] = None,
         device: Optional[str] = None,
+        compile: bool = False,
     ) -> None:
         super().__init__(precision=precision, device=device)
         if not isinstance(config, LinkConfig):
             raise TypeError(f"config must be a LinkConfig, got {type(config).__name__}")
+        if compile and config.code == "ldpc" and config.decoder == "sionna":
+            raise ValueError("compile needs the semlink decoder (Sionna's decoder is not compiled)")
         kw = dict(precision=precision, device=device)
         self._config = config
         m = config.bits_per_symbol
@@ -87,7 +96,7 @@ class Link(Block):
         self._n = int(config.n or 0)
         self._n_pad = math.ceil(self._n / m) * m
         self._source = BinarySource(**kw)
-        self._code = ChannelCode(config, **kw)
+        self._code = ChannelCode(config, compile=compile, **kw)
         self._mapper = Mapper(config.constellation_type, m, **kw)
         self._demapper = Demapper(config.demapping, config.constellation_type, m, **kw)
         if config.ofdm:
@@ -107,6 +116,8 @@ class Link(Block):
             self._grid_filler = 0
             data_symbols = self._n_pad // m
             self._tx_symbols = float(data_symbols + self._front.overhead_symbols(data_symbols))
+        if compile and config.code == "none":
+            self.transmit = torch.compile(self.transmit, dynamic=False)  # type: ignore[method-assign]
 
     # ------------------------------------------------------------- properties
     @property
@@ -196,4 +207,5 @@ class Link(Block):
         llr = self._demapper(x_hat, no_eff)
         llr = llr[:, : self._cw * self._n_pad].reshape(batch, self._cw, self._n_pad)[..., : self._n]
         bits_hat, crc_ok = self._code(llr)
-        return LinkOutput(bits, bits_hat, crc_ok, llr if return_llr else None)
+        iters = self._code.iterations(crc_ok.shape)
+        return LinkOutput(bits, bits_hat, crc_ok, llr if return_llr else None, iters)

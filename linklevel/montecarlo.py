@@ -32,7 +32,9 @@ __all__ = [
     "SweepResult",
     "auto_batch_size",
     "simulate_point",
+    "simulate_joint",
     "simulate_sweep",
+    "MAX_SYNC_INTERVAL",
     "error_units",
     "batch_memory",
     "AUTO_BATCH_BITS",
@@ -154,13 +156,6 @@ def _add(res: PointResult, stats: list) -> None:
     res.frames += f
 
 
-def _add_batch(res: PointResult, sums: list, shape: tuple[int, int, int]) -> None:
-    """A whole batch: its sums ``[Σe, Σb, Σdetected, Σe², Σb²]`` and the fixed frame sizes."""
-    b, cw, k = shape
-    nb = cw * k
-    _add(res, list(sums) + [b * nb, b * cw, b * nb * nb, b * cw * cw, sums[0] * nb, sums[1] * cw, b])
-
-
 def _add_cut(res: PointResult, err: torch.Tensor, crc_ok: torch.Tensor, keep: int) -> None:
     """The first ``keep`` bits of a batch (flattened order): the batch where a target was reached."""
     b, cw, k = err.shape
@@ -178,6 +173,108 @@ def _add_cut(res: PointResult, err: torch.Tensor, crc_ok: torch.Tensor, keep: in
                            frames.sum()]).tolist())
 
 
+@dataclass
+class _Batch:
+    """One simulated batch, its per-frame error counts and its sums, all still on the device."""
+
+    err: torch.Tensor  # [b, cw, k] bool
+    crc_ok: torch.Tensor  # [b, cw] bool
+    iters: Optional[torch.Tensor]  # [b, cw] int32 or None
+    e_f: torch.Tensor  # [b] bit errors per frame
+    blk_f: torch.Tensor  # [b] block errors per frame
+    sums: torch.Tensor  # [6]: Σe, Σblk, Σdetected, Σe², Σblk², Σiterations
+
+
+def _batch(out: Any) -> _Batch:
+    err = out.bits != out.bits_hat
+    e_f = err.sum((1, 2))
+    blk_f = err.any(-1).sum(-1)
+    it = out.iterations.sum() if out.iterations is not None else torch.zeros((), dtype=e_f.dtype, device=e_f.device)
+    sums = torch.stack([e_f.sum(), blk_f.sum(), (~out.crc_ok).sum(), (e_f * e_f).sum(), (blk_f * blk_f).sum(),
+                        it.to(e_f.dtype)])
+    return _Batch(err, out.crc_ok, out.iterations, e_f, blk_f, sums)
+
+
+def _hist(iters: torch.Tensor) -> list[int]:
+    return torch.bincount(iters.reshape(-1).to(torch.int64)).tolist()
+
+
+class _PointState:
+    """The running counts of one point and its stopping rule; consumes batches in order."""
+
+    def __init__(self, link: Link, ebno_db: float, pseed: int, criteria: StopCriteria) -> None:
+        self.ber_unit, self.bler_unit = error_units(link)
+        self.res = PointResult(ebno_db=float(ebno_db), seed=pseed, ber_unit=self.ber_unit, bler_unit=self.bler_unit)
+        self.criteria = criteria
+        self.t0 = time.perf_counter()
+
+    def consume(self, b: _Batch, sums: list) -> Optional[str]:
+        """Add one batch (its sums already on the host); returns the status if the point ends."""
+        res, tb, tk = self.res, self.criteria.target_bit_errors, self.criteria.target_block_errors
+        frame_bits = b.err.shape[1] * b.err.shape[2]
+        cuts = []
+        if tb and res.bit_errors + sums[0] >= tb:
+            cuts.append(("bits", _cut(b.err, res.bit_errors, tb, "bits") if self.ber_unit == "bits"
+                         else _frame_cut(b.e_f, res.bit_errors, tb, frame_bits)))
+        if tk and res.block_errors + sums[1] >= tk:
+            cuts.append(("blocks", _cut(b.err, res.block_errors, tk, "blocks") if self.bler_unit == "blocks"
+                         else _frame_cut(b.blk_f, res.block_errors, tk, frame_bits)))
+        keep = min((c for _, c in cuts if c is not None), default=None)
+        bsz, cw, k = b.err.shape
+        if keep is None:
+            nb = cw * k
+            _add(res, list(sums[:5]) + [bsz * nb, bsz * cw, bsz * nb * nb, bsz * cw * cw, sums[0] * nb,
+                                        sums[1] * cw, bsz])
+            if b.iters is not None:
+                res.iterations += int(sums[5])
+                res.add_histogram(_hist(b.iters))
+        else:
+            _add_cut(res, b.err, b.crc_ok, keep)
+            if b.iters is not None:
+                kept = b.iters.reshape(-1)[: -(-keep // k)]  # codewords with at least one kept bit
+                res.iterations += int(kept.sum())
+                res.add_histogram(_hist(kept))
+            unit = next(u for u, c in cuts if c == keep)
+            exact = self.ber_unit == "bits" if unit == "bits" else self.bler_unit == "blocks"
+            res.inverse = unit if exact else ""
+        res.batches += 1
+        res.runtime_s = time.perf_counter() - self.t0
+        status = _point_done(res, self.criteria, self.t0)
+        if status is not None:
+            res.status = status
+        return status
+
+    def batches_left(self, batch_frames: int, frame_bits: int, frame_blocks: int) -> int:
+        """Batches until ``max_bits``/``max_blocks`` end the point, or until the error targets are
+        expected to be met at the rates seen so far (at least 1)."""
+        r, c = self.res, self.criteria
+        left = []
+        if c.max_bits is not None:
+            left.append(-(-(c.max_bits - r.bits) // (batch_frames * frame_bits)))
+        if c.max_blocks is not None:
+            left.append(-(-(c.max_blocks - r.blocks) // (batch_frames * frame_blocks)))
+        for target, have, per_batch in ((c.target_bit_errors, r.bit_errors, r.bit_errors / max(r.batches, 1)),
+                                        (c.target_block_errors, r.block_errors,
+                                         r.block_errors / max(r.batches, 1))):
+            if target and per_batch > 0:
+                left.append(int((target - have) / per_batch))
+        return max(1, min(left, default=1))
+
+
+#: Largest number of batches between two host syncs on CUDA (the batches simulated after a
+#: point's end inside one interval are discarded, so counts never depend on the interval).
+MAX_SYNC_INTERVAL = 16
+
+
+def _sync_interval(state: _PointState, link: Link, batch_size: int, done_batches: int) -> int:
+    """Batches to queue before the next host sync: 1 on a CPU (a sync costs nothing there); on
+    CUDA doubling with the batches done, never beyond what the point is expected to need."""
+    if torch.device(link.device).type != "cuda":
+        return 1
+    k = min(MAX_SYNC_INTERVAL, 1 << min(done_batches, 4))
+    return max(1, min(k, state.batches_left(batch_size, link.info_bits_per_frame, link.codewords_per_frame)))
+
+
 def simulate_point(
     link: Link,
     ebno_db: float,
@@ -192,7 +289,12 @@ def simulate_point(
     batch where it is reached: at the target-th error when its trials are independent (exact
     inverse binomial sampling, so the rate is the unbiased ``(e-1)/(n-1)``), else at the end of
     the frame where it is reached. Per-frame sums are kept for the intervals
-    (:class:`~linklevel.points.PointResult`).
+    (:class:`~linklevel.points.PointResult`), and the LDPC iterations per block.
+
+    Counts stay on the device; the host reads them once per *sync interval* (1 batch on a CPU,
+    up to :data:`MAX_SYNC_INTERVAL` on CUDA, sized so a point is not expected to end inside
+    it). Batches are consumed in order and those after the point's end are discarded, so the
+    counts are the same for any interval.
 
     :param link: The link to simulate.
     :param ebno_db: Eb/N0 (or Es/N0, per the link's ``snr_type``) in dB.
@@ -214,44 +316,81 @@ def simulate_point(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     pseed = point_seed(seed, ebno_db)
     seed_everything(pseed)
-    ber_unit, bler_unit = error_units(link)
-    res = PointResult(ebno_db=float(ebno_db), seed=pseed, ber_unit=ber_unit, bler_unit=bler_unit)
+    state = _PointState(link, ebno_db, pseed, criteria)
     no = link.snr_to_no(ebno_db)
-    t0 = time.perf_counter()
-    tb, tk = criteria.target_bit_errors, criteria.target_block_errors
     with torch.inference_mode():
         while True:
-            out = link.transmit(link.draw_bits(batch_size), no)
-            err = out.bits != out.bits_hat
-            e_f = err.sum((1, 2))
-            blk_f = err.any(-1).sum(-1)
-            # one host sync per batch: the batch's sums decide whether a target falls inside it
-            sums = torch.stack([e_f.sum(), blk_f.sum(), (~out.crc_ok).sum(), (e_f * e_f).sum(),
-                                (blk_f * blk_f).sum()]).tolist()
-            frame_bits = err.shape[1] * err.shape[2]
-            cuts = []
-            if tb and res.bit_errors + sums[0] >= tb:
-                cuts.append(("bits", _cut(err, res.bit_errors, tb, "bits") if ber_unit == "bits"
-                             else _frame_cut(e_f, res.bit_errors, tb, frame_bits)))
-            if tk and res.block_errors + sums[1] >= tk:
-                cuts.append(("blocks", _cut(err, res.block_errors, tk, "blocks") if bler_unit == "blocks"
-                             else _frame_cut(blk_f, res.block_errors, tk, frame_bits)))
-            keep = min((c for _, c in cuts if c is not None), default=None)
-            if keep is None:
-                _add_batch(res, sums, tuple(err.shape))
-            else:
-                _add_cut(res, err, out.crc_ok, keep)
-                unit = next(u for u, c in cuts if c == keep)
-                exact = ber_unit == "bits" if unit == "bits" else bler_unit == "blocks"
-                res.inverse = unit if exact else ""
-            res.batches += 1
-            res.runtime_s = time.perf_counter() - t0
-            if on_batch is not None:
-                on_batch(res)
-            status = _point_done(res, criteria, t0)
-            if status is not None:
-                res.status = status
-                return res
+            queue = [_batch(link.transmit(link.draw_bits(batch_size), no))
+                     for _ in range(_sync_interval(state, link, batch_size, state.res.batches))]
+            # one host sync per interval: the sums decide whether a target falls inside a batch
+            all_sums = torch.stack([b.sums for b in queue]).tolist()
+            for b, sums in zip(queue, all_sums):
+                status = state.consume(b, sums)
+                if on_batch is not None:
+                    on_batch(state.res)
+                if status is not None:
+                    return state.res
+
+
+def simulate_joint(
+    link: Link,
+    ebno_dbs: Iterable[float],
+    criteria: StopCriteria,
+    batch_size: int,
+    seed: int,
+    on_point: Optional[Callable[[PointResult], None]] = None,
+) -> list[PointResult]:
+    """Simulate several SNR points in the same batches (SNR as a per-frame tensor).
+
+    Each batch carries ``batch_size`` frames of every point still running, so small links fill
+    a GPU; a point leaves the batch when its own ``criteria`` stop it (same rules as
+    :func:`simulate_point`). One random stream serves the whole group, seeded from ``seed`` and
+    the SNR set: counts are reproducible for the same points, batch size and device, but differ
+    from point-by-point runs (a different, equally valid sample).
+
+    :param link: The link to simulate.
+    :param ebno_dbs: SNR points in dB (distinct).
+    :param criteria: Stopping rule of every point.
+    :param batch_size: Frames per point per batch.
+    :param seed: Run seed.
+    :param on_point: Called with each point as it finishes.
+    :output: The points in the order given. On ``KeyboardInterrupt`` the exception propagates.
+
+    .. code-block:: python
+
+        >>> from linklevel import Link, LinkConfig
+        >>> from linklevel.montecarlo import StopCriteria, simulate_joint
+        >>> pts = simulate_joint(Link(LinkConfig("bpsk")), [0.0, 4.0], StopCriteria(max_bits=10**5), 64, seed=1)
+        >>> [p.status for p in pts]
+        ['target_bit_errors', 'target_bit_errors']
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    snrs = [float(v) for v in ebno_dbs]
+    if not snrs or len({round(v, 9) for v in snrs}) != len(snrs):
+        raise ValueError("simulate_joint needs distinct SNR points")
+    gseed = point_seed(seed, sum(point_seed(0, v) for v in snrs) % (1 << 31))
+    seed_everything(gseed)
+    states = [_PointState(link, v, gseed, criteria) for v in snrs]
+    active = list(range(len(snrs)))
+    with torch.inference_mode():
+        while active:
+            no = torch.cat([link.snr_to_no(snrs[i]).reshape(1).expand(batch_size) for i in active]).reshape(-1, 1)
+            out = link.transmit(link.draw_bits(batch_size * len(active)), no)
+            parts = []
+            for j, _ in enumerate(active):
+                sl = slice(j * batch_size, (j + 1) * batch_size)
+                parts.append(_batch(type(out)(out.bits[sl], out.bits_hat[sl], out.crc_ok[sl], None,
+                                              None if out.iterations is None else out.iterations[sl])))
+            all_sums = torch.stack([b.sums for b in parts]).tolist()
+            still = []
+            for i, b, sums in zip(active, parts, all_sums):
+                if states[i].consume(b, sums) is None:
+                    still.append(i)
+                elif on_point is not None:
+                    on_point(states[i].res)
+            active = still
+    return [s.res for s in states]
 
 
 def simulate_sweep(
@@ -263,6 +402,7 @@ def simulate_sweep(
     finished: Optional[dict[float, PointResult]] = None,
     on_point: Optional[Callable[[PointResult], None]] = None,
     progress: bool = True,
+    joint: bool = False,
 ) -> SweepResult:
     """Simulate a sweep in increasing SNR order; resumable and interruptible.
 
@@ -275,6 +415,8 @@ def simulate_sweep(
         SNR; they are not recomputed and come back with ``resumed=True``.
     :param on_point: Called with each newly finished point (e.g. to persist it).
     :param progress: Show a progress bar on stderr.
+    :param joint: Simulate all unfinished points in the same batches (:func:`simulate_joint`);
+        ``stop_after_zero_errors`` then skips nothing (all points run together).
     :output: :class:`SweepResult`. Ctrl-C ends the sweep with ``interrupted=True``;
         the points finished before it are kept (and were passed to ``on_point``).
     """
@@ -291,15 +433,35 @@ def simulate_sweep(
     bar = tqdm(total=len(snrs), file=sys.stderr, disable=not progress, unit="pt", leave=False)
     stop_rest = False
     try:
-        for snr in snrs:
+        if joint:
+            todo = [v for v in snrs if round(v, 9) not in finished]
+            got: dict[float, PointResult] = {}
+
+            def done(p: PointResult) -> None:
+                got[round(p.ebno_db, 9)] = p
+                if on_point is not None:
+                    on_point(p)
+                bar.update(1)
+
+            bar.update(len(snrs) - len(todo))
+            try:
+                if todo:
+                    simulate_joint(link, todo, criteria, batch_size, seed, on_point=done)
+            finally:
+                for snr in snrs:
+                    p = finished.get(round(snr, 9))
+                    if p is not None:
+                        p.resumed = True
+                    out.points.append(p or got.get(round(snr, 9)) or PointResult(ebno_db=snr, status="interrupted"))
+        for snr in snrs if not joint else ():
             if stop_rest:
                 out.points.append(PointResult(ebno_db=snr, status="skipped"))
                 bar.update(1)
                 continue
-            done = finished.get(round(snr, 9))
-            if done is not None:
-                done.resumed = True
-                point = done
+            done_pt = finished.get(round(snr, 9))
+            if done_pt is not None:
+                done_pt.resumed = True
+                point = done_pt
             else:
                 bar.set_description(f"{snr:g} dB")
 

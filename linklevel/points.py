@@ -98,6 +98,10 @@ class PointResult:
     ``inverse``: ``"bits"`` / ``"blocks"`` when the point stopped exactly at its target-th
     error of independent trials (inverse binomial sampling); the rate is then the unbiased
     ``(e − 1)/(n − 1)`` instead of ``e/n`` (which overestimates: +10 % at 10 errors).
+
+    LDPC decoding: ``iterations`` = Σ BP iterations over the ``blocks`` counted, and
+    ``iteration_hist`` = how many blocks used 0, 1, 2, ... iterations (comma-separated counts,
+    empty for uncoded links).
     """
 
     ebno_db: float
@@ -121,6 +125,28 @@ class PointResult:
     ber_unit: str = "bits"
     bler_unit: str = "blocks"
     inverse: str = ""
+    iterations: int = 0
+    iteration_hist: str = ""
+
+    @property
+    def avg_iterations(self) -> Optional[float]:
+        """Mean LDPC iterations per block (`None` for an uncoded link or no blocks)."""
+        if not self.iteration_hist or not self.blocks:
+            return None
+        return self.iterations / self.blocks
+
+    def histogram(self) -> list[int]:
+        """:attr:`iteration_hist` as a list: blocks that used 0, 1, 2, ... iterations."""
+        return [int(v) for v in self.iteration_hist.split(",")] if self.iteration_hist else []
+
+    def add_histogram(self, counts: list[int]) -> None:
+        """Add per-iteration block counts to :attr:`iteration_hist` (lengths may differ)."""
+        old = self.histogram()
+        if len(old) < len(counts):
+            old += [0] * (len(counts) - len(old))
+        for i, v in enumerate(counts):
+            old[i] += int(v)
+        self.iteration_hist = ",".join(str(v) for v in old)
 
     @property
     def ber(self) -> float:
@@ -175,6 +201,8 @@ class PointResult:
         d["ber_ci_method"] = self.ci_method("ber")
         d["bler_ci_method"] = self.ci_method("bler")
         d["estimator"] = ("(e-1)/(n-1), inverse binomial sampling on " + self.inverse) if self.inverse else "e/n"
+        d["avg_iterations"] = self.avg_iterations
+        d["iteration_hist"] = self.histogram()
         return d
 
 

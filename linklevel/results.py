@@ -41,8 +41,8 @@ __all__ = ["config_hash", "canonical_json", "ResultStore", "RunRecord", "FORMAT_
            "ResultFileError"]
 
 _INT_FIELDS = ("bits", "bit_errors", "blocks", "block_errors", "detected_block_errors", "batches", "frames",
-               "bit_err_sq", "bits_sq", "bit_err_bits", "block_err_sq", "blocks_sq", "block_err_blocks")
-_STR_FIELDS = ("status", "ber_unit", "bler_unit", "inverse")
+               "bit_err_sq", "bits_sq", "bit_err_bits", "block_err_sq", "blocks_sq", "block_err_blocks", "iterations")
+_STR_FIELDS = ("status", "ber_unit", "bler_unit", "inverse", "iteration_hist")
 _RAW_FIELDS = tuple(f.name for f in fields(PointResult) if f.name != "resumed")
 
 

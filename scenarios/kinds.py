@@ -93,7 +93,8 @@ def study_kind(path: Union[str, os.PathLike]) -> str:
     return kind
 
 
-def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional[str] = None) -> Any:
+def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional[str] = None,
+               decoder: Optional[str] = None) -> Any:
     """Read, validate and expand a study file of any registered kind.
 
     The ``[quick]`` table is validated even without ``quick`` (a broken quick variant is
@@ -102,6 +103,7 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
     :param path: TOML file or built-in study name.
     :param quick: Merge ``[quick]`` (small variant; output folder ``<out>-quick``).
     :param out: Output folder (default: the study's ``out``, else ``out/<name>``).
+    :param decoder: LDPC decoder of every coded link (``semlink``/``sionna``; default: as the file says).
 
     .. code-block:: python
 
@@ -120,7 +122,7 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
     check_keys(doc, ("study", "quick") + kind.tables, where, "top level")
     check_keys(study, HEADER_KEYS + kind.study_keys, where, "[study]")
     table(doc.get("quick", {}), where, "[quick]")
-    header = parse_header(study, src, kind_name, quick, out)
+    header = parse_header(study, src, kind_name, quick, out, decoder)
     if not quick and "quick" in doc:
         kind.load(doc, dataclasses.replace(header, quick=True))
     return kind.load(doc, header)

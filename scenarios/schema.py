@@ -40,7 +40,7 @@ __all__ = [
     "resolve_path",
 ]
 
-HEADER_KEYS = ("kind", "name", "description", "out", "seed", "threads")
+HEADER_KEYS = ("kind", "name", "description", "out", "seed", "threads", "decoder")
 #: Largest number of points a START:STEP:STOP grid may expand to (a typo such as a step of
 #: 1e-9 would otherwise build a billion points).
 MAX_GRID_POINTS = 10_000
@@ -63,6 +63,8 @@ class StudyHeader:
     :param quick: Whether ``[quick]`` was merged.
     :param threads: torch threads of the run (``None``: the physical cores; ``semlink run --threads``
         overrides it).
+    :param decoder: LDPC decoder of every coded link of the study (``semlink``/``sionna``),
+        overriding the link tables (``semlink run --decoder``); ``None`` keeps them.
     """
 
     kind: str
@@ -73,6 +75,7 @@ class StudyHeader:
     seed: int
     quick: bool
     threads: Optional[int] = None
+    decoder: Optional[str] = None
 
     @property
     def result_file(self) -> str:
@@ -95,8 +98,9 @@ def read_toml(src: Path) -> dict:
         raise StudyError(f"{src}: cannot read the study file: {err.strerror}") from None
 
 
-def parse_header(study: Mapping, src: Path, kind: str, quick: bool, out: Optional[str]) -> StudyHeader:
-    """Validate the common ``[study]`` keys; ``out`` overrides the file's folder."""
+def parse_header(study: Mapping, src: Path, kind: str, quick: bool, out: Optional[str],
+                 decoder: Optional[str] = None) -> StudyHeader:
+    """Validate the common ``[study]`` keys; ``out`` and ``decoder`` override the file's."""
     where = src.name
     name = study.get("name")
     if not isinstance(name, str) or not name or any(c in name for c in "/\\ ") or name.startswith("."):
@@ -115,8 +119,11 @@ def parse_header(study: Mapping, src: Path, kind: str, quick: bool, out: Optiona
     threads = study.get("threads")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024):
         raise StudyError(f"{where}: [study] threads must be an integer in [1, 1024], got {threads!r}")
+    decoder = decoder if decoder is not None else study.get("decoder")
+    if decoder is not None and decoder not in ("semlink", "sionna"):
+        raise StudyError(f"{where}: decoder must be 'semlink' or 'sionna', got {decoder!r}")
     return StudyHeader(kind=kind, name=name, description=desc, source=str(src), out=out_dir, seed=seed, quick=quick,
-                       threads=threads)
+                       threads=threads, decoder=decoder)
 
 
 def table(value: Any, where: str, name: str) -> dict:

@@ -324,6 +324,13 @@ def link_title(link: Any) -> str:
         if d.get("channel") == "rayleigh-block" and not d.get("ofdm"):
             parts.append(f"coherence {d.get('coherence', 'codeword')}")
     parts.append(f"LDPC({d.get('k')},{d.get('n')})" if d.get("code") == "ldpc" else "uncoded")
+    if d.get("code") == "ldpc":
+        dec = [w for w, default in ((d.get("decoder"), "semlink"), (d.get("schedule"), "flooding"),
+                                    (d.get("cn_update"), "boxplus-phi")) if w is not None and w != default]
+        if d.get("decoder", "semlink") == "semlink" and d.get("early_stop") is False:
+            dec.append("no early stop")
+        if dec:
+            parts.append(" ".join(str(w) for w in dec) + " decoder")
     if d.get("crc"):
         parts.append(f"+ {d['crc']}")
     return ", ".join(parts)
@@ -351,7 +358,7 @@ def table_lines(result: Any) -> list[str]:
     conf = result.run.confidence
     lines = [f"run {result.run_id}  device {result.device}  batch {result.batch_size}  {link_title(result.run.link)}",
              f"{'Eb/N0':>7} {'bits':>11} {'bit err':>9} {'BER':>10} {'BER CI':>23} "
-             f"{'blocks':>8} {'blk err':>8} {'BLER':>9} {'status':>18}"]
+             f"{'blocks':>8} {'blk err':>8} {'BLER':>9} {'iter':>5} {'status':>18}"]
     for p in result.points:
         lo, hi = p.ber_ci(conf)
         ber = f"{p.ber:.3e}" if p.bits else "-"
@@ -364,8 +371,9 @@ def table_lines(result: Any) -> list[str]:
             gap = v.get("gap_db")
             extra = (f"  {v['against']}={ref:.3e} " + ("consistent" if v["status"] == "consistent" else
                                                        f"gap {gap:+.2f} dB" if gap is not None else "inconsistent"))
+        it = f"{p.avg_iterations:5.2f}" if p.avg_iterations is not None else "    -"
         lines.append(f"{p.ebno_db:7.2f} {p.bits:11d} {p.bit_errors:9d} {ber:>10} [{lo:.3e}, {hi:.3e}] "
-                     f"{p.blocks:8d} {p.block_errors:8d} {bler:>9} {tag:>18}{extra}")
+                     f"{p.blocks:8d} {p.block_errors:8d} {bler:>9} {it} {tag:>18}{extra}")
     return lines
 
 

@@ -63,6 +63,9 @@ class BerRun:
     :param batch_size: Frames per batch (``None``: the deterministic automatic size of
         :func:`~linklevel.montecarlo.auto_batch_size`).
     :param device: ``"cpu"`` or ``"cuda"``: the kind of device the counts come from.
+    :param snr_batch: Simulate all SNR points in the same batches
+        (:func:`~linklevel.montecarlo.simulate_joint`; fills a GPU with small links).
+    :param compile: ``torch.compile`` the link (:class:`~linklevel.link.Link` ``compile``).
 
     The batch size and the device kind are part of the run's identity: counts depend on both
     (the random streams are drawn per batch, and CPU and CUDA generators differ), so results
@@ -77,6 +80,8 @@ class BerRun:
     precision: str = "single"
     batch_size: Optional[int] = None
     device: str = "cpu"
+    snr_batch: bool = False
+    compile: bool = False
 
     def __post_init__(self) -> None:
         if not self.ebno_db:
@@ -92,6 +97,9 @@ class BerRun:
             raise ValueError(f"batch size must be an integer in [1, {MAX_BATCH}], got {self.batch_size!r}")
         if self.device not in ("cpu", "cuda"):
             raise ValueError(f"device kind must be 'cpu' or 'cuda', got {self.device!r}")
+        for name in ("snr_batch", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
 
     def identity(self) -> dict[str, Any]:
         """The normalized config that names the run (SNR grid excluded)."""
@@ -103,6 +111,8 @@ class BerRun:
             "precision": self.precision,
             "batch_size": "auto" if self.batch_size is None else self.batch_size,
             "device": self.device,
+            "snr_batch": self.snr_batch,
+            "compile": self.compile,
         }
 
     def on(self, device: Optional[str], batch_size: Optional[int] = None) -> "BerRun":
@@ -226,7 +236,7 @@ def run_ber(
     dev = resolve_device(device)
     if batch_size is not None or ("cuda" if dev.startswith("cuda") else "cpu") != run.device:
         run = run.on(dev, batch_size)
-    link = Link(run.link, precision=run.precision, device=dev)
+    link = Link(run.link, precision=run.precision, device=dev, compile=run.compile)
     batch_size = run.batch_size if run.batch_size is not None else auto_batch_size(link, run.stop)
     store = ResultStore(out) if out else None
     run_id = run.run_id
@@ -248,7 +258,7 @@ def run_ber(
     t0 = time.perf_counter()
     sweep = simulate_sweep(
         link, run.ebno_db, run.stop, batch_size=batch_size, seed=run.seed,
-        finished=finished, on_point=persist, progress=progress,
+        finished=finished, on_point=persist, progress=progress, joint=run.snr_batch,
     )
     runtime = time.perf_counter() - t0
     if store is not None:

@@ -42,6 +42,7 @@ and the key (with a close match when there is one). Two runs with the same confi
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, fields
@@ -58,7 +59,7 @@ __all__ = ["FigureSpec", "StudyRun", "BerStudy", "load_ber"]
 
 STUDY_KEYS = ("confidence", "precision", "target_bler")
 TABLES = ("defaults", "figure")
-_RUN_KEYS = ("link", "stop", "ebno_db", "seed", "precision", "confidence")
+_RUN_KEYS = ("link", "stop", "ebno_db", "seed", "precision", "confidence", "snr_batch", "compile")
 _FIGURE_KEYS = ("name", "title", "labels", "sweep", "zip") + _RUN_KEYS
 _LINK_KEYS = tuple(f.name for f in fields(LinkConfig))
 _STOP_KEYS = tuple(f.name for f in fields(StopCriteria))
@@ -100,9 +101,7 @@ class BerStudy(StudyHeader):
                 rid = sr.run.run_id
                 first.setdefault(rid, sr.run)
                 grids.setdefault(rid, set()).update(sr.run.ebno_db)
-        return [BerRun(link=r.link, stop=r.stop, ebno_db=tuple(sorted(grids[rid])), seed=r.seed,
-                       confidence=r.confidence, precision=r.precision)
-                for rid, r in first.items()]
+        return [dataclasses.replace(r, ebno_db=tuple(sorted(grids[rid]))) for rid, r in first.items()]
 
 
 def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
@@ -171,6 +170,8 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
             if not isinstance(labels, list) or len(labels) != len(runs) or not all(isinstance(x, str) for x in labels):
                 raise StudyError(f"{where}: {table}: labels must be a list of {len(runs)} strings (one per run)")
             runs = tuple(StudyRun(r.figure, lab, r.run) for r, lab in zip(runs, labels))
+        if header.decoder is not None:
+            runs = tuple(StudyRun(r.figure, r.label, _with_decoder(r.run, header.decoder, where, table)) for r in runs)
         figures.append(FigureSpec(name=fname, title=title, runs=runs))
 
     return BerStudy(**header.fields(), confidence=float(confidence), precision=str(precision),
@@ -178,6 +179,17 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
 
 
 # --------------------------------------------------------------------------- helpers
+def _with_decoder(run: BerRun, decoder: str, where: str, table: str) -> BerRun:
+    """``run`` with its LDPC decoder replaced (uncoded links unchanged)."""
+    if run.link.code != "ldpc" or run.link.decoder == decoder:
+        return run
+    try:
+        link = dataclasses.replace(run.link, decoder=decoder, early_stop=None)
+    except (ValueError, TypeError) as err:
+        raise StudyError(f"{where}: {table}: decoder {decoder!r}: {err}") from None
+    return dataclasses.replace(run, link=link)
+
+
 def _check_stop(stop: Any, where: str, name: str) -> None:
     """Values of a shared ``stop`` table are checked even where every figure overrides them."""
     stop = _table(stop, where, f"{name} stop")
@@ -291,6 +303,7 @@ def _build_run(c: dict, where: str, table: str) -> BerRun:
         return BerRun(
             link=cfg, stop=StopCriteria(**stop), ebno_db=ebno,
             seed=c.get("seed", 0), confidence=c.get("confidence", 0.95), precision=c.get("precision", "single"),
+            snr_batch=c.get("snr_batch", False), compile=c.get("compile", False),
         )
     except (ValueError, TypeError) as err:
         raise StudyError(f"{where}: {table}: {err}") from None

@@ -34,6 +34,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mc.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     mc.add_argument("--precision", default="single", choices=("single", "double"))
     mc.add_argument("--batch-size", type=pos_int, default=None, help="frames per batch (default: automatic)")
+    mc.add_argument("--snr-batch", action="store_true",
+                    help="simulate all SNR points in the same batches (fills a GPU with small links)")
+    mc.add_argument("--compile", action="store_true",
+                    help="torch.compile the link (uncoded: the whole link; coded: the decoder's check nodes)")
     out = ber.add_argument_group("output")
     out.add_argument("--out", default=None, help="HDF5 result file (finished points are resumed)")
     out.add_argument("--plot", default=None, help="plot of BER/BLER vs Eb/N0 (.png, .pdf or .svg)")
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                         stop_after_zero_errors=args.stop_after_zero)
     grid = ebno_grid(cfg, ebno=args.ebno, esno=args.esno)
     run_ = BerRun(link=cfg, stop=stop, ebno_db=grid, seed=args.seed, confidence=args.confidence,
-                  precision=args.precision).on(args.device, args.batch_size)
+                  precision=args.precision, snr_batch=args.snr_batch, compile=args.compile).on(args.device, args.batch_size)
     if args.out:
         check_result_file(args.out, "--out")
     check_output_path(args.plot, (".png", ".pdf", ".svg"), "--plot")

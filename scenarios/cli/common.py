@@ -115,8 +115,21 @@ def add_link_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--crc", nargs="?", const="CRC24A", default=None,
                    help=f"append a CRC per block (default CRC24A; one of {', '.join(CRC_POLYNOMIALS)})")
     g.add_argument("--demapping", default="app", choices=("app", "maxlog"))
-    g.add_argument("--bp-iterations", type=nonneg_int, default=20)
-    g.add_argument("--cn-update", default="boxplus-phi")
+    g.add_argument("--bp-iterations", type=nonneg_int, default=20,
+                   help="LDPC BP iterations (the maximum with early stopping; default 20)")
+    g.add_argument("--decoder", default="semlink", choices=("semlink", "sionna"),
+                   help="LDPC decoder: semlink's batched decoder with early stopping (default) or Sionna's")
+    g.add_argument("--cn-update", default="boxplus-phi",
+                   choices=("boxplus-phi", "boxplus", "minsum", "normalized-minsum", "offset-minsum", "identity"),
+                   help="check-node rule (default exact boxplus, as Sionna)")
+    g.add_argument("--schedule", default="flooding", choices=("flooding", "layered"),
+                   help="BP schedule (layered: row blocks of the base graph as layers)")
+    g.add_argument("--no-early-stop", action="store_true",
+                   help="always run --bp-iterations (semlink decoder; Sionna's never stops early)")
+    g.add_argument("--minsum-scale", type=float, default=0.8, help="alpha of normalized-minsum (default 0.8)")
+    g.add_argument("--minsum-offset", type=float, default=0.5, help="beta of offset-minsum (default 0.5)")
+    g.add_argument("--message-dtype", default="float32", choices=("float32", "float16", "bfloat16"),
+                   help="LDPC message precision (semlink decoder; half precision is meant for CUDA)")
 
 
 def link_config(args: argparse.Namespace) -> Any:
@@ -144,6 +157,8 @@ def link_options(args: argparse.Namespace, k_required: bool = True) -> dict[str,
         modulation=args.modulation, channel=args.channel, coherence=args.coherence, csi=args.csi,
         pilots_per_block=args.pilots, ofdm=args.ofdm, code=args.code, k=k, n=n, crc=args.crc,
         demapping=args.demapping, bp_iterations=args.bp_iterations, cn_update=args.cn_update,
+        decoder=args.decoder, schedule=args.schedule, early_stop=False if args.no_early_stop else None,
+        minsum_scale=args.minsum_scale, minsum_offset=args.minsum_offset, message_dtype=args.message_dtype,
         fft_size=args.fft_size, num_ofdm_symbols=args.ofdm_symbols,
         cyclic_prefix_length=args.cp_length, tdl_model=args.tdl_model,
     )

@@ -24,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rn.add_argument("--out", default=None, help="output folder (default: the study's 'out')")
     rn.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     rn.add_argument("--batch-size", type=pos_int, default=None)
+    rn.add_argument("--decoder", default=None, choices=("semlink", "sionna"),
+                    help="LDPC decoder of every coded link (default: as the study says; semlink's if unset)")
     rn.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     rn.add_argument("--no-progress", action="store_true")
     add_threads_option(rn)
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from ..kinds import get_kind, load_study
     from ..runner import run_study
 
-    study = load_study(args.study, quick=args.quick, out=args.out)
+    study = load_study(args.study, quick=args.quick, out=args.out, decoder=args.decoder)
     if args.threads is None:
         from linklevel.runtime import set_threads
 

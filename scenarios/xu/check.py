@@ -71,14 +71,16 @@ class RealLinkCheck:
 
 
 def stream_loss_rate(k_bits: int, snr_db: float, rate: float, trials: int, k_cw: int = 1024, seed: int = 0,
-                     device: Optional[str] = None, designed_bler: float = float("nan")) -> StreamCheck:
-    """Send ``trials`` streams of ``k_bits`` over 5G LDPC + CRC24A, QPSK, at Es/N0 ``snr_db``."""
+                     device: Optional[str] = None, designed_bler: float = float("nan"),
+                     decoder: str = "semlink") -> StreamCheck:
+    """Send ``trials`` streams of ``k_bits`` over 5G LDPC + CRC24A, QPSK, at Es/N0 ``snr_db``
+    (``decoder``: ``semlink`` or ``sionna``, :attr:`~linklevel.LinkConfig.decoder`)."""
     if trials < 1 or k_bits < 1:
         raise ValueError("need trials >= 1 and k_bits >= 1")
     if not 0 < rate <= 1.6:
         raise ValueError(f"rate must lie in (0, 1.6] bits per complex use, got {rate}")
     n_cw = int(round(k_cw * 2 / rate))  # QPSK: 2 coded bits per complex use
-    cfg = LinkConfig(modulation="qpsk", code="ldpc", k=k_cw, n=n_cw, crc="CRC24A", snr_type="esno")
+    cfg = LinkConfig(modulation="qpsk", code="ldpc", k=k_cw, n=n_cw, crc="CRC24A", snr_type="esno", decoder=decoder)
     link = Link(cfg, device=resolve_device(device))
     per_stream = math.ceil(k_bits / cfg.info_bits)
     lost = 0
@@ -98,7 +100,7 @@ def stream_loss_rate(k_bits: int, snr_db: float, rate: float, trials: int, k_cw:
 
 def real_link_check(alloc: Allocation, k_bits: Sequence[int], perception: DiscardPerception, rate: float = 0.8,
                     trials: int = 200, offsets_db: Sequence[float] = (0.0, 0.5, 1.0, 2.0), k_cw: int = 1024,
-                    seed: int = 0, device: Optional[str] = None) -> RealLinkCheck:
+                    seed: int = 0, device: Optional[str] = None, decoder: str = "semlink") -> RealLinkCheck:
     """Simulate a coded allocation on real links at the designed SNRs plus ``offsets_db``."""
     if alloc.scheme != "coded" or not alloc.feasible:
         raise ValueError("the real-link check needs a feasible coded allocation")
@@ -111,7 +113,7 @@ def real_link_check(alloc: Allocation, k_bits: Sequence[int], perception: Discar
                 continue
             snr_db = 10 * math.log10(alloc.snr[i]) + off
             row.append(stream_loss_rate(int(k_bits[i]), snr_db, rate, trials, k_cw, seed + 17 * i,
-                                        device, alloc.errors[i]))
+                                        device, alloc.errors[i], decoder))
         res.offsets_db.append(float(off))
         res.streams.append(row)
         res.achieved.append(perception(row[0].bler, row[1].bler))

@@ -332,7 +332,7 @@ def _real_link(k: tuple[int, int], gain: float, noise: float, P: Any, sv: Any, s
     attrs = {"design": json.dumps(design.to_dict())}
     if design.feasible:
         chk = real_link_check(design, k, P, rate=ch.rate, trials=rl.trials, offsets_db=rl.offsets_db, k_cw=rl.k_cw,
-                              seed=study.seed, device=ctx.device)
+                              seed=study.seed, device=ctx.device, decoder=study.decoder or "semlink")
         attrs["check"] = json.dumps(chk.to_dict())
     _write_group(ctx.file, "real_link", {}, attrs)
 
@@ -387,7 +387,8 @@ def xu_parts(study: XuStudy, ctx: RunContext) -> Iterator[Part]:
                    label=f"realizations {m}", seed=study.seed)
     rl = study.real_link
     P, sv = source(rl.source, "coded")
-    cfg = {**asdict(rl), "k": k_for(rl.source), "channel": asdict(ch), "perception": _desc(P), "seed": study.seed}
+    cfg = {**asdict(rl), "k": k_for(rl.source), "channel": asdict(ch), "perception": _desc(P), "seed": study.seed,
+           "decoder": study.decoder or "semlink"}
     yield Part("real_link", cfg, functools.partial(_real_link, k_for(rl.source), gain, noise, P, sv, study),
                label="real-link check", seed=study.seed)
 
