@@ -164,3 +164,67 @@ def test_batch_size_and_device_name_the_run_and_counts_reproduce():
     assert ra.bit_errors != rb.bit_errors  # another batch draws other streams
     assert a.identity()["batch_size"] == 10 and run.identity()["batch_size"] == "auto"
     assert run.identity()["device"] == "cpu"
+
+
+def test_counts_do_not_depend_on_the_sync_interval(monkeypatch):
+    """On CUDA several batches are queued between host syncs; batches after the point's end are
+    discarded, so counts equal those of one sync per batch (forced here on the CPU)."""
+    import linklevel.montecarlo as mc
+
+    link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cpu")
+    stop = StopCriteria(target_bit_errors=None, target_block_errors=25, max_blocks=3000)
+    one = simulate_point(link, 1.5, stop, 32, seed=2)
+    for k in (3, 7):
+        monkeypatch.setattr(mc, "_sync_interval", lambda *a, k=k: k)
+        many = simulate_point(link, 1.5, stop, 32, seed=2)
+        assert many == one, k
+    budget = StopCriteria(target_bit_errors=None, target_block_errors=None, max_blocks=100)
+    monkeypatch.setattr(mc, "_sync_interval", lambda *a: 16)
+    p = simulate_point(link, 1.5, budget, 32, seed=2)
+    assert p.blocks == 128 and p.batches == 4 and p.status == "max_blocks"
+
+
+def test_iterations_are_counted_per_block():
+    link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cpu")
+    stop = StopCriteria(target_bit_errors=None, target_block_errors=20, max_blocks=20_000)
+    pts = [simulate_point(link, snr, stop, 64, seed=1) for snr in (1.0, 2.0, 3.0)]
+    for p in pts:
+        hist = p.histogram()
+        assert sum(hist) == p.blocks and sum(i * c for i, c in enumerate(hist)) == p.iterations
+        assert len(hist) <= 21 and p.to_dict()["avg_iterations"] == p.avg_iterations
+    assert pts[0].avg_iterations > pts[1].avg_iterations > pts[2].avg_iterations
+    sionna = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256, decoder="sionna"), device="cpu")
+    p = simulate_point(sionna, 2.0, StopCriteria(max_blocks=100), 64, seed=1)
+    assert p.avg_iterations == 20.0 and p.histogram()[20] == p.blocks
+    assert simulate_point(Link(LinkConfig("bpsk")), 2.0, StopCriteria(max_bits=10**4), 8, 0).avg_iterations is None
+
+
+def test_iterations_survive_the_result_file(tmp_path):
+    p = PointResult(1.0, bits=400, bit_errors=3, blocks=4, block_errors=1, status="max_blocks", iterations=17,
+                    iteration_hist="0,0,1,2,0,1", frames=4)
+    store = ResultStore(tmp_path / "r.h5")
+    store.append_point("abc", p)
+    got = store.finished_points("abc")[1.0]
+    assert got.iterations == 17 and got.histogram() == [0, 0, 1, 2, 0, 1] and got.avg_iterations == 17 / 4
+
+
+def test_joint_snr_batches_reproduce_and_stop_per_point():
+    from linklevel.montecarlo import simulate_joint
+
+    link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cpu")
+    stop = StopCriteria(target_bit_errors=None, target_block_errors=30, max_blocks=4000)
+    a = simulate_joint(link, [1.0, 2.0, 3.0], stop, 64, seed=5)
+    b = simulate_joint(link, [1.0, 2.0, 3.0], stop, 64, seed=5)
+    assert a == b
+    assert [p.ebno_db for p in a] == [1.0, 2.0, 3.0]
+    assert all(p.block_errors == 30 and p.inverse == "blocks" for p in a[:2])
+    assert a[0].blocks < a[1].blocks < a[2].blocks  # each point left the batch when done
+    single = [simulate_point(link, s, stop, 64, seed=5) for s in (1.0, 2.0, 3.0)]
+    for j, s in zip(a, single):  # another sample of the same BLER: intervals overlap
+        lo1, hi1 = j.bler_ci(0.999)
+        lo2, hi2 = s.bler_ci(0.999)
+        assert lo1 < hi2 and lo2 < hi1
+    sweep = simulate_sweep(link, [3.0, 1.0, 2.0], stop, 64, seed=5, progress=False, joint=True)
+    assert [p.block_errors for p in sweep.points] == [p.block_errors for p in a]
+    with pytest.raises(ValueError, match="distinct"):
+        simulate_joint(link, [1.0, 1.0], stop, 64, seed=5)

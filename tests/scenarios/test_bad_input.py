@@ -34,6 +34,8 @@ BAD_BER = {
     "--csi": ["bad"], "--max-time": ["0", "-1", "nan", "inf"], "--out": ["/proc/nope/x.h5", "{d}/x.txt", "{d}"],
     "--plot": ["{d}/x.jpg", "/proc/nope/p.png"], "--pilots": ["0", "1e12"], "--threads": ["0", "1e9", "x"],
     "--cp-length": ["-1", "1e12"], "--demapping": ["soft"], "--channel": ["rician"],
+    "--decoder": ["turbo"], "--schedule": ["serial"], "--cn-update": ["maxsum"], "--message-dtype": ["int8"],
+    "--minsum-scale": ["2", "nan", "-1", "x", "inf"], "--minsum-offset": ["-1", "nan", "1e9"],
 }
 BOUNDS = ["bounds", "--channel", "biawgn", "--n", "100", "--k", "50", "--target-bler", "1e-3"]
 BAD_BOUNDS = {"--n": ["0", "1e12", "x"], "--k": ["0", "x", "1e12"], "--target-bler": ["0", "1", "2", "nan"],
@@ -73,7 +75,7 @@ BAD_STUDY_LINES = [
     ('description = 5', "[study]"), ('seed = 1e20', "[study]"), ('seed = -1', "[study]"), ('seed = "x"', "[study]"),
     ('threads = 0', "[study]"), ('threads = 1.5', "[study]"), ('kind = "nope"', "[study]"), ('kind = 3', "[study]"),
     ('colour = 1', "[study]"), ('out = 5', "[study]"), ('confidence = 2', "[study]"), ('target_bler = 0', "[study]"),
-    ('precision = "quad"', "[study]"),
+    ('precision = "quad"', "[study]"), ('decoder = "turbo"', "[study]"), ('decoder = 1', "[study]"),
 ]
 BAD_FIGURE = ['title = 5', 'labels = ["x", "y"]', 'labels = 3', 'ebno_db = "0:1e-9:1"', 'ebno_db = "5:1:0"',
               'ebno_db = []', 'ebno_db = [1, "x"]', 'sweep = { "link.k" = [] }', 'sweep = { "lnk.k" = [1] }',
@@ -81,7 +83,11 @@ BAD_FIGURE = ['title = 5', 'labels = ["x", "y"]', 'labels = 3', 'ebno_db = "0:1e
               'stop = { max_bits = -1 }', 'stop = { max_bits = 1e400 }', 'stop = { max_bitz = 1 }',
               'stop = { target_bit_errors = 0, max_bits = 0 }', 'link = { modulation = "17qam" }',
               'link = { k = 1e12 }', 'link = { channel = "awgn", k = 600, fft_size = 0 }',
-              'link = { code = "ldpc", k = 600, n = 100 }', 'link = { bp_iterations = 1e9 }']
+              'link = { code = "ldpc", k = 600, n = 100 }', 'link = { bp_iterations = 1e9 }',
+              'link = { code = "ldpc", k = 400, n = 500, decoder = "sionna", early_stop = true }',
+              'link = { code = "ldpc", k = 400, n = 500, decoder = "sionna", cn_update = "normalized-minsum" }',
+              'link = { cn_update = "identity" }', 'link = { minsum_scale = 1.5 }', 'link = { early_stop = 1 }',
+              'snr_batch = "yes"', 'compile = 1']
 BAD_QUICK = ['[quick]\nfigure.nope = { ebno_db = "0" }', '[quick]\nstop = { max_bits = -3 }', '[quick]\ncolour = 1',
              '[quick]\nfigure.a = { ebno_db = "9:1:0" }', 'quick = 5']
 
