@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py --check 0.05
 	$(PY) benchmarks/bench_fbl.py --check 1e6
 	$(PY) benchmarks/bench_startup.py --check 1.5
+	$(PY) benchmarks/bench_decoders.py --codes 400x500 --check 8
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

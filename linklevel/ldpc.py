@@ -211,6 +211,7 @@ class BatchLDPC5GDecoder(Block):
         >>> import torch
         >>> from sionna.phy.fec.ldpc import LDPC5GEncoder
         >>> from linklevel.ldpc import BatchLDPC5GDecoder
+        >>> _ = torch.manual_seed(0)
         >>> enc = LDPC5GEncoder(400, 500)
         >>> dec = BatchLDPC5GDecoder(enc)
         >>> u = torch.randint(0, 2, (4, 400)).float()

@@ -7,7 +7,7 @@ import pytest
 
 MODULES = ["linklevel.snr", "linklevel.monotone", "linklevel.stats", "linklevel.results",
            "linklevel.fbl", "linklevel.runtime", "linklevel.plotting", "scenarios.parts", "scenarios.kinds",
-           "scenarios.schema", "bridge.packets", "scenarios.ber.report"]
+           "scenarios.schema", "bridge.packets", "scenarios.ber.report", "linklevel.ldpc", "linklevel.montecarlo"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -62,3 +62,54 @@ def test_cpu_and_gpu_agree_in_distribution(cfg, ebno):
     gpu = simulate_point(Link(cfg, device="cuda:0"), ebno, stop, 200, seed=11)
     assert cpu.block_errors > 20 and gpu.block_errors > 20, (cpu.block_errors, gpu.block_errors)
     assert abs(_two_sample_z(cpu, gpu)) < 4
+
+
+@pytest.mark.gpu
+@cuda
+def test_cuda_decoder_matches_the_cpu_decoder_on_the_same_llrs():
+    """semlink's LDPC decoder on CUDA: same words as on the CPU for the same LLRs (>= 99.9 %, float
+    rounding of exp/log differs by device), fewer iterations at higher SNR, half precision works."""
+    from sionna.phy.fec.ldpc import LDPC5GEncoder
+
+    from linklevel.ldpc import BatchLDPC5GDecoder
+
+    enc = LDPC5GEncoder(400, 500)
+    g = torch.Generator().manual_seed(3)
+    u = torch.randint(0, 2, (4000, 400), generator=g).float()
+    c = enc(u)
+    means = []
+    for snr in (3.25, 4.0):
+        s2 = 1 / (2 * 0.8 * 10 ** (snr / 10))
+        llr = 2 * ((2 * c - 1) + math.sqrt(s2) * torch.randn(c.shape, generator=g)) / s2
+        cpu = BatchLDPC5GDecoder(enc)(llr)
+        dec = BatchLDPC5GDecoder(LDPC5GEncoder(400, 500, device="cuda:0"), device="cuda:0")
+        gpu = dec(llr.cuda())
+        assert gpu.device.type == "cuda"
+        assert float((gpu.cpu() == cpu).all(-1).float().mean()) >= 0.999
+        means.append(float(dec.last_iterations.float().mean()))
+        half = BatchLDPC5GDecoder(LDPC5GEncoder(400, 500, device="cuda:0"), message_dtype="float16", device="cuda:0")
+        bler_half = float((half(llr.cuda()).cpu() != u).any(-1).float().mean())
+        bler = float((cpu != u).any(-1).float().mean())
+        assert bler_half <= 2 * bler + 0.01
+    assert means[0] > means[1]
+
+
+@pytest.mark.gpu
+@cuda
+def test_cuda_sync_intervals_and_joint_batches_keep_counts():
+    """On CUDA several batches run between host syncs: counts equal a one-batch interval; the
+    joint SNR batches reproduce."""
+    import linklevel.montecarlo as mc
+
+    link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cuda:0")
+    stop = StopCriteria(target_bit_errors=None, target_block_errors=40, max_blocks=10**5)
+    auto = simulate_point(link, 2.0, stop, 256, seed=3)
+    orig = mc._sync_interval
+    try:
+        mc._sync_interval = lambda *a: 1
+        one = simulate_point(link, 2.0, stop, 256, seed=3)
+    finally:
+        mc._sync_interval = orig
+    assert auto == one and auto.block_errors == 40
+    a = mc.simulate_joint(link, [1.5, 2.0, 2.5], stop, 256, seed=3)
+    assert a == mc.simulate_joint(link, [1.5, 2.0, 2.5], stop, 256, seed=3)
