@@ -58,7 +58,7 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def _decoders(k: int, n: int, device: str, compile_: bool, half: bool) -> dict:
+def _decoders(k: int, n: int, device: str, compile_: bool, half: bool, parity_only: bool = False) -> dict:
     from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
 
     from linklevel.ldpc import BatchLDPC5GDecoder
@@ -71,6 +71,8 @@ def _decoders(k: int, n: int, device: str, compile_: bool, half: bool) -> dict:
         "semlink layered OMS": BatchLDPC5GDecoder(enc, num_iter=20, schedule="layered", cn_update="offset-minsum",
                                                   device=device),
     }
+    if parity_only:
+        return {name: decs[name] for name in ("sionna", "semlink")}
     if compile_:
         decs["semlink compiled"] = BatchLDPC5GDecoder(enc, num_iter=20, compile=True, device=device)
     if half:
@@ -80,10 +82,10 @@ def _decoders(k: int, n: int, device: str, compile_: bool, half: bool) -> dict:
 
 
 def decode_point(k: int, n: int, ebno: float, codewords: int, min_errors: int, max_seconds: float, device: str,
-                 compile_: bool, half: bool, seed: int) -> dict:
+                 compile_: bool, half: bool, seed: int, parity_only: bool = False) -> dict:
     """Decode the same LLR chunks with every decoder; counts, times and the paired comparison."""
     link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=k, n=n, bp_iterations=0), device=device)
-    decs = _decoders(k, n, device, compile_, half)
+    decs = _decoders(k, n, device, compile_, half, parity_only)
     chunk = max(1, min(codewords, (1 << 17) // n if not device.startswith("cuda") else (1 << 21) // n))
     seed_everything(seed)
     no = link.snr_to_no(ebno)
@@ -206,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the codewords per point")
     ap.add_argument("--min-errors", type=int, default=0, help="decode until Sionna has this many block errors")
     ap.add_argument("--max-seconds", type=float, default=120.0, help="time cap per point")
+    ap.add_argument("--ebno", default=None, help="comma-separated Eb/N0 points instead of the code's three")
+    ap.add_argument("--parity-only", action="store_true", help="only Sionna's and the default decoder (long parity runs)")
     ap.add_argument("--compile", action="store_true", help="also the compiled semlink decoder")
     ap.add_argument("--half", action="store_true", help="also half-precision messages")
     ap.add_argument("--demo", action="store_true", help="also time the main job with each decoder")
@@ -222,9 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     res = {"machine": machine, "device": device, "threads": args.threads, "versions": versions(), "points": []}
     codes = [tuple(int(v) for v in c.split("x")) for c in args.codes.split(",") if c]
     for code in codes:
-        for i, ebno in enumerate(POINTS[code]):
+        points = POINTS[code] if args.ebno is None else [float(v) for v in args.ebno.split(",")]
+        for i, ebno in enumerate(points):
             p = decode_point(*code, ebno, int(CODEWORDS[code] * args.scale * 10 ** (i / 2)), args.min_errors,
-                             args.max_seconds, device, args.compile, args.half, seed=100 + i)
+                             args.max_seconds, device, args.compile, args.half, seed=100 + i,
+                             parity_only=args.parity_only)
             res["points"].append(p)
             r = p["decoders"]
             print(f"({code[0]},{code[1]}) {ebno:g} dB: " + ", ".join(
