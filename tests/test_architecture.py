@@ -41,7 +41,8 @@ def test_imports_flow_one_way(package):
 
 LIGHT = ["linklevel", "linklevel.fbl", "linklevel.analytic", "linklevel.stats", "linklevel.snr",
          "linklevel.monotone", "linklevel.points", "linklevel.config", "scenarios.xu.allocation", "scenarios.cli",
-         "scenarios.kinds"]
+         "scenarios.kinds", "scenarios.qiao.models", "scenarios.qiao.lemma1", "scenarios.qiao.quality",
+         "scenarios.qiao.calculator", "scenarios.cli.latency"]
 
 
 @pytest.mark.parametrize("module", LIGHT)

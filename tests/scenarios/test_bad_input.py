@@ -49,6 +49,11 @@ BAD_ALLOCATE = {"--target": ["nan", "inf", "x"], "--k": ["1,2,3", "0,5", "a,b", 
                 "--gain-db": ["1", "x,y", "1e400,1", "1e300,1e300"], "--noise-dbm": ["1e308", "nan", "-1e308"],
                 "--rate": ["0", "2", "nan"], "--perception-table": ["{d}/none.json", "{d}/bad.json"],
                 "--discard-perception": ["1,2", "a,b,c"], "--method": ["greedy"], "--scheme": ["turbo"]}
+LATENCY = ["latency", "--avg-snr-db", "15", "--ber-target", "1e-6", "--json"]
+BAD_LATENCY = {"--avg-snr-db": ["nan", "x", "inf"], "--ber-target": ["0", "0.5", "-1", "nan", "x"],
+               "--prompt-bits": ["0", "-5", "x"], "--edge-bits": ["0", "1.5"], "--bandwidth": ["0", "-1", "a", "1,2,3"],
+               "--power-mw": ["0", "-1", "nan", "inf"], "--noise-dbm-hz": ["nan", "inf"], "--rate-model": ["fast"],
+               "--gain-db": ["-70"], "--quality-target": ["0.9,0.9"], "--quality-table": ["{d}/none.json"]}
 ENCODE = ["encode", "{d}/img.png", "--json"]
 BAD_ENCODE = {"image": ["{d}/none.png", "{d}/bad.txt"], "--edges": ["sobel"], "--sketch-codec": ["jpeg"],
               "--quality": ["0", "99"], "--sketch-scale": ["0", "-1", "nan", "1e9"], "--prompt-from": ["ocr"]}
@@ -132,7 +137,7 @@ def _study_case(rng: random.Random, d: Path) -> list[str]:
 def _cases(d: Path) -> list[list[str]]:
     rng = random.Random(20261124)
     pools = [(BER, BAD_BER, 90), (BOUNDS, BAD_BOUNDS, 25), (TRANSMIT, BAD_TRANSMIT, 30), (ALLOCATE, BAD_ALLOCATE, 35),
-             (ENCODE, BAD_ENCODE, 15), (REGEN, BAD_REGEN, 12), (TRAIN, BAD_TRAIN, 18)]
+             (ENCODE, BAD_ENCODE, 15), (REGEN, BAD_REGEN, 12), (TRAIN, BAD_TRAIN, 18), (LATENCY, BAD_LATENCY, 25)]
     out = []
     for base, bad, count in pools:
         out += [_fill(_mutate(base, bad, rng), d) for _ in range(count)]
