@@ -1,4 +1,5 @@
-"""Channel coding: optional CRC (Sionna ``CRCEncoder``/``CRCDecoder``) and 5G LDPC.
+"""Channel coding: optional CRC (Sionna ``CRCEncoder``/``CRCDecoder``) and 5G LDPC or a
+terminated rate-1/2 convolutional code (Sionna ``ConvEncoder`` + soft-input ``ViterbiDecoder``).
 
 LLR sign convention (Sionna's): ``LLR = ln(P(b=1|y)/P(b=0|y))``; positive means 1.
 """
@@ -9,6 +10,7 @@ from typing import Optional
 
 import torch
 from sionna.phy import Block
+from sionna.phy.fec.conv import ConvEncoder, ViterbiDecoder
 from sionna.phy.fec.crc import CRCDecoder, CRCEncoder
 from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
 from sionna.phy.utils import hard_decisions
@@ -20,7 +22,7 @@ __all__ = ["ChannelCode"]
 
 
 class ChannelCode(Block):
-    """CRC + 5G LDPC (or no code) for one link configuration.
+    """CRC + 5G LDPC, a convolutional code, or no code, for one link configuration.
 
     :param config: The link configuration (``code``, ``k``, ``n``, ``crc`` and the decoder:
         ``decoder``, ``bp_iterations``, ``cn_update``, ``schedule``, ``early_stop``, ...).
@@ -74,6 +76,9 @@ class ChannelCode(Block):
                     self._enc, cn_update=config.cn_update, schedule=config.schedule,
                     num_iter=config.bp_iterations, early_stop=config.early_stop, scale=config.minsum_scale,
                     offset=config.minsum_offset, message_dtype=config.message_dtype, compile=compile, **kw)
+        elif config.code == "conv":
+            self._enc = ConvEncoder(rate=0.5, constraint_length=config.constraint_length, terminate=True, **kw)
+            self._dec = ViterbiDecoder(encoder=self._enc, method="soft_llr", return_info_bits=True, **kw)
         else:
             self._enc = None
             self._dec = None
@@ -98,7 +103,7 @@ class ChannelCode(Block):
 
         Sionna's decoder always runs ``bp_iterations``; the semlink decoder reports its own.
         """
-        if self._dec is None:
+        if self._config.code != "ldpc":
             return None
         if isinstance(self._dec, BatchLDPC5GDecoder):
             return self._dec.last_iterations.reshape(shape)

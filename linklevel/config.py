@@ -54,7 +54,7 @@ CRC_POLYNOMIALS: dict[str, int] = {
 
 _CHANNELS = ("awgn", "rayleigh-block", "tdl")
 _CSI = ("perfect", "ls")
-_CODES = ("none", "ldpc")
+_CODES = ("none", "ldpc", "conv")
 _DEMAPPING = ("app", "maxlog")
 _CN_UPDATES = ("boxplus-phi", "boxplus", "minsum", "normalized-minsum", "offset-minsum", "identity")
 #: Check-node rules Sionna's LDPC5GDecoder offers (``decoder="sionna"``).
@@ -121,7 +121,10 @@ class LinkConfig:
     :param csi: ``perfect`` or ``ls`` (pilot-based least-squares estimation).
     :param pilots_per_block: Single-carrier pilot symbols per fading block (``csi="ls"``).
     :param ofdm: Transmit over an OFDM resource grid.
-    :param code: ``none`` or ``ldpc`` (5G LDPC with rate matching).
+    :param code: ``none``, ``ldpc`` (5G LDPC with rate matching) or ``conv`` (terminated
+        rate-1/2 convolutional code, Sionna ``ConvEncoder`` + soft ``ViterbiDecoder``; ``n`` is
+        ``2 (k + constraint_length - 1)``).
+    :param constraint_length: Constraint length of ``conv`` (3..8; 7 = the (133, 171) code).
     :param k: Code dimension (LDPC input bits incl. CRC); for ``code="none"``,
         the block length (defaults to ``n`` or 1200).
     :param n: Codeword length (LDPC) or block length (uncoded).
@@ -166,7 +169,7 @@ class LinkConfig:
     csi: Literal["perfect", "ls"] = "perfect"
     pilots_per_block: int = 1
     ofdm: bool = False
-    code: Literal["none", "ldpc"] = "none"
+    code: Literal["none", "ldpc", "conv"] = "none"
     k: int | None = None
     n: int | None = None
     crc: str | None = None
@@ -179,6 +182,7 @@ class LinkConfig:
     minsum_scale: float = 0.8
     minsum_offset: float = 0.5
     message_dtype: str = "float32"
+    constraint_length: int = 7
     snr_type: Literal["ebno", "esno"] = "ebno"
     fft_size: int = 72
     num_ofdm_symbols: int = 14
@@ -306,6 +310,18 @@ class LinkConfig:
                 raise ValueError(f"block length {length} must exceed the CRC length {crc_len}")
             set_("k", length)
             set_("n", length)
+            return
+        if self.code == "conv":
+            _check_int("constraint_length", self.constraint_length, 3, 8)
+            if k is None:
+                raise ValueError("a convolutional code needs k (its input bits, CRC included)")
+            if k <= crc_len:
+                raise ValueError(f"k={k} must exceed the CRC length {crc_len}")
+            n_conv = 2 * (k + self.constraint_length - 1)
+            if n is not None and n != n_conv:
+                raise ValueError(f"a terminated rate-1/2 convolutional code with constraint length "
+                                 f"{self.constraint_length} has n = 2(k + {self.constraint_length - 1}) = {n_conv}, got n={n}")
+            set_("n", n_conv)
             return
         if k is None or n is None:
             raise ValueError("an LDPC code needs both k and n")

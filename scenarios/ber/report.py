@@ -323,7 +323,10 @@ def link_title(link: Any) -> str:
         parts.append(f"{csi} CSI" + (f" ({d.get('pilots_per_block', 1)} pilots)" if csi == "ls" else ""))
         if d.get("channel") == "rayleigh-block" and not d.get("ofdm"):
             parts.append(f"coherence {d.get('coherence', 'codeword')}")
-    parts.append(f"LDPC({d.get('k')},{d.get('n')})" if d.get("code") == "ldpc" else "uncoded")
+    if d.get("code") == "conv":
+        parts.append(f"conv. code K={d.get('constraint_length', 7)} ({d.get('k')},{d.get('n')})")
+    else:
+        parts.append(f"LDPC({d.get('k')},{d.get('n')})" if d.get("code") == "ldpc" else "uncoded")
     if d.get("code") == "ldpc":
         dec = [w for w, default in ((d.get("decoder"), "semlink"), (d.get("schedule"), "flooding"),
                                     (d.get("cn_update"), "boxplus-phi")) if w is not None and w != default]

@@ -108,7 +108,9 @@ def add_link_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ofdm-symbols", type=pos_int, default=14)
     g.add_argument("--cp-length", type=nonneg_int, default=0)
     g.add_argument("--tdl-model", default="A")
-    g.add_argument("--code", default="none", choices=("none", "ldpc"))
+    g.add_argument("--code", default="none", choices=("none", "ldpc", "conv"),
+                   help="ldpc: 5G LDPC (--k, --n or --rate); conv: terminated rate-1/2 convolutional code (--k)")
+    g.add_argument("--constraint-length", type=pos_int, default=7, help="convolutional code constraint length (3..8)")
     g.add_argument("--k", type=pos_int, default=None, help="LDPC code dimension incl. CRC (uncoded: block length)")
     g.add_argument("--n", type=pos_int, default=None, help="codeword length")
     g.add_argument("--rate", type=float, default=None, help="code rate k/n (gives n from k)")
@@ -159,6 +161,7 @@ def link_options(args: argparse.Namespace, k_required: bool = True) -> dict[str,
         demapping=args.demapping, bp_iterations=args.bp_iterations, cn_update=args.cn_update,
         decoder=args.decoder, schedule=args.schedule, early_stop=False if args.no_early_stop else None,
         minsum_scale=args.minsum_scale, minsum_offset=args.minsum_offset, message_dtype=args.message_dtype,
+        constraint_length=args.constraint_length,
         fft_size=args.fft_size, num_ofdm_symbols=args.ofdm_symbols,
         cyclic_prefix_length=args.cp_length, tdl_model=args.tdl_model,
     )
