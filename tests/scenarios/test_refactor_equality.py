@@ -28,7 +28,8 @@ from .h5digest import datasets
 
 DATA = Path(__file__).parent / "data" / "quick_before.npz"
 #: LinkConfig fields added after the fixture was recorded (issue 12: the decoder's options).
-NEW_LINK_FIELDS = ("decoder", "schedule", "early_stop", "minsum_scale", "minsum_offset", "message_dtype")
+NEW_LINK_FIELDS = ("decoder", "schedule", "early_stop", "minsum_scale", "minsum_offset", "message_dtype",
+                   "constraint_length")
 
 
 @pytest.fixture(scope="module")
