@@ -159,3 +159,23 @@ def test_cli_table_json_and_infeasible(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["feasible"] is False
     assert main(["latency", "--avg-snr-db", "20", "--ber-target", "0.3"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_eq4_bound_against_the_exact_gray_ber():
+    from scenarios.qiao.eq4_check import eq4_rows, exact_ber, upper_bound_region
+
+    # independent check of the exact side: Gray QPSK per bit is Q(sqrt(Es/N0))
+    g = 10 ** 1.2
+    assert exact_ber(g, 4) == pytest.approx(0.5 * math.erfc(math.sqrt(g) / math.sqrt(2)), rel=1e-9)
+    rows = eq4_rows([1e-3, 1e-5, 1e-7])
+    for r in rows:  # at the BER targets used the bound is conservative by 0.3-1.2 dB
+        assert r["conservative"] and 0.3 < r["looseness_db"] < 1.2, r
+        assert r["exact_ber_at_bound"] <= r["ber_target"]
+    # looser for larger orders and higher target BERs
+    lo = {(r["modulation_order"], r["ber_target"]): r["looseness_db"] for r in rows}
+    assert lo[(256, 1e-3)] > lo[(4, 1e-3)] and lo[(64, 1e-3)] > lo[(64, 1e-7)]
+    import numpy as np
+    s = np.arange(0.0, 40.0, 0.5)
+    for order, first in ((4, 4.0), (16, 7.0), (64, 10.0), (256, 13.5)):  # an upper bound only above some SNR
+        u = upper_bound_region(order, s)
+        assert not u[0] and s[np.argmax(u)] == first and u[np.argmax(u):].all()
