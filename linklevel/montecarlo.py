@@ -182,17 +182,25 @@ class _Batch:
     iters: Optional[torch.Tensor]  # [b, cw] int32 or None
     e_f: torch.Tensor  # [b] bit errors per frame
     blk_f: torch.Tensor  # [b] block errors per frame
-    sums: torch.Tensor  # [6]: Σe, Σblk, Σdetected, Σe², Σblk², Σiterations
+    sums: torch.Tensor  # [6 + h]: Σe, Σblk, Σdetected, Σe², Σblk², Σiterations, iteration histogram
 
 
 def _batch(out: Any) -> _Batch:
     err = out.bits != out.bits_hat
     e_f = err.sum((1, 2))
     blk_f = err.any(-1).sum(-1)
-    it = out.iterations.sum() if out.iterations is not None else torch.zeros((), dtype=e_f.dtype, device=e_f.device)
-    sums = torch.stack([e_f.sum(), blk_f.sum(), (~out.crc_ok).sum(), (e_f * e_f).sum(), (blk_f * blk_f).sum(),
-                        it.to(e_f.dtype)])
+    parts = [e_f.sum(), blk_f.sum(), (~out.crc_ok).sum(), (e_f * e_f).sum(), (blk_f * blk_f).sum()]
+    if out.iterations is None:
+        sums = torch.stack(parts + [torch.zeros((), dtype=e_f.dtype, device=e_f.device)])
+    else:  # the iteration histogram rides along with the sums: still one host read per interval
+        it = out.iterations.reshape(-1).to(torch.int64)
+        sums = torch.cat([torch.stack(parts + [it.sum()]), torch.bincount(it)])
     return _Batch(err, out.crc_ok, out.iterations, e_f, blk_f, sums)
+
+
+def _read_sums(sums: list[torch.Tensor]) -> list[list[int]]:
+    """The sums of several batches in one host read (histograms padded to a common length)."""
+    return torch.nn.utils.rnn.pad_sequence(sums, batch_first=True).tolist()
 
 
 def _hist(iters: torch.Tensor) -> list[int]:
@@ -227,7 +235,7 @@ class _PointState:
                                         sums[1] * cw, bsz])
             if b.iters is not None:
                 res.iterations += int(sums[5])
-                res.add_histogram(_hist(b.iters))
+                res.add_histogram(list(sums[6:]))
         else:
             _add_cut(res, b.err, b.crc_ok, keep)
             if b.iters is not None:
@@ -323,7 +331,7 @@ def simulate_point(
             queue = [_batch(link.transmit(link.draw_bits(batch_size), no))
                      for _ in range(_sync_interval(state, link, batch_size, state.res.batches))]
             # one host sync per interval: the sums decide whether a target falls inside a batch
-            all_sums = torch.stack([b.sums for b in queue]).tolist()
+            all_sums = _read_sums([b.sums for b in queue])
             for b, sums in zip(queue, all_sums):
                 status = state.consume(b, sums)
                 if on_batch is not None:
@@ -382,7 +390,7 @@ def simulate_joint(
                 sl = slice(j * batch_size, (j + 1) * batch_size)
                 parts.append(_batch(type(out)(out.bits[sl], out.bits_hat[sl], out.crc_ok[sl], None,
                                               None if out.iterations is None else out.iterations[sl])))
-            all_sums = torch.stack([b.sums for b in parts]).tolist()
+            all_sums = _read_sums([b.sums for b in parts])
             still = []
             for i, b, sums in zip(active, parts, all_sums):
                 if states[i].consume(b, sums) is None:
