@@ -348,8 +348,8 @@ class BatchLDPC5GDecoder(Block):
         v2c = (tot.index_select(1, self._edge_vn) - c2v).clamp_(-self._llr_max, self._llr_max)
         return tot, v2c, c2v
 
-    def _layered(self, lam: torch.Tensor, post: torch.Tensor, c2v: torch.Tensor) -> tuple:
-        post, c2v = post.clone(), c2v.clone()
+    def _layered(self, post: torch.Tensor, c2v: torch.Tensor) -> tuple:
+        """One layered iteration, updating the decoder's own ``post`` and ``c2v`` in place."""
         for layer in self._layers:
             for g in layer:
                 sl = slice(g.start, g.start + g.checks * g.degree)
@@ -380,7 +380,7 @@ class BatchLDPC5GDecoder(Block):
         tot = lam
         for it in range(iters):
             if layered:
-                state, _, c2v = self._layered(lam, state, c2v)
+                state, _, c2v = self._layered(state, c2v)
                 tot = state
             else:
                 tot, state, c2v = self._flooding(lam, state, c2v)

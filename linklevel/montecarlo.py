@@ -16,10 +16,9 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
-import numpy as np
 import torch
 
 from .link import Link
