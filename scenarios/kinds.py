@@ -35,6 +35,7 @@ __all__ = ["StudyKind", "REGISTRY", "get_kind", "builtin_studies", "resolve_stud
 REGISTRY: dict[str, str] = {
     "ber": "scenarios.ber.kind",
     "xu_power_allocation": "scenarios.xu.kind",
+    "qiao_latency": "scenarios.qiao.kind",
 }
 
 _HERE = Path(__file__).resolve().parent

@@ -8,7 +8,7 @@ import pytest
 MODULES = ["linklevel.snr", "linklevel.monotone", "linklevel.stats", "linklevel.results",
            "linklevel.fbl", "linklevel.runtime", "linklevel.plotting", "scenarios.parts", "scenarios.kinds",
            "scenarios.schema", "bridge.packets", "scenarios.ber.report", "linklevel.ldpc", "linklevel.montecarlo",
-           "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check"]
+           "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check", "scenarios.qiao.sweep"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -73,18 +73,19 @@ def test_readme_command_parses(line, env, argv, comment):
 
 def _kind(argv: list[str], comment: str) -> str:
     """``run`` (in the default suite), ``slow``, ``kodak`` or ``fails`` (an expected, documented failure)."""
-    if argv[0] == "train-sketch-codec" or (argv[:2] == ["run", "xu_power_allocation"] and "--quick" not in argv):
+    if argv[0] == "train-sketch-codec" or (argv[:2] in (["run", "xu_power_allocation"], ["run", "qiao_latency"])
+                                            and "--quick" not in argv):
         return "slow"
     if "needs SD weights" in comment:
         return "fails"
-    if argv[0] in ("encode", "regenerate") or "xu_power_allocation" in argv:
+    if argv[0] in ("encode", "regenerate") or "xu_power_allocation" in argv or "qiao_latency" in argv:
         return "kodak"
     return "run"
 
 
 def _param(c: tuple) -> object:
-    """The Xu study on Kodak (a minute even quick; covered by its own study test) and the slow ones: slow tests."""
-    slow = _kind(c[2], c[3]) == "slow" or "xu_power_allocation" in c[2]
+    """The studies on Kodak (covered by their own quick-study tests) and the slow ones: slow tests."""
+    slow = _kind(c[2], c[3]) == "slow" or "xu_power_allocation" in c[2] or "qiao_latency" in c[2]
     return pytest.param(*c, marks=pytest.mark.slow) if slow else c
 
 

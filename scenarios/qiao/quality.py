@@ -52,6 +52,13 @@ class QualityTable:
         """The non-increasing least-squares fit of metric ``name`` over the table's BERs."""
         return -isotonic(-np.asarray(self.metrics[name], dtype=np.float64))
 
+    def value(self, name: str, ber: float) -> float:
+        """The fitted quality at ``ber`` (linear in log10 BER; held constant beyond the table's ends)."""
+        q = self.fitted(name)
+        if ber <= 0:
+            return float(q[0])
+        return float(np.interp(math.log10(ber), np.log10(np.asarray(self.ber)), q))
+
     def inverse(self, name: str, target: float) -> Optional[float]:
         """Largest BER whose fitted quality is still ``>= target`` (`None`: not even the smallest BER)."""
         q = self.fitted(name)

@@ -1,0 +1,281 @@
+"""The Qiao latency study: sweeps vs the paper's Table II, real-link checks, the study job (resume, bad input)."""
+
+import json
+import math
+import os
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from scenarios.cli import main
+from scenarios.kinds import load_study
+from scenarios.qiao import lemma1, links, sweep
+from scenarios.qiao import models as m
+from scenarios.qiao.report import PAPER_TABLE_II, e2e_summary
+from scenarios.qiao.study import paper_implied_bers
+from scenarios.schema import StudyError
+
+V0, V1 = 800, 7864
+
+
+def test_paper_implied_bers_invert_eq4():
+    """BER1* from Table II's 64-QAM γ̄1 gives back that SNR through eq. (4)'s threshold."""
+    for ber, g1 in zip(paper_implied_bers(m.TABLE_I), (27.0, 26.0, 25.0)):
+        assert 10 * math.log10(m.min_snr_for_order(64, ber)) == pytest.approx(g1, abs=1e-9)
+
+
+def test_table2_reproduces_the_paper():
+    """Table II's γ̄ ranges follow from eq. (4), eq. (2)-(3) and |v1| = 7864 (paper values, 0.1 dB grid):
+    the lower ends of 64/16/4-QAM within 0.7 dB, the latency column exact."""
+    for pair, ber in zip(PAPER_TABLE_II, paper_implied_bers(m.TABLE_I)):
+        rows = {r["modulation_order"]: r for r in sweep.table2_ranges(V0, V1, ber)}
+        paper = PAPER_TABLE_II[pair]
+        for order in (64, 16, 4):
+            assert rows[order]["avg_snr_min_db"] == pytest.approx(paper[order][0], abs=0.7), (pair, order)
+            assert rows[order]["min_edge_snr_db"] == pytest.approx(paper[order][1], abs=0.6)
+        assert rows[0]["avg_snr_max_db"] == pytest.approx(paper[0], abs=0.6)
+        assert [round(rows[o]["latency_ms"], 2) for o in (64, 16, 4)] == [1.31, 1.97, 3.93]
+
+
+def test_fig4_sweep_trends_and_solver():
+    """Mean channel: latency and prompt share fall with γ̄, edge bits/symbol rise; Rayleigh draws are
+    reproducible; the solver is never worse than the brute-force grid by more than 0.5 %."""
+    d = sweep.fig4_sweep(V0, V1, [0.0, 10.0, 20.0, 30.0], [1e-6, 1e-4], "continuous", realizations=5, seed=2)
+    assert np.all(np.diff(d["mean_latency_s"], axis=1) < 0)
+    assert np.all(np.diff(d["mean_prompt_share"], axis=1) < 0)
+    assert np.all(np.diff(d["mean_bits_per_symbol"], axis=1) > 0)
+    assert np.all(d["mean_latency_s"][0] > d["mean_latency_s"][1])  # a stricter BER costs time
+    again = sweep.fig4_sweep(V0, V1, [0.0, 10.0, 20.0, 30.0], [1e-6, 1e-4], "continuous", realizations=5, seed=2)
+    assert np.array_equal(d["draws_latency_s"], again["draws_latency_s"])
+    s = sweep.draw_summary(d)
+    assert s["share"].shape == (2, 4) and np.all(s["outage"] == 0)
+    for rm in ("continuous", "discrete"):
+        for g in sweep.solver_gaps(V0, V1, [5.0, 15.0, 25.0], [1e-5], rm, points=80):
+            assert g["gap"] <= 0.005, g
+
+
+def test_discrete_sweep_outage_is_counted():
+    d = sweep.fig4_sweep(V0, V1, [0.0, 30.0], [1e-6], "discrete", realizations=20, seed=1)
+    s = sweep.draw_summary(d)
+    assert s["outage"][0, 0] == 1.0 and s["outage"][0, 1] < 0.5  # 0 dB: even 4-QAM is out of reach
+    assert not np.isfinite(d["mean_latency_s"][0, 0])
+
+
+def test_mqam_simulation_matches_the_exact_ber():
+    """Uncoded Gray M-QAM on the link at the bound's 1e-2 threshold: the exact BER lies in the
+    simulated 95 % interval, and the bound holds (BER below 1e-2)."""
+    from scenarios.qiao.eq4_check import eq4_rows
+
+    torch.manual_seed(0)
+    for order in m.QAM_ORDERS:
+        r = eq4_rows([1e-2], (order,))[0]
+        pt = links.simulate_mqam(order, [r["bound_snr_db"]], target_bit_errors=400, seed=order)[0]
+        assert pt["ber_ci"][0] <= r["exact_ber_at_bound"] <= pt["ber_ci"][1], (order, pt)
+        assert pt["ber_ci"][1] < 1e-2
+
+
+def test_retransmissions_are_geometric():
+    """CRC retransmission of the prompt packet: the mean number of transmissions agrees with
+    1/(1 - PER) from separate packets, the counts fit a geometric law, and eq. (3) (eq. (2)'s PER)
+    is far from both at this SNR."""
+    r = links.retransmission_check(200, 1.5, prompts=400, seed=5)
+    assert r["prompts"] == 400 and sum(r["counts"]) == 400 and r["not_delivered"] == 0
+    assert r["mean_ci"][0] <= r["geometric_ci"][1] and r["geometric_ci"][0] <= r["mean_ci"][1]
+    assert r["chi2_p"] is not None and r["chi2_p"] > 1e-3
+    assert 0.15 < r["per"] < 0.45
+    assert r["eq3_mean"] > r["mean_ci"][1] * 1.5  # eq. (2) is pessimistic here
+
+
+def test_end_to_end_draws():
+    """At 30 dB every draw sends: achieved T1 is |v1|/(B1 log2 M) exactly, transmissions >= 1, achieved
+    T0 is whole packets of (L + 30) symbols, and the edge BER stays at the design's order."""
+    streams = [torch.randint(0, 2, (4000,), generator=torch.Generator().manual_seed(3)).float()]
+    draws = links.end_to_end(V0, streams, 30.0, 1e-4, 12, seed=4)
+    sent = [d for d in draws if d.order > 0]
+    assert len(sent) >= 9
+    for d in sent:
+        assert d.achieved_t1 == pytest.approx(4000 / (1e6 * math.log2(d.order)))
+        assert d.transmissions >= 1
+        assert d.achieved_t0 == pytest.approx(d.transmissions * (V0 + 30) / 1e6)
+        assert d.achieved_latency == max(d.achieved_t0, d.achieved_t1)
+        assert d.designed_latency == pytest.approx(max(d.designed_t0, d.designed_t1))
+    rows = np.array([d.to_row() for d in draws])
+    summ = e2e_summary(rows, list(links.E2E_COLUMNS), 1e-4)[0]
+    assert summ["draws"] == 12 and summ["edge_ber"] < 5e-4
+    assert summ["edge_ber_ci"][0] <= summ["edge_ber"] <= summ["edge_ber_ci"][1]
+    # the design is the exact discrete optimum of that draw
+    d = sent[0]
+    g = sweep.mean_gain(30.0)
+    ref = lemma1.solve_discrete(V0, 4000, g * d.fades[0], g * d.fades[1], 1e-4)
+    assert ref.modulation_order == d.order and ref.latency_s == pytest.approx(d.designed_latency)
+
+
+# --------------------------------------------------------------------------- the study job
+STUDY = """
+[study]
+kind = "qiao_latency"
+name = "qiao_test"
+seed = 1
+prompt_bits = "measured"
+edge_bits = "measured"
+
+[quality]
+source = "measured"
+images = "{images}"
+count = 1
+psis = [1e-7, 1e-5, 1e-3]
+repeats = 1
+targets = [[0.999, 0.991], [0.978, 0.918]]
+
+[designs]
+avg_snr_db = "0:10:30"
+realizations = 4
+ber_targets = [1e-5]
+check_snrs_db = [20.0]
+check_points = 40
+
+[eq2]
+lengths = [200]
+awgn_snrs_db = [2.0]
+rayleigh_snrs_db = [10.0]
+target_errors = 10
+max_packets = 300
+retx_length = 200
+retx_snrs_db = [2.0]
+retx_prompts = 50
+
+[eq4]
+ber_targets = [1e-6]
+sim_bers = [1e-2]
+target_bit_errors = 30
+
+[end_to_end]
+avg_snr_db = [24.0]
+draws = 3
+"""
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    import skimage.data as d
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("qiaoimgs")
+    Image.fromarray(d.astronaut()[:128, :160]).save(root / "astro.png")
+    (root / "captions.json").write_text(json.dumps({"astro": "an astronaut in a white suit with a flag"}))
+    return root
+
+
+def test_study_runs_resumes_and_reports(tmp_path, folder, capsys):
+    toml = tmp_path / "q.toml"
+    toml.write_text(STUDY.format(images=folder))
+    out = tmp_path / "o"
+    assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert {p["status"] for p in res["parts"]} == {"finished"}
+    assert res["prompt_bits"] > 8 and res["edge_bits"] > res["prompt_bits"]
+    assert res["designs"]["continuous"]["max_solver_gap"] <= 0.005
+    assert len(res["table2"]) == 3 + 2  # paper-implied + the measured pairs
+    assert res["quality"]["ber_star"][0]["missing"] == ["clip"]  # the offline source has no CLIP
+    assert res["eq2"]["points"] == 2 and res["eq4"]["simulated"] == 4
+    assert res["end_to_end"]["rows"][0]["draws"] == 3
+    for f in ("report.md", "fig4_continuous.png", "fig4_discrete.png", "quality.png", "eq2_per.png", "eq4_mqam.png",
+              "end_to_end.png", "quality_table.json"):
+        assert (out / f).is_file(), f
+    with h5py.File(out / "qiao_test.h5", "r") as f:
+        q = f["quality/metrics/ms_ssim"][()]
+        assert q[0] == pytest.approx(1.0)  # BER 1e-7 on ~10^4 bits: error-free, the reference itself
+        assert "config_hash" in f["designs/continuous"].attrs and "git_sha" in f["eq2"].attrs
+    report = (out / "report.md").read_text()
+    assert "Table II analogue" in report and "feature-level" in report
+    # re-run: everything skipped, same file
+    assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert {p["status"] for p in again["parts"]} == {"skipped"}
+    # a changed design grid recomputes only the designs (and what depends on them)
+    toml.write_text(STUDY.format(images=folder).replace('avg_snr_db = "0:10:30"', 'avg_snr_db = "0:15:30"'))
+    assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
+    third = {p["key"]: p["status"] for p in json.loads(capsys.readouterr().out)["parts"]}
+    assert third["designs/continuous"] == "finished" and third["eq2"] == "skipped" and third["quality"] == "skipped"
+
+
+def test_table_source_and_no_source(tmp_path, capsys):
+    table = tmp_path / "phi.json"
+    table.write_text(json.dumps({"ber": [1e-6, 1e-4, 1e-2], "metrics": {"clip": [1.0, 0.99, 0.9],
+                                                                       "ms_ssim": [1.0, 0.98, 0.7]},
+                                 "source": "hand-made"}))
+    text = STUDY.format(images="unused").replace('source = "measured"', 'source = "table:phi.json"').replace(
+        'prompt_bits = "measured"\nedge_bits = "measured"', "prompt_bits = 800\nedge_bits = 7864")
+    text = text.split("[eq2]")[0]
+    (tmp_path / "t.toml").write_text(text + '[eq2]\nlengths = [64]\nawgn_snrs_db = [3.0]\nrayleigh_snrs_db = [10.0]\n'
+                                     'target_errors = 5\nmax_packets = 100\nretx_length = 64\nretx_snrs_db = [3.0]\n'
+                                     'retx_prompts = 20\n[eq4]\nber_targets = [1e-6]\nsim_bers = [1e-2]\n'
+                                     'target_bit_errors = 20\n[end_to_end]\navg_snr_db = [24.0]\ndraws = 2\n')
+    s = load_study(tmp_path / "t.toml")
+    assert s.quality.source.startswith("table:") and os.path.isabs(s.quality.source[6:])
+    assert main(["run", str(tmp_path / "t.toml"), "--out", str(tmp_path / "o"), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    bs = res["quality"]["ber_star"]
+    # BER1* = min over both metrics of the generalized inverse (log-linear between table points)
+    assert bs[0]["ber_star"] == pytest.approx(min(10 ** (-6 + 2 * 0.1), 10 ** (-6 + 2 * 0.009 / 0.02)), rel=1e-6)
+    assert res["end_to_end"]["rows"][0]["quality_mean"] <= 1.0
+
+
+BAD = {
+    ("quality", 'metrics = ["lpips"]'): "unknown metric",
+    ("quality", 'targets = [[1.2, 0.9]]'): "targets",
+    ("quality", 'source = "table:nope.json"'): "not found",
+    ("quality", "psis = [1e-3, 1e-5]"): "increasing",
+    ("designs", 'rate_models = ["shannon"]'): "rate_models",
+    ("designs", "ber_targets = [0.5]"): "ber_targets",
+    ("eq2", "lengths = [4]"): "lengths",
+    ("end_to_end", "target_pair = 7"): "target_pair",
+    ("system", "b0_hz = -1.0"): "b0_hz",
+    ("study", "prompt_bits = -3"): "prompt_bits",
+}
+
+
+@pytest.mark.parametrize("where,line", list(BAD))
+def test_bad_study_files(tmp_path, folder, capsys, where, line):
+    text = STUDY.format(images=folder)
+    key = line.split(" =")[0]
+    lines = text.splitlines()
+    start = lines.index(f"[{where}]") if f"[{where}]" in lines else None
+    if start is None:
+        lines += [f"[{where}]", line]
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+        block = [ln for ln in lines[start + 1:end] if not ln.startswith(key + " =")]
+        lines = lines[: start + 1] + block + [line] + lines[end:]
+    p = tmp_path / "bad.toml"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(StudyError, match=BAD[(where, line)]):
+        load_study(p)
+    assert main(["run", str(p), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_builtin_study_loads_and_needs_kodak(tmp_path, capsys, monkeypatch):
+    s = load_study("qiao_latency", quick=True)
+    assert s.kind == "qiao_latency" and s.out.endswith("-quick") and s.designs.realizations == 10
+    full = load_study("qiao_latency")
+    assert len(full.designs.avg_snr_db) == 31 and full.prompt_bits == 800 and full.edge_bits == 7864
+    monkeypatch.delenv("SEMLINK_KODAK", raising=False)
+    assert main(["run", "qiao_latency", "--quick", "--out", str(tmp_path / "k")]) == 2
+    assert "SEMLINK_KODAK" in capsys.readouterr().err
+    assert not (tmp_path / "k").exists()
+
+
+@pytest.mark.skipif(not os.environ.get("SEMLINK_KODAK"), reason="set SEMLINK_KODAK to the Kodak folder (CI does)")
+def test_builtin_quick_study_on_kodak(tmp_path, capsys):
+    assert main(["run", "qiao_latency", "--quick", "--out", str(tmp_path), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    paper = [r for r in res["table2"] if r.get("paper_implied")]
+    assert len(paper) == 3
+    first = {x["modulation_order"]: x for x in paper[0]["ranges"]}
+    assert first[64]["avg_snr_min_db"] == pytest.approx(24.2, abs=0.7)
+    assert res["eq4"]["simulated_bound_holds"] == res["eq4"]["simulated"]
