@@ -10,6 +10,8 @@ metric                    range               better
 :func:`mask_psnr`         [0, inf) dB         higher (Huang et al. eq. 40)
 :func:`ms_ssim`           [0, 1] (can be <0)  higher (1 for identical images)
 :func:`gvif`              [0, 1]              higher (Huang et al. eq. 27)
+:func:`miou`              [0, 1]              higher (label maps; classes in either map)
+:func:`pixel_accuracy`    [0, 1]              higher (label maps)
 ========================  ==================  ==========================================
 
 Model-based metrics live in their own files: prompt text similarity
@@ -24,7 +26,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-__all__ = ["psnr", "mask_psnr", "ms_ssim", "gvif", "MS_SSIM_WEIGHTS"]
+__all__ = ["psnr", "mask_psnr", "ms_ssim", "gvif", "miou", "pixel_accuracy", "MS_SSIM_WEIGHTS"]
 
 Array = Union[np.ndarray, torch.Tensor]
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. 2003
@@ -156,3 +158,36 @@ def gvif(theta_ref: Array, kept: Optional[Array] = None, beta: Optional[Array] =
         raise ValueError("theta_ref is all zero: GVIF undefined")
     num = float(np.sum(np.log2(1 + (bt * t) ** 2 / gamma2)[k]))
     return num / den
+
+
+def _label_pair(ref: Array, rec: Array) -> tuple[np.ndarray, np.ndarray]:
+    a = (ref.detach().cpu().numpy() if isinstance(ref, torch.Tensor) else np.asarray(ref)).astype(np.int64)
+    b = (rec.detach().cpu().numpy() if isinstance(rec, torch.Tensor) else np.asarray(rec)).astype(np.int64)
+    if a.shape != b.shape or a.size == 0:
+        raise ValueError(f"label maps must be non-empty and of the same shape, got {a.shape} vs {b.shape}")
+    return a.reshape(-1), b.reshape(-1)
+
+
+def miou(ref: Array, rec: Array) -> float:
+    r"""Mean intersection over union of two label maps over the classes present in *either*:
+    :math:`rac{1}{|\mathcal C|}\sum_{c\in\mathcal C} rac{|R_c \cap S_c|}{|R_c \cup S_c|}`.
+
+    .. code-block:: python
+
+        >>> import numpy as np
+        >>> round(miou(np.array([[0, 0, 1, 1]]), np.array([[0, 1, 1, 2]])), 4)   # (1/2 + 1/3 + 0) / 3
+        0.2778
+    """
+    a, b = _label_pair(ref, rec)
+    classes = np.union1d(np.unique(a), np.unique(b))
+    k = int(classes.max()) + 1
+    conf = np.bincount(a * k + b, minlength=k * k).reshape(k, k)
+    inter = np.diag(conf)[classes]
+    union = conf.sum(1)[classes] + conf.sum(0)[classes] - inter
+    return float(np.mean(inter / union))
+
+
+def pixel_accuracy(ref: Array, rec: Array) -> float:
+    """Fraction of pixels with the same class."""
+    a, b = _label_pair(ref, rec)
+    return float(np.mean(a == b))

@@ -189,7 +189,7 @@ def end_to_end(v0: int, edge_streams: Sequence[Any], avg_snr_db: float, ber: flo
                params: m.QiaoParams = m.TABLE_I, seed: int = 0, device: Optional[str] = None,
                quality: Optional[Callable[[int, Any], float]] = None, cap: int = 1000) -> list[E2EDraw]:
     """``draws`` Rayleigh draws at average SNR ``avg_snr_db``: design (exact discrete optimum for
-    ``|v1|`` = the mean length of ``edge_streams``), then both streams on real links.
+    the draw's edge stream, ``|v1|`` = its length), then both streams on real links.
 
     :param edge_streams: float {0,1} bit tensors of the edge maps (used round robin).
     :param quality: ``(stream index, received bits) -> normalized quality``, or `None`.
@@ -203,7 +203,6 @@ def end_to_end(v0: int, edge_streams: Sequence[Any], avg_snr_db: float, ber: flo
 
     dev = resolve_device(device)
     rng = np.random.default_rng(seed)
-    v1 = float(np.mean([s.numel() for s in edge_streams]))
     g = mean_gain(avg_snr_db, params)
     link = Link(prompt_link_config(v0), device=dev)
     tx = Transmitter(device=dev, seed=seed + 1)
@@ -211,8 +210,8 @@ def end_to_end(v0: int, edge_streams: Sequence[Any], avg_snr_db: float, ber: flo
     out = []
     for i in range(draws):
         x = rng.exponential(1.0, size=2)
-        d = lemma1.solve_discrete(v0, v1, g * x[0], g * x[1], ber, params)
         stream = edge_streams[i % len(edge_streams)]
+        d = lemma1.solve_discrete(v0, stream.numel(), g * x[0], g * x[1], ber, params)
         if not d.feasible:
             out.append(E2EDraw(avg_snr_db, (float(x[0]), float(x[1])), 0, d.t0_s, math.inf, math.inf, 0, math.nan,
                                math.inf, math.inf, int(stream.numel()), 0, math.nan))

@@ -70,8 +70,9 @@ def unaware_comparison(d: dict[str, np.ndarray], below_db: float = 12.0) -> list
 
 def e2e_summary(draws: np.ndarray, cols: list[str], ber: float, boot: int = 1000, seed: int = 0
                 ) -> list[dict[str, Any]]:
-    """Per average SNR: outage, designed vs achieved latency, transmissions, pooled edge BER
-    (bootstrap 95 % over draws, the independent unit) and achieved quality."""
+    """Per average SNR: outage, prompts never delivered (retransmission cap), designed vs achieved
+    latency, transmissions, pooled edge BER (bootstrap 95 % over draws, the independent unit) and
+    achieved quality (over the draws that were sent and delivered)."""
     c = {n: draws[:, i] for i, n in enumerate(cols)}
     rng = np.random.default_rng(seed)
     out = []
@@ -80,6 +81,8 @@ def e2e_summary(draws: np.ndarray, cols: list[str], ber: float, boot: int = 1000
         sent = sel & (c["order"] > 0)
         row: dict[str, Any] = {"avg_snr_db": float(s), "draws": int(sel.sum()), "outage": float(1 - sent.sum() /
                                                                                                    sel.sum())}
+        row["not_delivered"] = int(np.sum(sent & ~np.isfinite(c["achieved_t0"])))
+        sent = sent & np.isfinite(c["achieved_t0"])  # a prompt never delivered (cap reached) is counted apart
         if sent.any():
             des, ach = c["designed_latency"][sent], c["achieved_latency"][sent]
             e, n = c["edge_errors"][sent], c["edge_bits"][sent]
@@ -255,6 +258,62 @@ def _table2_md(rows: list) -> list[str]:
     return lines
 
 
+def _verdicts(s: dict[str, Any]) -> list[str]:
+    """One bullet per checked claim, from the summary."""
+    out = []
+    rows = [r for r in s.get("table2", []) if r.get("paper_implied")]
+    diffs = []
+    for r in rows:
+        paper = PAPER_TABLE_II.get((r["targets"]["clip"], r["targets"]["ms_ssim"]), {})
+        for x in r["ranges"]:
+            o = x["modulation_order"]
+            if o in (4, 16, 64) and o in paper and x["avg_snr_min_db"] is not None:
+                diffs.append(x["avg_snr_min_db"] - paper[o][0])
+    if diffs:
+        extra = any(x["modulation_order"] == 256 for r in rows for x in r["ranges"])
+        out.append(f"- **Table II** follows from eqs. (2)-(4) and |v1| = {s['edge_bits']}: with the BER1* its 64-QAM "
+                   f"γ̄1 imply, the γ̄ lower ends of 64/16/4-QAM differ from the paper's by {min(diffs):+.1f} … "
+                   f"{max(diffs):+.1f} dB" + ("; the exact optimum also uses 256-QAM near 30 dB, which the paper's "
+                                             "table omits." if extra else "."))
+    for rm, d in s.get("designs", {}).items():
+        gap = d.get("max_solver_gap")
+        fast = [c for c in d["unaware"] if c["snrs_below"]]
+        txt = "; ".join(f"BER {c['ber']:.2g}: faster at {len(c['faster_below'])}/{c['snrs_below']}"
+                        + (f" (ratio {c['ratio_below'][0]:.2f} … {c['ratio_below'][1]:.2f})" if c["ratio_below"]
+                           else "") for c in fast)
+        out.append(f"- **Lemma 1 ({rm})** equals the brute-force optimum (largest gap {_fmt(gap, '+.1e')}). "
+                   f"Semantic-unaware benchmark below 12 dB: {txt or 'no γ̄ below 12 dB where both send'}.")
+    e2 = s.get("eq2")
+    if e2:
+        kb = e2["fit_kb"]
+        out.append(f"- **Eq. (2)** is inside the measured PER's 95 % interval at {e2['consistent']} of {e2['points']} "
+                   f"points (refitted {{k, b}} = {_fmt(kb[0] if kb else None)}, {_fmt(kb[1] if kb else None)}: "
+                   f"{e2['consistent_refit']}); above the interval (pessimistic) at {e2['above']} points, below "
+                   f"(optimistic) at {e2['below']}" + (f", at Es/N0 ≤ {e2['below_max_snr']:g} dB" if e2['below'] else "")
+                   + ".")
+        for r in e2["retransmissions"]:
+            out.append(f"- **Retransmissions** at {r['snr_db']:g} dB: mean {r['mean']:.3f} [{r['mean_ci'][0]:.3f}, "
+                       f"{r['mean_ci'][1]:.3f}] vs 1/(1−PER) {r['geometric_mean']:.3f} (geometric χ² p = "
+                       f"{_fmt(r['chi2_p'], '.2f')}); eq. (3) predicts {r['eq3_mean']:.3f}.")
+    e4 = s.get("eq4")
+    if e4:
+        ub = e4.get("upper_bound_from_db", {})
+        out.append(f"- **Eq. (4)**'s bound is {e4['looseness_db'][0]:.2f} … {e4['looseness_db'][1]:.2f} dB conservative "
+                   f"at the BER targets; it holds (simulated CI below the target) at {e4['simulated_bound_holds']} of "
+                   f"{e4['simulated']} simulated points"
+                   + (("; an upper bound of the exact BER only above " + ", ".join(
+                       f"{_fmt(v, '.1f')} dB ({k}-QAM)" for k, v in ub.items())) if ub else "") + ".")
+    ee = s.get("end_to_end")
+    if ee:
+        parts = []
+        for r in ee["rows"]:
+            if "edge_ber" in r:
+                parts.append(f"γ̄ {r['avg_snr_db']:g} dB: outage {r['outage']:.2f}, median achieved/designed "
+                             f"{r['achieved_over_designed'][1]:.3f}, edge BER {r['edge_ber']:.2g}")
+        out.append(f"- **End to end** (BER1* {ee['ber_target']:.2g}): " + "; ".join(parts) + ".")
+    return out
+
+
 def write_qiao_report(study: Any, v: tuple[int, int]) -> tuple[dict[str, Any], list[str], str]:
     """Write the PNGs and ``report.md``; return (summary for ``--json``, figure paths, report path)."""
     import matplotlib
@@ -325,18 +384,29 @@ def write_qiao_report(study: Any, v: tuple[int, int]) -> tuple[dict[str, Any], l
             kb = _attr(f["eq2"], "fit_kb")
             retx = _attr(f["eq2"], "retransmissions")
             figs.append(_fig_eq2(pts, kb, sy.k, sy.b, os.path.join(out, "eq2_per.png")))
+            from .eq2_check import model_per
+
+            for p in pts:
+                p["refit"] = model_per(10 ** (p["snr_db"] / 10), p["length"], p["channel"], kb[0], kb[1]) if kb else None
             n_ok = sum(p["verdict"] == "consistent" for p in pts)
+            n_refit = sum(p["refit"] is not None and p["per_ci"][0] <= p["refit"] <= p["per_ci"][1] for p in pts)
             summary["eq2"] = {"fit_kb": kb, "paper_kb": [sy.k, sy.b], "points": len(pts), "consistent": n_ok,
+                              "consistent_refit": n_refit, "above": sum(p["verdict"] == "eq2 above" for p in pts),
+                              "below": sum(p["verdict"] == "eq2 below" for p in pts),
+                              "below_max_snr": max([p["snr_db"] for p in pts if p["verdict"] == "eq2 below"],
+                                                   default=None),
                               "retransmissions": [{k: r[k] for k in ("snr_db", "mean", "mean_ci", "geometric_mean",
                                                                      "eq3_mean", "chi2_p")} for r in retx]}
             md += ["## Eq. (2) on the real prompt link", "", "![eq2](eq2_per.png)", "",
                    f"Fitted {{k, b}} = {_fmt(kb[0] if kb else None, '.4g')}, {_fmt(kb[1] if kb else None, '.4g')} "
-                   f"(paper {{{sy.k}, {sy.b}}}); eq. (2) inside the 95 % interval at {n_ok} of {len(pts)} points.", "",
-                   "| L | channel | Es/N0 (dB) | packets | errors | PER [95 % CI] | eq. (2) | verdict |",
-                   "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+                   f"(paper {{{sy.k}, {sy.b}}}); eq. (2) inside the 95 % interval at {n_ok} of {len(pts)} points, refitted "
+                   f"at {n_refit}. Eq. (2) falls like 1/γ0 in the exponent; the real PER has a waterfall, so no "
+                   "{k, b} fits it across SNRs (the fit is a least-squares compromise).", "",
+                   "| L | channel | Es/N0 (dB) | packets | errors | PER [95 % CI] | eq. (2) | verdict | eq. (2) refitted |",
+                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             md += [f"| {p['length']} | {p['channel']} | {p['snr_db']:g} | {p['packets']} | {p['errors']} | "
-                   f"{p['per']:.3g} [{p['per_ci'][0]:.3g}, {p['per_ci'][1]:.3g}] | {p['eq2']:.3g} | {p['verdict']} |"
-                   for p in pts]
+                   f"{p['per']:.3g} [{p['per_ci'][0]:.3g}, {p['per_ci'][1]:.3g}] | {p['eq2']:.3g} | {p['verdict']} | "
+                   f"{_fmt(p.get('refit'))} |" for p in pts]
             md += ["", "Transmissions per prompt (CRC retransmission on AWGN) vs the geometric law:", "",
                    "| L | Es/N0 (dB) | prompts | mean [95 % CI] | 1/(1−PER) [95 % CI], PER on separate packets | "
                    "eq. (3) 1/(1−PER eq. 2) | "
@@ -384,22 +454,25 @@ def write_qiao_report(study: Any, v: tuple[int, int]) -> tuple[dict[str, Any], l
             md += ["## End to end on real links (discrete design per Rayleigh draw)", "", "![e2e](end_to_end.png)",
                    "", f"Edge BER target BER1* = {ber:.3g}; prompt = one CRC24A packet of |v0| bits on the conv "
                    "code (real duration includes CRC and tail); edge = uncoded M-QAM through the bridge.", "",
-                   "| γ̄ (dB) | draws | outage | designed T (ms) | achieved T (ms) | achieved/designed p10/p50/p90 | "
+                   "| γ̄ (dB) | draws | outage | prompt not delivered | designed T (ms) | achieved T (ms) | achieved/designed p10/p50/p90 | "
                    "designed T0 (ms) | achieved T0 (ms) | transmissions | edge BER [95 % CI] | draws > BER1* | "
-                   "quality [95 % CI] |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                   "quality [95 % CI] |", "| --- " * 13 + "|"]
             for r in rows:
                 if "edge_ber" not in r:
-                    md.append(f"| {r['avg_snr_db']:g} | {r['draws']} | {r['outage']:.2f} |" + " – |" * 9)
+                    md.append(f"| {r['avg_snr_db']:g} | {r['draws']} | {r['outage']:.2f} | {r['not_delivered']} |"
+                              + " – |" * 9)
                     continue
                 qtxt = "–" if "quality_mean" not in r else (f"{r['quality_mean']:.4f} [{r['quality_ci'][0]:.4f}, "
                                                             f"{r['quality_ci'][1]:.4f}]")
                 a = r["achieved_over_designed"]
-                md.append(f"| {r['avg_snr_db']:g} | {r['draws']} | {r['outage']:.2f} | {r['designed_latency_ms']:.3f} | "
+                md.append(f"| {r['avg_snr_db']:g} | {r['draws']} | {r['outage']:.2f} | {r['not_delivered']} | "
+                          f"{r['designed_latency_ms']:.3f} | "
                           f"{r['achieved_latency_ms']:.3f} | {a[0]:.3f} / {a[1]:.3f} / {a[2]:.3f} | "
                           f"{r['designed_t0_ms']:.3f} | {r['achieved_t0_ms']:.3f} | "
                           f"{r['transmissions_mean']:.3f} | {r['edge_ber']:.2g} [{r['edge_ber_ci'][0]:.2g}, "
                           f"{r['edge_ber_ci'][1]:.2g}] | {r['draws_above_target']} | {qtxt} |")
             md.append("")
+    md[4:4] = ["## Verdicts", ""] + _verdicts(summary) + [""]
     report = os.path.join(out, "report.md")
     with open(report, "w") as fh:
         fh.write("\n".join(md) + "\n")

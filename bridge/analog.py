@@ -1,0 +1,157 @@
+r"""Analog transmission of real values (GESCO's channel for semantic maps, eq. (1)).
+
+The paper adds Gaussian noise to power-normalized map values: :math:`\tilde z = z + \epsilon`,
+:math:`\epsilon \sim \mathcal N(0, \sigma^2 I)`, :math:`\frac1k E\|z\|^2 \le P`,
+:math:`\mathrm{PSNR} = 10\log_{10}(P/\sigma^2)` (eq. 1). Here:
+
+* **normalization** (stated): per map, :math:`z = x/s` with :math:`s = \sqrt{\mathrm{mean}(x^2)}` over
+  all the values sent, so the average power per real value is exactly :math:`P = 1`; the receiver
+  multiplies by :math:`s` again (``s`` is side information, a 32-bit float, counted in
+  ``side_bits``; for one-hot planes of K present classes :math:`s = 1/\sqrt K`);
+* **channel uses**: two real values per complex channel use, :math:`\lceil k/2\rceil` uses, the
+  complex symbol :math:`(z_{2i} + j z_{2i+1})/\sqrt2` of unit energy; with :math:`N_0 = \sigma^2/G`
+  each real value sees noise variance :math:`\sigma^2/G` after the receiver's :math:`\sqrt2`
+  (``energy_gain`` G = 1: exactly eq. (1); G ≠ 1 scales the energy per map for equal-energy
+  comparisons);
+* **noise level**: :math:`\sigma^2 = 10^{-\mathrm{PSNR}/10}`, or the authors' released PSNR→σ
+  table :data:`PAPER_SIGMA` with σ used as a standard deviation (``paper_sigma=True``);
+* **channels** (the paper's stated limitation, beyond AWGN): flat Rayleigh block fading
+  (:class:`linklevel.channels.RayleighBlockChannel`, one fade per ``frame_symbols`` symbols or
+  i.i.d.) and OFDM (:class:`linklevel.ofdm.OFDMFrontEnd`, Rayleigh per grid or 3GPP TDL), each
+  with zero-forcing/LMMSE equalization, perfect or LS-estimated CSI.
+
+.. code-block:: python
+
+    >>> import torch
+    >>> x = torch.rand(3, 8, 8)
+    >>> rx, st = send_analog(x, AnalogChannel(psnr_db=100.0), seed=0)
+    >>> bool(torch.allclose(rx, x, atol=1e-3)), st.channel_uses
+    (True, 96)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import torch
+
+from linklevel.runtime import resolve_device, rng_scope, seed_everything
+
+__all__ = ["PAPER_SIGMA", "AnalogChannel", "AnalogStats", "send_analog", "sigma2"]
+
+#: PSNR (dB) -> σ (standard deviation) of the authors' released code (GESCO)
+PAPER_SIGMA = {1: 0.9, 5: 0.6, 10: 0.36, 15: 0.22, 20: 0.13, 25: 0.08, 30: 0.05}
+_CHANNELS = ("awgn", "rayleigh-block", "tdl")
+
+
+@dataclass(frozen=True)
+class AnalogChannel:
+    """An analog channel for real values.
+
+    :param psnr_db: PSNR of eq. (1) in dB (``P = 1``).
+    :param channel: ``awgn``, ``rayleigh-block`` or ``tdl`` (``tdl`` needs ``ofdm``).
+    :param ofdm: Send on OFDM resource grids (:class:`linklevel.ofdm.OFDMFrontEnd`).
+    :param coherence: Rayleigh block fading without OFDM: ``"frame"`` (one fade per
+        ``frame_symbols``), ``"iid"`` or an int number of symbols.
+    :param csi: ``perfect`` or ``ls`` (pilots; their symbols are counted as channel uses).
+    :param paper_sigma: Use :data:`PAPER_SIGMA` (σ as a standard deviation; PSNR must be a key).
+    :param energy_gain: Energy per map relative to eq. (1)'s (equal-energy comparisons).
+    :param frame_symbols: Complex symbols per batch row (and per fade with ``coherence="frame"``).
+    """
+
+    psnr_db: float
+    channel: str = "awgn"
+    ofdm: bool = False
+    coherence: Union[str, int] = "frame"
+    csi: str = "perfect"
+    paper_sigma: bool = False
+    energy_gain: float = 1.0
+    frame_symbols: int = 1024
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(float(self.psnr_db)):
+            raise ValueError(f"psnr_db must be finite, got {self.psnr_db}")
+        if self.channel not in _CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(_CHANNELS)}, got {self.channel!r}")
+        if self.channel == "tdl" and not self.ofdm:
+            raise ValueError("channel 'tdl' is frequency selective and needs ofdm=True")
+        if self.csi not in ("perfect", "ls"):
+            raise ValueError(f"csi must be 'perfect' or 'ls', got {self.csi!r}")
+        if self.paper_sigma and float(self.psnr_db) not in PAPER_SIGMA:
+            raise ValueError(f"the authors' sigma table has PSNRs {sorted(PAPER_SIGMA)}, not {self.psnr_db:g}")
+        if not (math.isfinite(self.energy_gain) and self.energy_gain > 0):
+            raise ValueError("energy_gain must be a positive number")
+        if isinstance(self.frame_symbols, bool) or not isinstance(self.frame_symbols, int) or self.frame_symbols < 1:
+            raise ValueError("frame_symbols must be a positive integer")
+
+
+@dataclass(frozen=True)
+class AnalogStats:
+    """What one analog transmission used: complex channel uses (data + pilots), side bits, scale, σ²."""
+
+    values: int
+    channel_uses: int
+    side_bits: int
+    scale: float
+    sigma2: float
+
+
+def sigma2(ch: AnalogChannel) -> float:
+    """Noise variance per real value before ``energy_gain`` (eq. (1) with P = 1, or the table's σ²)."""
+    if ch.paper_sigma:
+        return PAPER_SIGMA[float(ch.psnr_db)] ** 2 if float(ch.psnr_db) in PAPER_SIGMA else math.nan
+    return 10 ** (-float(ch.psnr_db) / 10)
+
+
+def _block(ch: AnalogChannel, device: str) -> tuple[torch.nn.Module, int, int]:
+    """(channel block, symbols per frame, overhead symbols per frame)."""
+    if ch.ofdm:
+        from linklevel import LinkConfig
+        from linklevel.ofdm import OFDMFrontEnd
+
+        fe = OFDMFrontEnd(LinkConfig(ofdm=True, channel=ch.channel, csi=ch.csi), device=device)
+        n = fe.num_data_symbols
+        overhead = int(fe.resource_grid.num_pilot_symbols) if ch.csi == "ls" else 0
+        return fe, n, overhead
+    from linklevel.channels import AWGNChannel, RayleighBlockChannel
+
+    if ch.channel == "awgn":
+        return AWGNChannel(device=device), ch.frame_symbols, 0
+    coh = "codeword" if ch.coherence == "frame" else ch.coherence
+    blk = RayleighBlockChannel(coherence=coh, csi=ch.csi, device=device)
+    return blk, ch.frame_symbols, blk.overhead_symbols(ch.frame_symbols)
+
+
+def send_analog(values: torch.Tensor, ch: AnalogChannel, seed: int = 0,
+                device: Optional[str] = None) -> tuple[torch.Tensor, AnalogStats]:
+    """Send real ``values`` (any shape) over ``ch``; returns the received values (same shape, float32)
+    and the :class:`AnalogStats`. The caller's random state is left as it was."""
+    if not isinstance(values, torch.Tensor) or values.numel() == 0 or values.is_complex():
+        raise ValueError("values must be a non-empty real tensor")
+    dev = resolve_device(device)
+    x = values.detach().to(dev, torch.float32).reshape(-1)
+    if not torch.isfinite(x).all():
+        raise ValueError("values contain NaN or infinite entries")
+    k = x.numel()
+    power = float(x.square().mean())
+    scale = math.sqrt(power) if power > 0 else 1.0
+    z = x / scale
+    if k % 2:
+        z = torch.cat([z, z.new_zeros(1)])
+    s = torch.complex(z[0::2], z[1::2]) / math.sqrt(2.0)
+    uses = s.numel()
+    blk, per_frame, overhead = _block(ch, dev)
+    frames = math.ceil(uses / per_frame)
+    grid = s.new_zeros(frames * per_frame)
+    grid[:uses] = s
+    no = sigma2(ch) / ch.energy_gain
+    with rng_scope(), torch.no_grad():
+        seed_everything(seed)
+        s_hat, _ = blk(grid.reshape(frames, per_frame), no)
+    s_hat = s_hat.reshape(-1)[:uses] * math.sqrt(2.0)
+    z_hat = torch.stack([s_hat.real, s_hat.imag], dim=1).reshape(-1)[:k]
+    rx = (z_hat * scale).reshape(values.shape).to(torch.float32)
+    total = uses + frames * overhead
+    return rx, AnalogStats(values=k, channel_uses=int(total), side_bits=32, scale=scale, sigma2=no)
