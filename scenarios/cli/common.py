@@ -91,13 +91,15 @@ def add_threads_option(p: argparse.ArgumentParser) -> None:
                    help="torch threads (default: physical cores; worker processes use 1 each)")
 
 
-def add_link_options(p: argparse.ArgumentParser) -> None:
-    """The link options shared by ``ber``, ``transmit`` and ``regenerate``."""
+def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel") -> None:
+    """The link options shared by ``ber``, ``transmit``, ``regenerate`` and ``maps``
+    (``channel_flag``: the name of the fading-channel option, stored as ``channel``)."""
     from linklevel.config import CRC_POLYNOMIALS, MODULATIONS
 
     g = p.add_argument_group("link")
     g.add_argument("--modulation", default="qpsk", help=f"one of {', '.join(MODULATIONS)} (Gray mapped)")
-    g.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh-block", "tdl"), help="tdl needs --ofdm")
+    g.add_argument(channel_flag, dest="channel", default="awgn", choices=("awgn", "rayleigh-block", "tdl"),
+                   help="tdl needs --ofdm")
     g.add_argument("--coherence", default="codeword",
                    help="rayleigh-block: 'codeword', 'iid' or symbols per fading block")
     g.add_argument("--csi", default="perfect", choices=("perfect", "ls"),
