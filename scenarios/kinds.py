@@ -36,6 +36,7 @@ REGISTRY: dict[str, str] = {
     "ber": "scenarios.ber.kind",
     "xu_power_allocation": "scenarios.xu.kind",
     "qiao_latency": "scenarios.qiao.kind",
+    "gesco_maps": "scenarios.gesco.kind",
 }
 
 _HERE = Path(__file__).resolve().parent

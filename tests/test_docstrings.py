@@ -8,7 +8,8 @@ import pytest
 MODULES = ["linklevel.snr", "linklevel.monotone", "linklevel.stats", "linklevel.results",
            "linklevel.fbl", "linklevel.runtime", "linklevel.plotting", "scenarios.parts", "scenarios.kinds",
            "scenarios.schema", "bridge.packets", "scenarios.ber.report", "linklevel.ldpc", "linklevel.montecarlo",
-           "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check", "scenarios.qiao.sweep"]
+           "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check",
+           "scenarios.qiao.sweep", "genai.semmaps", "genai.slic", "genai.metrics", "bridge.labelmap", "bridge.analog"]
 
 
 @pytest.mark.parametrize("name", MODULES)

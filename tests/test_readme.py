@@ -63,7 +63,7 @@ BUDGET = {"ber": ["--max-bits", "20000", "--max-blocks", "40", "--no-progress"],
 def test_readme_shows_every_subcommand():
     shown = {argv[0] for _, _, argv, _ in COMMANDS}
     assert shown >= {"run", "show", "ber", "transmit", "encode", "regenerate", "train-sketch-codec", "allocate",
-                     "bounds"}
+                     "bounds", "latency", "maps"}
 
 
 @pytest.mark.parametrize("line,env,argv,comment", COMMANDS, ids=[f"L{c[0]}-{c[2][0]}" for c in COMMANDS])
@@ -73,19 +73,19 @@ def test_readme_command_parses(line, env, argv, comment):
 
 def _kind(argv: list[str], comment: str) -> str:
     """``run`` (in the default suite), ``slow``, ``kodak`` or ``fails`` (an expected, documented failure)."""
-    if argv[0] == "train-sketch-codec" or (argv[:2] in (["run", "xu_power_allocation"], ["run", "qiao_latency"])
-                                            and "--quick" not in argv):
+    studies = (["run", "xu_power_allocation"], ["run", "qiao_latency"], ["run", "gesco_maps"])
+    if argv[0] == "train-sketch-codec" or (argv[:2] in studies and "--quick" not in argv):
         return "slow"
     if "needs SD weights" in comment:
         return "fails"
-    if argv[0] in ("encode", "regenerate") or "xu_power_allocation" in argv or "qiao_latency" in argv:
+    if argv[0] in ("encode", "regenerate") or {"xu_power_allocation", "qiao_latency", "gesco_maps"} & set(argv):
         return "kodak"
     return "run"
 
 
 def _param(c: tuple) -> object:
     """The studies on Kodak (covered by their own quick-study tests) and the slow ones: slow tests."""
-    slow = _kind(c[2], c[3]) == "slow" or "xu_power_allocation" in c[2] or "qiao_latency" in c[2]
+    slow = _kind(c[2], c[3]) == "slow" or bool({"xu_power_allocation", "qiao_latency", "gesco_maps"} & set(c[2]))
     return pytest.param(*c, marks=pytest.mark.slow) if slow else c
 
 
@@ -107,6 +107,9 @@ def test_readme_command_runs(line, env, argv, comment, tmp_path, monkeypatch, ca
             (tmp_path / name).write_bytes(Path(KODAK, name).read_bytes())
     (tmp_path / "my_study.toml").write_text(TINY_STUDY)
     (tmp_path / "table.json").write_text(json.dumps(TABLE))
+    from genai.semmaps import write_label_map
+
+    write_label_map(tmp_path / "labels.png", [[0, 0, 3, 3], [0, 1, 1, 3], [2, 2, 1, 3]])
     extra = list(BUDGET.get(argv[0], []))
     if argv[0] == "run" and argv[1] == "my_study.toml" or argv[0] == "show":
         assert main(["run", "my_study.toml", "--no-progress"]) == 0  # what `show` reads: out/my_study/my_study.h5

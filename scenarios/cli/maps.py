@@ -38,7 +38,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def maps_request(args: argparse.Namespace) -> dict:
     """Validate, send, score; the JSON-ready result (the received map under ``"_received"``)."""
     from genai.semmaps import read_label_map
+    from linklevel.config import MODULATIONS
 
+    if args.modulation not in MODULATIONS:
+        raise ValueError(f"--modulation must be one of {', '.join(MODULATIONS)}, got {args.modulation!r}")
     if not math.isfinite(args.psnr):
         raise ValueError("--psnr must be a finite number")
     if not os.path.isfile(args.labels):

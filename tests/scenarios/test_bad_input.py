@@ -54,6 +54,11 @@ BAD_LATENCY = {"--avg-snr-db": ["nan", "x", "inf"], "--ber-target": ["0", "0.5",
                "--prompt-bits": ["0", "-5", "x"], "--edge-bits": ["0", "1.5"], "--bandwidth": ["0", "-1", "a", "1,2,3"],
                "--power-mw": ["0", "-1", "nan", "inf"], "--noise-dbm-hz": ["nan", "inf"], "--rate-model": ["fast"],
                "--gain-db": ["-70"], "--quality-target": ["0.9,0.9"], "--quality-table": ["{d}/none.json"]}
+MAPS = ["maps", "{d}/labels.png", "--psnr", "5", "--json", "--out", "{d}/rx.png"]
+BAD_MAPS = {"image": ["{d}/none.png", "{d}/bad.txt", "{d}/img.png"], "--psnr": ["nan", "x", "inf"],
+            "--classes": ["0", "1", "x", "1e9"], "--channel": ["optical"], "--fading": ["rician"],
+            "--out": ["{d}/o.jpg", "/proc/nope/o.png", "{d}"], "--policy": ["keep"], "--map-codec": ["jpeg"],
+            "--rate": ["1.5", "0", "nan"], "--modulation": ["8qam"], "--seed": ["-1"], "--csi": ["guess"]}
 ENCODE = ["encode", "{d}/img.png", "--json"]
 BAD_ENCODE = {"image": ["{d}/none.png", "{d}/bad.txt"], "--edges": ["sobel"], "--sketch-codec": ["jpeg"],
               "--quality": ["0", "99"], "--sketch-scale": ["0", "-1", "nan", "1e9"], "--prompt-from": ["ocr"]}
@@ -137,7 +142,8 @@ def _study_case(rng: random.Random, d: Path) -> list[str]:
 def _cases(d: Path) -> list[list[str]]:
     rng = random.Random(20261124)
     pools = [(BER, BAD_BER, 90), (BOUNDS, BAD_BOUNDS, 25), (TRANSMIT, BAD_TRANSMIT, 30), (ALLOCATE, BAD_ALLOCATE, 35),
-             (ENCODE, BAD_ENCODE, 15), (REGEN, BAD_REGEN, 12), (TRAIN, BAD_TRAIN, 18), (LATENCY, BAD_LATENCY, 25)]
+             (ENCODE, BAD_ENCODE, 15), (REGEN, BAD_REGEN, 12), (TRAIN, BAD_TRAIN, 18), (LATENCY, BAD_LATENCY, 25),
+             (MAPS, BAD_MAPS, 25)]
     out = []
     for base, bad, count in pools:
         out += [_fill(_mutate(base, bad, rng), d) for _ in range(count)]
@@ -161,6 +167,7 @@ def scratch(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
     Image.fromarray(sd.astronaut()[:64, :64]).save(d / "img.png")
     (d / "bad.txt").write_text("not what it claims to be")
+    Image.fromarray(np.array([[0, 1, 2], [2, 1, 0]], dtype=np.uint8)).save(d / "labels.png")
     (d / "bad.json").write_text("{not json")
     with h5py.File(d / "foreign.h5", "w") as f:
         f["data"] = np.arange(5.0)
