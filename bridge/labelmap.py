@@ -7,9 +7,13 @@ side information, counted), then
 * ``planes``: the binary plane of every present class but the last, each with the
   :class:`~bridge.binarymap.BinaryMapCodec` (bit-packed or run-length coded, whichever is shorter);
   the last present class is every pixel no earlier plane claims (so K − 1 planes are exact);
-* ``png``: the label map as a greyscale PNG (zlib, ``optimize``), its bytes with a 32-bit length.
+* ``png``: the label map as a greyscale PNG (zlib, ``optimize``), its bytes with a 32-bit length;
+* ``planes-ext``: the planes coded by a caller-supplied ``plane_codec`` (an object with
+  ``encode(mask) -> bits``, ``decode(bits) -> mask`` and ``bit_count(mask)``, e.g. CCITT G4 from
+  :mod:`genai.g4` wrapped by the GESCO study; ``bridge`` itself imports no model code).
 
-``mode="auto"`` encodes both and keeps the shorter (:meth:`LabelMapCodec.bit_count` gives both).
+``mode="auto"`` encodes every available mode and keeps the shortest (:meth:`LabelMapCodec.payloads`
+gives all sizes).
 Decoding never raises on corrupted bits: planes decode as far as they go (unclaimed pixels take the
 last present class); a PNG that no longer parses decodes to a map of the first present class.
 
@@ -26,6 +30,7 @@ last present class); a PNG that no longer parses decodes to a map of the first p
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,7 +40,7 @@ from .bits import Header, as_bits, bits_to_bytes, bits_to_uint, bytes_to_bits, u
 
 __all__ = ["LabelMapCodec", "MODES"]
 
-MODES = ("planes", "png")
+MODES = ("planes", "png", "planes-ext")
 _MAX_SIDE = 2**16 - 1
 
 
@@ -45,14 +50,20 @@ class LabelMapCodec:
     :param classes: Number of classes C (presence vector length; labels must lie in [0, C)).
     :param mode: ``"planes"``, ``"png"`` or ``"auto"`` (the shorter).
     :param header_repeat: Repetition factor of the header (odd).
+    :param plane_codec: Codec of binary planes for ``planes-ext`` (see the module docstring).
     """
 
-    def __init__(self, classes: int, mode: str = "auto", header_repeat: int = 3) -> None:
+    def __init__(self, classes: int, mode: str = "auto", header_repeat: int = 3, plane_codec: Any = None) -> None:
         if isinstance(classes, bool) or not isinstance(classes, int) or not 1 <= classes <= 2**16 - 1:
             raise ValueError(f"classes must be an integer in [1, 65535], got {classes!r}")
         if mode not in MODES + ("auto",):
             raise ValueError(f"mode must be one of {', '.join(MODES)} or auto, got {mode!r}")
+        if mode == "planes-ext" and plane_codec is None:
+            raise ValueError("mode 'planes-ext' needs a plane_codec")
         self.classes, self.mode, self.header_repeat = classes, mode, header_repeat
+        self.modes = MODES if plane_codec is not None else MODES[:2]
+        self._ext = plane_codec
+        self.last_mode: str | None = None  #: the mode :meth:`encode` used last
         self._head = Header([16, 16, 16, 8], header_repeat)
         self._planes = BinaryMapCodec("auto", header_repeat)
 
@@ -68,8 +79,9 @@ class LabelMapCodec:
 
     def _payload(self, lab: np.ndarray, mode: str) -> torch.Tensor:
         present = np.unique(lab)
-        if mode == "planes":
-            parts = [self._planes.encode(torch.from_numpy(lab == c)) for c in present[:-1]]
+        if mode in ("planes", "planes-ext"):
+            pc = self._planes if mode == "planes" else self._ext
+            parts = [pc.encode(torch.from_numpy(lab == c)).float() for c in present[:-1]]
             return torch.cat(parts) if parts else torch.zeros(0)
         from PIL import Image
 
@@ -84,17 +96,18 @@ class LabelMapCodec:
         """Total bits of each mode (header and presence vector included)."""
         lab = self._check(labels)
         fixed = self._head.bits + self.classes
-        return {m: fixed + int(self._payload(lab, m).numel()) for m in MODES}
+        return {m: fixed + int(self._payload(lab, m).numel()) for m in self.modes}
 
     def encode(self, labels: torch.Tensor) -> torch.Tensor:
         """``[H, W]`` labels -> bits ``[L]`` float32."""
         lab = self._check(labels)
         if self.mode == "auto":
-            pay = {m: self._payload(lab, m) for m in MODES}
-            mode = min(MODES, key=lambda m: pay[m].numel())
+            pay = {m: self._payload(lab, m) for m in self.modes}
+            mode = min(self.modes, key=lambda m: pay[m].numel())
             payload = pay[mode]
         else:
             mode, payload = self.mode, self._payload(lab, self.mode)
+        self.last_mode = mode
         presence = np.zeros(self.classes, dtype=np.float32)
         presence[np.unique(lab)] = 1
         head = self._head.encode([lab.shape[0], lab.shape[1], self.classes, MODES.index(mode)])
@@ -126,12 +139,13 @@ class LabelMapCodec:
         payload = bt[pos:]
         if mode == MODES.index("png"):
             return torch.from_numpy(self._decode_png(payload, h, w, int(presence[0])))
+        pc = self._ext if mode == MODES.index("planes-ext") and self._ext is not None else self._planes
         out = np.full((h, w), -1, dtype=np.int64)
         for c in presence[:-1]:
             if payload.numel() == 0:
                 break
-            plane = self._planes.decode(payload)
-            used = self._planes.bit_count(plane) if plane.numel() else payload.numel()
+            plane = torch.as_tensor(pc.decode(payload)) > 0.5
+            used = pc.bit_count(plane) if plane.numel() else payload.numel()
             payload = payload[used:]
             flat = np.zeros(h * w, dtype=bool)
             got = plane.reshape(-1).numpy()[: h * w]

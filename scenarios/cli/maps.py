@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mp.add_argument("--paper-sigma", action="store_true",
                     help="analog: the authors' PSNR->sigma table (sigma as a standard deviation)")
     mp.add_argument("--policy", default="forward", choices=("forward", "discard"), help="digital receiver")
-    mp.add_argument("--map-codec", default="auto", choices=("auto", "planes", "png"), help="digital: lossless codec")
+    mp.add_argument("--map-codec", default="auto", choices=("auto", "planes", "g4", "png"),
+                    help="digital: lossless codec (auto: the shortest of RLE planes, G4 planes and PNG)")
     add_link_options(mp, channel_flag="--fading")
     mp.set_defaults(code="ldpc", rate=0.5, crc="CRC24A")
     mp.add_argument("--seed", type=seed_int, default=0)
@@ -66,18 +67,19 @@ def maps_request(args: argparse.Namespace) -> dict:
                            coherence="frame" if coh == "codeword" else (int(coh) if coh.isdigit() else coh))
         out = send_analog_map(lab, classes, ch, not args.no_fds, args.seed, args.device)
     else:
-        from bridge.labelmap import LabelMapCodec
+        import torch
+
         from bridge.packets import code_blocks
         from linklevel import LinkConfig
 
-        from ..gesco.maps import send_digital_map
+        from ..gesco.maps import map_codec, send_digital_map
 
         if args.no_fds or args.paper_sigma:
             raise ValueError("--no-fds and --paper-sigma apply to --channel analog")
         if opts["code"] == "ldpc" and opts["k"] is None:
             if args.rate is None:
                 raise ValueError("--code ldpc needs --rate (blocks sized from the map) or --k with --n/--rate")
-            bits = LabelMapCodec(classes, args.map_codec).bit_count(__import__("torch").from_numpy(lab))
+            bits = map_codec(classes, args.map_codec).bit_count(torch.from_numpy(lab))
             opts["k"], opts["n"], _ = code_blocks(bits, args.rate)
         cfg = LinkConfig(**{**opts, "snr_type": "esno"})
         out = send_digital_map(lab, classes, cfg, args.psnr, args.policy, args.map_codec, args.seed, args.device)

@@ -27,7 +27,41 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ["MapOutcome", "send_analog_map", "send_digital_map", "digital_channel_uses", "equal_resource_analog",
-           "analog_channel_uses"]
+           "analog_channel_uses", "G4PlaneCodec", "map_codec", "MAP_CODECS"]
+
+#: map codecs of the digital path: ``auto`` = the shortest of RLE planes, G4 planes and PNG
+MAP_CODECS = ("auto", "planes", "g4", "png")
+
+
+class G4PlaneCodec:
+    """Binary planes coded with CCITT Group 4 (:class:`genai.g4.G4Codec`, no thinning: lossless),
+    framed by :class:`bridge.BytesCodec` (length header); the ``plane_codec`` of
+    :class:`bridge.labelmap.LabelMapCodec` for its ``planes-ext`` mode."""
+
+    def __init__(self) -> None:
+        from bridge import BytesCodec
+        from genai.g4 import G4Codec
+
+        self._g4, self._bytes = G4Codec(thin=False), BytesCodec()
+
+    def encode(self, mask: torch.Tensor) -> torch.Tensor:
+        return self._bytes.encode(self._g4.compress(np.asarray(mask, dtype=np.float32)))
+
+    def bit_count(self, mask: torch.Tensor) -> int:
+        return self._bytes.bit_count(self._g4.compress(np.asarray(mask, dtype=np.float32)))
+
+    def decode(self, bits: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self._g4.decompress(self._bytes.decode(bits)) > 0.5)
+
+
+def map_codec(classes: int, name: str = "auto") -> Any:
+    """The :class:`bridge.labelmap.LabelMapCodec` of a map codec name (:data:`MAP_CODECS`)."""
+    from bridge.labelmap import LabelMapCodec
+
+    if name not in MAP_CODECS:
+        raise ValueError(f"map codec must be one of {', '.join(MAP_CODECS)}, got {name!r}")
+    mode = {"auto": "auto", "planes": "planes", "g4": "planes-ext", "png": "png"}[name]
+    return LabelMapCodec(classes, mode, plane_codec=G4PlaneCodec() if name in ("auto", "g4") else None)
 
 
 @dataclass
@@ -113,12 +147,11 @@ def send_digital_map(labels: Any, classes: int, cfg: Any, snr_db: float, policy:
                      mode: str = "auto", seed: int = 0, device: Optional[str] = None) -> MapOutcome:
     """The coded label map over the link ``cfg`` at Es/N0 ``snr_db`` (``cfg.snr_type`` must be ``esno``)."""
     from bridge import LinkChannel, Transmitter
-    from bridge.labelmap import LabelMapCodec
 
     if cfg.snr_type != "esno":
         raise ValueError("the map's link is driven by Es/N0: use a LinkConfig with snr_type='esno'")
     lab = _labels(labels)
-    codec = LabelMapCodec(classes, mode)
+    codec = map_codec(classes, mode)
     bits = codec.encode(lab)
     tx = Transmitter(device=device, seed=seed)
     res = tx.send(bits, LinkChannel(cfg, ebno_db=float(snr_db)), policy)
@@ -128,7 +161,7 @@ def send_digital_map(labels: Any, classes: int, cfg: Any, snr_db: float, policy:
     return MapOutcome(got, m, pa, bits=int(bits.numel()), channel_uses=digital_channel_uses(cfg, res.stats.blocks,
                                                                                              device),
                       side_bits=0, classes_present=present, lost=res.bits is None,
-                      extra={"bit_errors": res.stats.bit_errors, "blocks": res.stats.blocks,
+                      extra={"codec": codec.last_mode, "bit_errors": res.stats.bit_errors, "blocks": res.stats.blocks,
                              "block_errors": res.stats.block_errors, "policy": policy})
 
 

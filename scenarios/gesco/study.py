@@ -152,8 +152,10 @@ def load_gesco(doc: dict, header: StudyHeader) -> GescoStudy:
         raise StudyError(f"{where}: [compare] policies must be forward and/or discard")
     if any(c not in ("awgn", "rayleigh-block") for c in cp.channels):
         raise StudyError(f"{where}: [compare] channels must be awgn and/or rayleigh-block")
-    if cp.map_codec not in ("auto", "planes", "png"):
-        raise StudyError(f"{where}: [compare] map_codec must be auto, planes or png")
+    from .maps import MAP_CODECS
+
+    if cp.map_codec not in MAP_CODECS:
+        raise StudyError(f"{where}: [compare] map_codec must be one of {', '.join(MAP_CODECS)}")
     if any(c not in FADING for c in fa.channels):
         raise StudyError(f"{where}: [fading] channels must be among {', '.join(FADING)}")
     if ge.steps < 1 or ge.maps < 1:
@@ -299,11 +301,10 @@ def _fds(study: GescoStudy, variant: str, ctx: RunContext) -> None:
 
 
 def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
-    from bridge.labelmap import LabelMapCodec
     from bridge.packets import code_blocks
     from linklevel import LinkConfig
 
-    from .maps import equal_resource_analog, send_digital_map
+    from .maps import equal_resource_analog, map_codec, send_digital_map
 
     import torch
 
@@ -311,7 +312,7 @@ def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
     names, labels, _ = read_maps(ctx.file)
     rows, arows = [], []
     for i, lab in enumerate(labels):
-        bits = LabelMapCodec(classes, cp.map_codec).bit_count(torch.from_numpy(lab))
+        bits = map_codec(classes, cp.map_codec).bit_count(torch.from_numpy(lab))
         for j, (mod, rate) in enumerate(digital_configs(cp.digital)):
             ctx.say(f"compare ({channel}): map {names[i]}, {mod} rate {rate:g}")
             k, n, _ = code_blocks(bits, rate)

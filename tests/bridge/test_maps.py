@@ -104,3 +104,18 @@ def test_analog_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         send_analog(torch.tensor([1.0, float("nan")]), AnalogChannel(1.0))
     assert sigma2(AnalogChannel(20.0)) == pytest.approx(0.01)
+
+
+def test_label_map_external_plane_codec():
+    """``planes-ext`` codes the planes with a caller's codec (here the bit-packed binary-map codec);
+    ``auto`` then keeps the shortest of the three."""
+    lab = torch.from_numpy(np.random.default_rng(5).integers(0, 4, size=(6, 9)).repeat(2, 0).repeat(2, 1))
+    ext = LabelMapCodec(4, "planes-ext", plane_codec=BinaryMapCodec("packed"))
+    bits = ext.encode(lab)
+    assert torch.equal(ext.decode(bits), lab) and ext.last_mode == "planes-ext"
+    assert bits.numel() == 168 + 4 + 3 * (360 + 12 * 18)  # three packed planes, the fourth implied
+    auto = LabelMapCodec(4, "auto", plane_codec=BinaryMapCodec("packed"))
+    assert auto.bit_count(lab) == min(auto.payloads(lab).values()) and set(auto.payloads(lab)) == {
+        "planes", "png", "planes-ext"}
+    with pytest.raises(ValueError, match="plane_codec"):
+        LabelMapCodec(4, "planes-ext")

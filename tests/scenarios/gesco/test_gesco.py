@@ -201,3 +201,16 @@ def test_builtin_quick_study_on_kodak(tmp_path, capsys):
     assert main(["run", "gesco_maps", "--quick", "--out", str(tmp_path), "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["bits"]["maps"] == 2 and 0.5 < res["bits"]["reduction_vs_png"] < 1
+
+
+def test_g4_map_codec_round_trip_and_auto():
+    from scenarios.gesco.maps import map_codec
+
+    lab = torch.from_numpy(_map(40, 56, seed=9, classes=7))
+    sizes = map_codec(7, "auto").payloads(lab)
+    for name in ("auto", "planes", "g4", "png"):
+        c = map_codec(7, name)
+        bits = c.encode(lab)
+        assert torch.equal(c.decode(bits), lab) and bits.numel() == c.bit_count(lab)
+    assert map_codec(7, "auto").bit_count(lab) == min(sizes.values())
+    assert map_codec(7, "g4").bit_count(lab) == sizes["planes-ext"]
