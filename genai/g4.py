@@ -15,9 +15,12 @@ Corrupted strings never raise: a strip the T.6 decoder rejects decodes as an emp
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import struct
-from typing import Union
+import sys
+from typing import Iterator, Union
 
 import numpy as np
 import torch
@@ -45,6 +48,26 @@ def _tiff_around(strip: bytes, width: int, height: int) -> bytes:
         out += struct.pack(fmt, tag, typ, count, value, 0) if typ == 3 else struct.pack(fmt, tag, typ, count, value)
     out += struct.pack("<I", 0)
     return bytes(out) + strip
+
+
+@contextlib.contextmanager
+def _quiet_libtiff() -> Iterator[None]:
+    """Silence libtiff's C-level warnings ("Fax4Decode: Bad code word ...") on file descriptor 2
+    while a corrupted strip is decoded; Python's own stderr is untouched."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (embedded interpreters): decode noisily
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 @register("sketch_codec", "g4")
@@ -136,7 +159,7 @@ class G4Codec:
         if min(w, h) == 0 or w > ow or h > oh:
             return np.zeros((oh, ow), np.float32)
         try:
-            with Image.open(io.BytesIO(_tiff_around(bytes(data[8:]), w, h))) as img:
+            with _quiet_libtiff(), Image.open(io.BytesIO(_tiff_around(bytes(data[8:]), w, h))) as img:
                 img.load()
                 a = np.asarray(img.convert("L"), dtype=np.uint8)
             # BlackIsZero: edge pixels were written as 1 (white)

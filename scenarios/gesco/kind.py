@@ -28,6 +28,8 @@ def _summary_lines(s: dict[str, Any]) -> list[str]:
         lines.append(f"maps: {b['mean_map_bits']:.0f} bits on average, {100 * b['reduction_vs_png']:.1f} % fewer "
                      f"than the image as PNG ({b['note']})")
     for v, rows in s.get("fds", {}).items():
+        if v.endswith("_verdict"):
+            continue
         lines.append(f"FDS ({v}): " + ", ".join(f"{x['psnr']:g} dB {x['difference'][0]:+.3f}" for x in rows))
     for ch, rows in s.get("compare", {}).items():
         for r in rows:

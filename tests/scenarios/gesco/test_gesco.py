@@ -140,7 +140,7 @@ def test_study_runs_resumes_and_reports(tmp_path, folder, capsys):
     assert b["maps"] == 2 and b["size"] == [48, 64] and "stand-in" in b["note"] and b["reduction_vs_png"] > 0.5
     eq1 = {x["psnr"]: x for x in res["fds"]["eq1"]}
     assert eq1[-5.0]["difference"][0] > 0  # FDS helps at -5 dB
-    assert set(res["fds"]) == {"eq1", "paper_sigma"}
+    assert {"eq1", "paper_sigma"} <= set(res["fds"]) and res["fds"]["eq1_verdict"]["helps_up_to_db"] == -5
     row = res["compare"]["awgn"][0]
     assert row["config"] == "qpsk:0.5" and row["digital"]["forward"][1] == 1.0  # error-free at 8 dB
     assert res["generate"]["note"].startswith("random weights")
@@ -214,3 +214,26 @@ def test_g4_map_codec_round_trip_and_auto():
         assert torch.equal(c.decode(bits), lab) and bits.numel() == c.bit_count(lab)
     assert map_codec(7, "auto").bit_count(lab) == min(sizes.values())
     assert map_codec(7, "g4").bit_count(lab) == sizes["planes-ext"]
+
+
+def test_study_from_a_folder_of_label_maps(tmp_path, capsys):
+    from genai.semmaps import write_label_map
+
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    for i in range(2):
+        write_label_map(maps / f"x{i}_labelIds.png", _map(40, 56, seed=20 + i, classes=6))
+    (maps / "ignored.txt").write_text("not a map")
+    text = STUDY.format(images="unused").replace('source = "classical"', f'source = "folder"\nfolder = "{maps}"\n'
+                                                 'pattern = "*_labelIds.png"').replace("[generate]\nenabled = true",
+                                                                                       "[generate]\nenabled = false")
+    (tmp_path / "f.toml").write_text(text)
+    assert main(["run", str(tmp_path / "f.toml"), "--out", str(tmp_path / "o"), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["bits"]["maps"] == 2 and res["bits"]["note"] == "label maps from files"
+    assert "reduction_vs_png" not in res["bits"]  # no image to compare with
+    with h5py.File(tmp_path / "o" / "gesco_test.h5", "r") as f:
+        names = json.loads(f["maps"].attrs["names"])
+        assert names == ["000_x0_labelIds", "001_x1_labelIds"]
+        assert f["maps/labels/000_x0_labelIds"][()].tolist() == np.asarray(
+            __import__("PIL.Image", fromlist=["Image"]).open(maps / "x0_labelIds.png").resize((64, 48), 0)).tolist()
