@@ -12,9 +12,7 @@ in their metadata.
 from __future__ import annotations
 
 import json
-import math
 import os
-import time
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -97,62 +95,16 @@ def train_sketch_codec(
 
     :returns: One summary per model (λ, final loss terms, steps, seconds, path).
     """
-    from safetensors.torch import save_file
-
     from .ntc import build_model
+    from .rd_train import check_rd_settings, train_rd_models
 
-    if not 1 <= steps <= 10**7 or not 1 <= batch <= 1024 or not 64 <= crop <= 4096 or crop % 64:
-        raise ValueError("need 1 <= steps <= 1e7, 1 <= batch <= 1024 and crop a multiple of 64 in [64, 4096]")
-    if not lambdas or any(not (0 < lam < math.inf) for lam in lambdas):
-        raise ValueError("lambdas must be positive and finite")
-    if not 0 < lr < 1:
-        raise ValueError(f"the learning rate must lie in (0, 1), got {lr}")
+    check_rd_settings(lambdas, steps, batch, crop, lr)
     os.makedirs(out_dir, exist_ok=True)
     sketches = sketches if sketches is not None else training_sketches(device=device)
-    summaries = []
-    for q, lam in enumerate(sorted(lambdas), start=1):
-        torch.manual_seed(seed + q)
-        rng = np.random.default_rng(seed + q)
-        model = build_model().to(device).train()
-        main = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
-        aux = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
-        opt = torch.optim.Adam(main, lr=lr)
-        aux_opt = torch.optim.Adam(aux, lr=1e-3)
-        t0 = time.perf_counter()
-        hist = []
-        for step in range(1, steps + 1):
-            x = _batch(sketches, rng, batch, crop).to(device)
-            out = model(x)
-            n_px = x.shape[0] * x.shape[2] * x.shape[3]
-            bpp = sum(torch.log(l).sum() for l in out["likelihoods"].values()) / (-math.log(2) * n_px)
-            mse = torch.mean((out["x_hat"] - x) ** 2)
-            loss = lam * 255**2 * mse + bpp
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(main, 1.0)
-            opt.step()
-            aux_loss = model.aux_loss()
-            aux_opt.zero_grad()
-            aux_loss.backward()
-            aux_opt.step()
-            hist.append((float(loss), float(bpp), float(mse)))
-            if step == int(0.8 * steps):
-                for g in opt.param_groups:
-                    g["lr"] = lr / 10
-            if log_every and step % log_every == 0:
-                m = np.mean(hist[-log_every:], axis=0)
-                print(f"[ntc q{q} λ={lam:g}] step {step}/{steps} loss {m[0]:.4f} bpp {m[1]:.4f} "
-                      f"mse {m[2]:.5f} ({time.perf_counter() - t0:.0f} s)", flush=True)
-        model.eval()
-        path = os.path.join(out_dir, f"ntc_sketch_q{q}.safetensors")
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        m = np.mean(hist[-min(200, len(hist)):], axis=0)
-        meta = {"lambda": str(lam), "steps": str(steps), "batch": str(batch), "crop": str(crop), "seed": str(seed),
-                "data": "HED sketches of scikit-image photos: " + ",".join(TRAIN_PHOTOS),
-                "final_bpp": f"{m[1]:.5f}", "final_mse": f"{m[2]:.6f}"}
-        save_file(state, path, metadata=meta)
-        summaries.append({"quality": q, "lambda": lam, "bpp": float(m[1]), "mse": float(m[2]), "steps": steps,
-                          "seconds": time.perf_counter() - t0, "path": path})
+    meta = {"batch": str(batch), "crop": str(crop),
+            "data": "HED sketches of scikit-image photos: " + ",".join(TRAIN_PHOTOS)}
+    summaries = train_rd_models(build_model, lambda rng: _batch(sketches, rng, batch, crop), lambdas, out_dir,
+                                "ntc_sketch_q{q}.safetensors", meta, steps, lr, seed, device, log_every, "ntc")
     with open(os.path.join(out_dir, "ntc_training.json"), "w") as fh:
         json.dump(summaries, fh, indent=1)
     return summaries

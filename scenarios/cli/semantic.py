@@ -54,6 +54,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--device", default="auto")
     add_threads_option(tr)
     tr.set_defaults(func=train_sketch)
+    ti = sub.add_parser("train-image-codec",
+                        help="train the hyperprior RGB codec family (Huang et al.) on scikit-image photos")
+    ti.add_argument("--out", default="genai/weights", help="folder for hyperprior_rgb_q*.safetensors")
+    ti.add_argument("--lambdas", default="0.0018,0.0035,0.0067,0.013", help="comma list of rate-distortion weights")
+    ti.add_argument("--steps", type=pos_int, default=3000)
+    ti.add_argument("--lr", type=float, default=1e-4)
+    ti.add_argument("--batch", type=pos_int, default=8)
+    ti.add_argument("--crop", type=pos_int, default=128)
+    ti.add_argument("--seed", type=seed_int, default=0)
+    ti.add_argument("--device", default="auto")
+    add_threads_option(ti)
+    ti.set_defaults(func=train_image)
 
 
 def _spec(args: argparse.Namespace, random_ok: bool = False) -> Any:
@@ -129,5 +141,20 @@ def train_sketch(args: argparse.Namespace) -> int:
     check_output_path(os.path.join(args.out, "ntc_sketch_q1.safetensors"), (".safetensors",), "--out")
     res = train_sketch_codec(args.out, lambdas=list(lambdas), steps=args.steps, batch=args.batch, crop=args.crop,
                              lr=args.lr, seed=args.seed, device=resolve_device(args.device))
+    print(json.dumps(res, indent=1))
+    return 0
+
+
+def train_image(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from genai.hyperprior_train import train_image_codec
+
+    from .common import float_list
+
+    lambdas = float_list(args.lambdas, "--lambdas")
+    check_output_path(os.path.join(args.out, "hyperprior_rgb_q1.safetensors"), (".safetensors",), "--out")
+    res = train_image_codec(args.out, lambdas=list(lambdas), steps=args.steps, batch=args.batch, crop=args.crop,
+                            lr=args.lr, seed=args.seed, device=resolve_device(args.device))
     print(json.dumps(res, indent=1))
     return 0
