@@ -74,7 +74,7 @@ def test_readme_command_parses(line, env, argv, comment):
 def _kind(argv: list[str], comment: str) -> str:
     """``run`` (in the default suite), ``slow``, ``kodak`` or ``fails`` (an expected, documented failure)."""
     studies = (["run", "xu_power_allocation"], ["run", "qiao_latency"], ["run", "gesco_maps"])
-    if argv[0] == "train-sketch-codec" or (argv[:2] in studies and "--quick" not in argv):
+    if argv[0] in ("train-sketch-codec", "train-image-codec") or (argv[:2] in studies and "--quick" not in argv):
         return "slow"
     if "needs SD weights" in comment:
         return "fails"
@@ -114,7 +114,7 @@ def test_readme_command_runs(line, env, argv, comment, tmp_path, monkeypatch, ca
     if argv[0] == "run" and argv[1] == "my_study.toml" or argv[0] == "show":
         assert main(["run", "my_study.toml", "--no-progress"]) == 0  # what `show` reads: out/my_study/my_study.h5
         capsys.readouterr()
-    if argv[0] == "train-sketch-codec":
+    if argv[0] in ("train-sketch-codec", "train-image-codec"):
         extra = ["--steps", "2", "--out", str(tmp_path / "w")]
     rc = main(argv + extra)
     out, err = capsys.readouterr()

@@ -66,6 +66,7 @@ REGEN = ["regenerate", "{d}/img.png", "--out", "{d}/o.png", "--allow-random-weig
 BAD_REGEN = {"--out": ["{d}/o.jpg", "/proc/nope/o.png"], "--ebno": ["nan", "x"], "--policy": ["keep"],
              "--steps": ["0", "1e9"], "--seed": ["-1"]}
 TRAIN = ["train-sketch-codec", "--out", "{d}/w", "--steps", "1"]
+TRAIN_IMAGE = ["train-image-codec", "--out", "{d}/w", "--steps", "1"]
 BAD_TRAIN = {"--lambdas": ["a,b", "", "-1", "nan", "0"], "--steps": ["0", "1e12"], "--lr": ["nan", "0", "-1", "inf"],
              "--batch": ["0", "1e9"], "--crop": ["0", "8", "1e9"], "--out": ["/proc/nope/w"]}
 SHOW_FILES = ["{d}/none.h5", "{d}/bad.txt", "{d}/foreign.h5", "{d}/truncated.h5", "{d}"]
@@ -143,7 +144,7 @@ def _cases(d: Path) -> list[list[str]]:
     rng = random.Random(20261124)
     pools = [(BER, BAD_BER, 90), (BOUNDS, BAD_BOUNDS, 25), (TRANSMIT, BAD_TRANSMIT, 30), (ALLOCATE, BAD_ALLOCATE, 35),
              (ENCODE, BAD_ENCODE, 15), (REGEN, BAD_REGEN, 12), (TRAIN, BAD_TRAIN, 18), (LATENCY, BAD_LATENCY, 25),
-             (MAPS, BAD_MAPS, 25)]
+             (MAPS, BAD_MAPS, 25), (TRAIN_IMAGE, BAD_TRAIN, 10)]
     out = []
     for base, bad, count in pools:
         out += [_fill(_mutate(base, bad, rng), d) for _ in range(count)]
