@@ -42,7 +42,8 @@ def test_imports_flow_one_way(package):
 LIGHT = ["linklevel", "linklevel.fbl", "linklevel.analytic", "linklevel.stats", "linklevel.snr",
          "linklevel.monotone", "linklevel.points", "linklevel.config", "scenarios.xu.allocation", "scenarios.cli",
          "scenarios.kinds", "scenarios.qiao.models", "scenarios.qiao.lemma1", "scenarios.qiao.quality",
-         "scenarios.qiao.calculator", "scenarios.qiao.eq4_check", "scenarios.qiao.sweep", "scenarios.cli.latency"]
+         "scenarios.qiao.calculator", "scenarios.qiao.eq4_check", "scenarios.qiao.sweep", "scenarios.cli.latency",
+         "scenarios.huang.algorithm1", "scenarios.huang.latency"]
 
 
 @pytest.mark.parametrize("module", LIGHT)

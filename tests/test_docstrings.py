@@ -9,7 +9,8 @@ MODULES = ["linklevel.snr", "linklevel.monotone", "linklevel.stats", "linklevel.
            "linklevel.fbl", "linklevel.runtime", "linklevel.plotting", "scenarios.parts", "scenarios.kinds",
            "scenarios.schema", "bridge.packets", "scenarios.ber.report", "linklevel.ldpc", "linklevel.montecarlo",
            "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check",
-           "scenarios.qiao.sweep", "genai.semmaps", "genai.slic", "genai.metrics", "bridge.labelmap", "bridge.analog"]
+           "scenarios.qiao.sweep", "genai.semmaps", "genai.slic", "genai.metrics", "bridge.labelmap", "bridge.analog",
+           "scenarios.huang.algorithm1", "scenarios.huang.latency"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,106 @@
+r"""Algorithm 1 of Huang et al.: the channel-adaptive threshold α and coder (eqs. 31–39); NumPy only.
+
+Step 1 (fixed coder Φ): minimize :math:`\mathcal L(\alpha) = -\mathcal G(\alpha) + p\max\{0,\mathcal K(\alpha)\}^2`
+(eq. 33) over :math:`0 \le \alpha \le \alpha_{th}` (eq. 34), with :math:`\mathcal G = E_x V(\Phi, \alpha; x)`
+(mean GVIF) and :math:`\mathcal K = E_x B(\Phi, \alpha; x) - C T_{max}` (bits over the budget,
+:math:`C = B\log_2(1+|h|^2/\sigma^2)`), by zero-order SGD: the two-point estimates of eqs. (36)–(37)
+on a mini-batch :math:`\Gamma_t` with one :math:`m \sim U[-1, 1]` per iteration and smoothing ν, the
+gradient of eq. (35), the step of eq. (38) and the projection onto :math:`[0, \alpha_{th}]`,
+until :math:`|\alpha_{t+1} - \alpha_t| < \xi`. With one random direction m per iteration a single
+step is small whenever |m| is (a premature stop), so the rule is applied to ten consecutive
+iterations (read here as the paper's convergence test; tested on a problem with a known optimum). Step 2 (eq. 39): among the coders with
+:math:`\mathcal D(\Phi) \le D_0`, the one whose :math:`\alpha^*(\Phi)` gives the largest mean GVIF.
+:func:`grid_alpha` is the certified optimum of problem (32) on a grid (the check).
+
+``V(q, alpha, i)`` and ``B(q, alpha, i)`` are callables (coder ``q``, image index ``i``): GVIF and
+bits of image ``i``; they are evaluated, never differentiated.
+
+.. code-block:: python
+
+    >>> V = lambda q, a, i: 1 - a ** 2            # GVIF falls with the threshold
+    >>> B = lambda q, a, i: 1000 * (1 - a)        # bits fall with it
+    >>> r = zero_order_alpha(V, B, 0, images=4, budget_bits=400, p=3e-4, nu=0.02, eta=0.005, iters=500, seed=1)
+    >>> g = grid_alpha(V, B, 0, images=4, budget_bits=400)   # the constrained optimum: 1000 (1 - a) <= 400
+    >>> g.alpha, abs(r.alpha - g.alpha) < 0.01, abs(r.gvif - g.gvif) < 0.02
+    (0.6, True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+__all__ = ["AlphaResult", "zero_order_alpha", "grid_alpha", "select_coder"]
+
+Fn = Callable[[int, float, int], float]
+
+
+@dataclass
+class AlphaResult:
+    """α*(Φ) for one coder: the threshold, its mean GVIF and bits, feasibility, the trajectory."""
+
+    coder: int
+    alpha: float
+    gvif: float
+    bits: float
+    feasible: bool
+    iterations: int
+    history: list[float] = field(default_factory=list)
+
+
+def _mean(f: Fn, q: int, a: float, idx: Sequence[int]) -> float:
+    return float(np.mean([f(q, a, i) for i in idx]))
+
+
+def zero_order_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits: float, p: float = 1e-3, nu: float = 0.02,
+                     eta: float = 0.05, alpha0: float = 0.5, alpha_th: float = 0.8, batch: Optional[int] = None,
+                     iters: int = 200, xi: float = 1e-4, seed: int = 0) -> AlphaResult:
+    """Step 1 of Algorithm 1 for coder ``coder`` (``budget_bits`` = C·T_max)."""
+    if images < 1 or not 0 <= alpha0 <= alpha_th or nu <= 0 or eta <= 0 or p <= 0 or iters < 1:
+        raise ValueError("need images >= 1, 0 <= alpha0 <= alpha_th and positive nu, eta, p, iters")
+    rng = np.random.default_rng(seed)
+    a, hist = float(alpha0), [float(alpha0)]
+    b = images if batch is None else min(int(batch), images)
+    t = 0
+    for t in range(1, iters + 1):
+        idx = rng.choice(images, size=b, replace=False)
+        m = float(rng.uniform(-1.0, 1.0))
+        a2 = a + nu * m
+        g0, g1 = _mean(V, coder, a, idx), _mean(V, coder, a2, idx)
+        k0, k1 = _mean(B, coder, a, idx) - budget_bits, _mean(B, coder, a2, idx) - budget_bits
+        grad_g = (g1 - g0) / nu * m                                     # eq. (36)
+        grad_k = (k1 - k0) / nu * m                                     # eq. (37)
+        grad = -grad_g + 2 * p * max(0.0, k0) * grad_k                  # eq. (35)
+        new = min(alpha_th, max(0.0, a - eta * grad))                   # eq. (38) + projection
+        hist.append(new)
+        a = new
+        if t >= 10 and max(abs(x - y) for x, y in zip(hist[-11:-1], hist[-10:])) < xi:
+            break
+    all_i = range(images)
+    bits = _mean(B, coder, a, all_i)
+    return AlphaResult(coder, a, _mean(V, coder, a, all_i), bits, bits <= budget_bits * (1 + 1e-9), t, hist)
+
+
+def grid_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits: float, alpha_th: float = 0.8,
+               points: int = 81) -> AlphaResult:
+    """The best feasible α of problem (32) on a grid over [0, α_th] (infeasible everywhere: the largest α)."""
+    best: Optional[AlphaResult] = None
+    for a in np.linspace(0.0, alpha_th, points):
+        g, bits = _mean(V, coder, float(a), range(images)), _mean(B, coder, float(a), range(images))
+        r = AlphaResult(coder, float(a), g, bits, bits <= budget_bits * (1 + 1e-9), 0)
+        if r.feasible and (best is None or not best.feasible or r.gvif > best.gvif):
+            best = r
+    if best is None:
+        a = float(alpha_th)
+        return AlphaResult(coder, a, _mean(V, coder, a, range(images)), _mean(B, coder, a, range(images)), False, 0)
+    return best
+
+
+def select_coder(results: Sequence[AlphaResult], distortions: Sequence[float], d0: float) -> Optional[AlphaResult]:
+    """Eq. (39): the coder with D(Φ) ≤ D0 whose α* gives the largest mean GVIF (feasible ones first)."""
+    ok = [r for r in results if distortions[r.coder] <= d0]
+    if not ok:
+        return None
+    return max(ok, key=lambda r: (r.feasible, r.gvif))
