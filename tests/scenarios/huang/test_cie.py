@@ -1,0 +1,82 @@
+"""Critical-information embedding: exact bits, decoding of exactly the selected elements, GVIF properties,
+importance maps (substitute and CAM code path)."""
+
+import numpy as np
+import pytest
+import torch
+
+from genai.hyperprior import HyperpriorCoder
+from genai.loading import ModelNotAvailable
+from genai.metrics import gvif
+from genai.registry import load
+from scenarios.huang.cie import INPAINT_NOTE, embed, gvif_of, receive
+
+
+@pytest.fixture(scope="module")
+def coders():
+    return HyperpriorCoder(random_weights=True), HyperpriorCoder(random_weights=True)
+
+
+def _img(seed=0, h=96, w=128):
+    rng = np.random.default_rng(seed)
+    return np.clip(rng.random((h // 16 + 1, w // 16 + 1, 3)).repeat(16, 0).repeat(16, 1)[:h, :w]
+                   + 0.03 * rng.normal(size=(h, w, 3)), 0, 1).astype(np.float32)
+
+
+def test_embed_receive_exact(coders):
+    coder, _ = coders
+    img = _img()
+    imp = np.linspace(0, 1, 6 * 8).reshape(6, 8)
+    sizes = []
+    for alpha in (0.0, 0.3, 0.7, 1.01 - 1e-9):
+        st, lat = embed(img, coder, imp, min(alpha, 1.0))
+        assert st.bits == st.feature_bits + st.hyper_bits + st.mask_bits.numel() + 64
+        sel = torch.zeros(8, 8, dtype=torch.bool)  # 96 x 128 pads to 128 x 128: an 8 x 8 grid
+        sel[:6] = torch.from_numpy(imp >= min(alpha, 1.0))
+        assert torch.equal(st.selected, sel) and st.selected_fraction == pytest.approx(float(sel.float().mean()))
+        res = receive(st, coder)
+        assert res.partial.shape == res.inpainted.shape == (96, 128, 3) and INPAINT_NOTE in res.note
+        assert np.array_equal(res.pixel_mask, sel.numpy().repeat(16, 0).repeat(16, 1)[:96])
+        # the kept pixels of the output are the partial decode's
+        assert np.allclose(res.inpainted[res.pixel_mask], res.partial[res.pixel_mask])
+        sizes.append(st.feature_bits)
+    assert sizes == sorted(sizes, reverse=True)
+    none, _ = embed(img, coder, np.zeros((6, 8)), 0.5)
+    assert none.feature_bits == 0 and not none.selected.any()
+    # alpha = 0: the unfiltered coder's latent string
+    square = _img(h=128, w=128)  # no padding: alpha = 0 selects everything, the unfiltered coder's string
+    st0, lat = embed(square, coder, np.ones((8, 8)), 0.0)
+    assert st0.selected.all() and st0.y_str == coder.model.compress(coder._prep(square)[0])["strings"][0][0]
+
+
+def test_gvif_properties(coders):
+    coder, ref = coders
+    img = _img(1)
+    everything = torch.ones(8, 8, dtype=torch.bool)
+    assert gvif_of(img, ref, ref, everything) == pytest.approx(1.0)  # P = U, beta = 1
+    assert gvif_of(img, ref, ref, torch.zeros(8, 8, dtype=torch.bool)) == 0.0
+    assert 0 <= gvif_of(img, coder, ref, everything) <= 1
+    rng = np.random.default_rng(3)
+    theta = rng.uniform(0.1, 3, size=(4, 5, 6))
+    kept_small = rng.random((4, 5, 6)) < 0.3
+    kept_big = kept_small | (rng.random((4, 5, 6)) < 0.3)
+    b1 = rng.uniform(0, 1, size=theta.shape)
+    b2 = np.minimum(1, b1 + 0.2)
+    assert gvif(theta, kept_small, b1) <= gvif(theta, kept_big, b1) <= gvif(theta, kept_big, b2)
+    assert gvif(theta, None, np.zeros_like(theta)) == 0.0
+    direct = np.sum(np.log2(1 + (b1 * theta) ** 2 / 0.1)[kept_big]) / np.sum(np.log2(1 + theta ** 2 / 0.1))
+    assert gvif(theta, kept_big, b1) == pytest.approx(direct)
+
+
+def test_importance_maps(tmp_path, monkeypatch):
+    sr = load("importance", "spectral_residual")
+    img = _img(2)
+    m = sr(img, grid=(6, 8))
+    assert m.shape == (6, 8) and m.min() == 0.0 and m.max() == 1.0 and "substitute" in sr.note
+    assert np.array_equal(m, sr(img, grid=(6, 8)))
+    cam = load("importance", "cam", random_weights=True)
+    c = cam(img, grid=(6, 8))
+    assert c.shape == (6, 8) and 0 <= c.min() and c.max() <= 1 and cam.last_label is not None
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(ModelNotAvailable, match="ResNet-50"):
+        load("importance", "cam")
