@@ -142,3 +142,30 @@ def tiny_controlnet_pipeline(seed: int = 0):
         scheduler=sched, safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     return pipe
+
+
+def tiny_inpaint_pipeline(seed: int = 0):
+    """A ``StableDiffusionInpaintPipeline`` of tiny random modules (64 px images; UNet with 9 input channels)."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionInpaintPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64), layers_per_block=1, sample_size=8, in_channels=9, out_channels=4,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32, norm_num_groups=8, attention_head_dim=4)
+    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3,
+                        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+                        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"), latent_channels=4,
+                        norm_num_groups=8, sample_size=64)
+    text = CLIPTextModel(CLIPTextConfig(vocab_size=514, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+                                        num_attention_heads=4, max_position_embeddings=32, bos_token_id=512,
+                                        eos_token_id=513, projection_dim=32))
+    sched = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+                          set_alpha_to_one=False, steps_offset=1)
+    pipe = StableDiffusionInpaintPipeline(vae=vae, text_encoder=text, tokenizer=clip_tokenizer(32), unet=unet,
+                                          scheduler=sched, safety_checker=None, feature_extractor=None,
+                                          requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe

@@ -80,3 +80,16 @@ def test_importance_maps(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises(ModelNotAvailable, match="ResNet-50"):
         load("importance", "cam")
+
+
+def test_diffusion_inpainting_code_path(coders, tmp_path, monkeypatch):
+    coder, _ = coders
+    dec = load("inpainter", "sd_inpaint", random_weights=True, steps=1)
+    img = _img(4)
+    st, _ = embed(img, coder, np.linspace(0, 1, 48).reshape(6, 8), 0.5)
+    res = receive(st, coder, inpaint=dec, prompt="a photo", seed=1)
+    assert res.inpainted.shape == (96, 128, 3) and "random weights" in res.note
+    assert np.allclose(res.inpainted[res.pixel_mask], res.partial[res.pixel_mask])
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    with pytest.raises(ModelNotAvailable, match="stable-diffusion-inpainting"):
+        load("inpainter", "sd_inpaint")
