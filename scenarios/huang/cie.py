@@ -1,8 +1,8 @@
 r"""Critical-information embedding (Huang et al. Sections II–III): sender, receiver and GVIF for one image.
 
 Sender: the coder's latents (:meth:`genai.hyperprior.HyperpriorCoder.analyze`), the importance map
-resized to the latent grid (the image's own ⌈H/16⌉ × ⌈W/16⌉ positions; padding positions are never
-selected), the set :math:`\mathbb P = \{(i, j, c): I_{ij} \ge \alpha\}` (eq. 17, all
+resized to the latent grid (the image's own ⌈H/16⌉ × ⌈W/16⌉ positions; the padding positions have importance 0, so α = 0
+sends everything and equals the unfiltered coder), the set :math:`\mathbb P = \{(i, j, c): I_{ij} \ge \alpha\}` (eq. 17, all
 channels of a selected position), only :math:`\hat y_{\mathbb P}` entropy coded with its Gaussian
 scales (eq. 18; none of the others), the hyper-latent :math:`\hat s` in full, and the spatial mask
 :math:`m_{\mathbb P}` run-length coded by :class:`bridge.BinaryMapCodec` (Section III-C).
@@ -75,14 +75,14 @@ class CIEResult:
 
 def _grid_importance(importance: np.ndarray, size: tuple[int, int], grid: tuple[int, int]) -> np.ndarray:
     """Importance on the latent grid: resized (area) to the image's own latent extent ⌈H/16⌉ × ⌈W/16⌉,
-    the padding rows/columns of the grid set to −1 (never selected)."""
+    the padding rows/columns of the grid set to 0 (selected only at α = 0, where everything is sent)."""
     import torch.nn.functional as F
 
     own = (-(-size[0] // 16), -(-size[1] // 16))
     imp = np.asarray(importance, dtype=np.float64)
     if imp.shape != own:
         imp = F.interpolate(torch.from_numpy(imp)[None, None], size=own, mode="area")[0, 0].numpy()
-    out = np.full(grid, -1.0)
+    out = np.zeros(grid)
     out[: own[0], : own[1]] = imp
     return out
 

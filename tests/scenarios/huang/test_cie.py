@@ -31,7 +31,7 @@ def test_embed_receive_exact(coders):
     for alpha in (0.0, 0.3, 0.7, 1.01 - 1e-9):
         st, lat = embed(img, coder, imp, min(alpha, 1.0))
         assert st.bits == st.feature_bits + st.hyper_bits + st.mask_bits.numel() + 64
-        sel = torch.zeros(8, 8, dtype=torch.bool)  # 96 x 128 pads to 128 x 128: an 8 x 8 grid
+        sel = torch.full((8, 8), alpha == 0.0)  # 96 x 128 pads to 128 x 128: an 8 x 8 grid, padding importance 0
         sel[:6] = torch.from_numpy(imp >= min(alpha, 1.0))
         assert torch.equal(st.selected, sel) and st.selected_fraction == pytest.approx(float(sel.float().mean()))
         res = receive(st, coder)

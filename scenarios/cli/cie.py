@@ -1,0 +1,107 @@
+"""``semlink cie``: one image through the Huang et al. critical-information embedding (and Algorithm 1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+
+from .common import add_threads_option, check_output_path, json_default, pos_int
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    cp = sub.add_parser("cie", help="critical-information embedding of one image (Huang et al.): bits, GVIF, latency")
+    cp.add_argument("image", help="image file (centre crop, --crop)")
+    cp.add_argument("--alpha", type=float, default=0.5, help="filtering threshold alpha in [0, 1] (eq. 17)")
+    cp.add_argument("--coder", type=pos_int, default=None, help="rate point of the coder family (default: the middle)")
+    cp.add_argument("--snr-db", type=float, required=True, help="receive SNR |h|^2/sigma^2 in dB")
+    cp.add_argument("--bandwidth", type=float, default=1e6, help="B in Hz (eq. 8)")
+    cp.add_argument("--blocklength", type=pos_int, default=1024, help="real link: complex uses per codeword")
+    cp.add_argument("--target-bler", type=float, default=1e-3, help="real link: codeword error rate")
+    cp.add_argument("--importance", default="spectral_residual", choices=("spectral_residual", "cam"))
+    cp.add_argument("--inpaint", default="classical", choices=("classical", "sd"))
+    cp.add_argument("--prompt", default="", help="text prompt for diffusion inpainting")
+    cp.add_argument("--gamma2", type=float, default=0.1, help="HVS noise variance of GVIF (eq. 27)")
+    cp.add_argument("--crop", type=int, default=512, help="centre crop size (0: whole image)")
+    cp.add_argument("--coder-weights", default=None, help="folder of hyperprior_rgb_q*.safetensors")
+    cp.add_argument("--allow-random-weights", action="store_true", help="tiny random models (code-path tests)")
+    cp.add_argument("--optimize", action="store_true", help="run Algorithm 1 for this SNR (needs --t-max-ms)")
+    cp.add_argument("--t-max-ms", type=float, default=None, help="latency budget T_max (ms) for --optimize")
+    cp.add_argument("--device", default="auto")
+    cp.add_argument("--out", default=None, help="folder for partial.png, inpainted.png, mask.png")
+    cp.add_argument("--json", action="store_true")
+    add_threads_option(cp)
+    cp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from linklevel.runtime import resolve_device
+
+    from ..huang.pipeline import importance_map, load_family, load_image, optimize_cie, run_cie
+
+    if not 0 <= args.alpha <= 1 or not math.isfinite(args.alpha):
+        raise ValueError(f"--alpha must lie in [0, 1], got {args.alpha}")
+    for name in ("snr_db", "bandwidth", "gamma2"):
+        if not math.isfinite(getattr(args, name)):
+            raise ValueError(f"--{name.replace('_', '-')} must be finite")
+    if args.bandwidth <= 0 or args.gamma2 <= 0:
+        raise ValueError("--bandwidth and --gamma2 must be positive")
+    if not 0 < args.target_bler < 1:
+        raise ValueError("--target-bler must lie in (0, 1)")
+    if args.optimize and (args.t_max_ms is None or not math.isfinite(args.t_max_ms) or args.t_max_ms <= 0):
+        raise ValueError("--optimize needs --t-max-ms > 0")
+    if args.crop < 0:
+        raise ValueError("--crop must be >= 0")
+    if args.out is not None:
+        check_output_path(os.path.join(args.out, "partial.png"), (".png",), "--out")
+        created = not os.path.isdir(args.out)
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as err:
+            raise ValueError(f"cannot create --out {args.out!r}: {err.strerror}") from None
+        if created:
+            os.rmdir(args.out)  # nothing is left behind if a later check fails
+    if not os.path.isfile(args.image):
+        raise ValueError(f"no such image {args.image!r}")
+    dev = resolve_device(args.device)
+    image = load_image(args.image, args.crop)
+    family = load_family(args.coder_weights, dev, random_weights=args.allow_random_weights)
+    coder = args.coder if args.coder is not None else sorted(family)[(len(family) - 1) // 2]
+    if coder not in family:
+        raise ValueError(f"--coder {coder}: the family has rate points {sorted(family)}")
+    imp, note = importance_map(image, args.importance, args.allow_random_weights, dev)
+    inpaint = None
+    if args.inpaint == "sd":
+        from genai.registry import load
+
+        inpaint = load("inpainter", "sd_inpaint", random_weights=args.allow_random_weights, device=dev)
+    res = run_cie(image, family, coder, args.alpha, imp, args.snr_db, args.bandwidth, args.blocklength,
+                  args.target_bler, args.gamma2, inpaint, args.prompt)
+    images = res.pop("_images")
+    res["importance"] = note
+    res["coder_note"] = family[coder].note
+    if args.optimize:
+        res["optimize"] = optimize_cie(image, family, imp, args.snr_db, args.t_max_ms, args.bandwidth,
+                                       gamma2=args.gamma2)
+    if args.out:
+        from PIL import Image
+
+        os.makedirs(args.out, exist_ok=True)
+        for name in ("partial", "inpainted"):
+            Image.fromarray((images[name] * 255).round().astype("uint8")).save(os.path.join(args.out, f"{name}.png"))
+        Image.fromarray(images["mask"].astype("uint8") * 255).save(os.path.join(args.out, "mask.png"))
+        res["out"] = args.out
+    if args.json:
+        print(json.dumps(res, default=json_default))
+    else:
+        print(f"coder q{coder}, alpha {args.alpha:g}: {res['bits']} bits ({res['selected_fraction']:.1%} selected), "
+              f"GVIF {res['gvif']:.4f}, latency eq. (8) {res['latency_ms']:.3f} ms, real link "
+              f"{res['latency_real_ms']:.3f} ms")
+        if args.optimize:
+            o = res["optimize"]
+            print(f"Algorithm 1 at {args.snr_db:g} dB, T_max {args.t_max_ms:g} ms: alpha* = {o['alpha_star']}, "
+                  f"coder* = {o['coder_star']}")
+    return 0
