@@ -37,6 +37,7 @@ REGISTRY: dict[str, str] = {
     "xu_power_allocation": "scenarios.xu.kind",
     "qiao_latency": "scenarios.qiao.kind",
     "gesco_maps": "scenarios.gesco.kind",
+    "huang_cie": "scenarios.huang.kind",
 }
 
 _HERE = Path(__file__).resolve().parent
