@@ -63,7 +63,7 @@ BUDGET = {"ber": ["--max-bits", "20000", "--max-blocks", "40", "--no-progress"],
 def test_readme_shows_every_subcommand():
     shown = {argv[0] for _, _, argv, _ in COMMANDS}
     assert shown >= {"run", "show", "ber", "transmit", "encode", "regenerate", "train-sketch-codec", "allocate",
-                     "bounds", "latency", "maps"}
+                     "bounds", "latency", "maps", "cie", "train-image-codec"}
 
 
 @pytest.mark.parametrize("line,env,argv,comment", COMMANDS, ids=[f"L{c[0]}-{c[2][0]}" for c in COMMANDS])
@@ -73,19 +73,21 @@ def test_readme_command_parses(line, env, argv, comment):
 
 def _kind(argv: list[str], comment: str) -> str:
     """``run`` (in the default suite), ``slow``, ``kodak`` or ``fails`` (an expected, documented failure)."""
-    studies = (["run", "xu_power_allocation"], ["run", "qiao_latency"], ["run", "gesco_maps"])
+    studies = (["run", "xu_power_allocation"], ["run", "qiao_latency"], ["run", "gesco_maps"], ["run", "huang_cie"])
     if argv[0] in ("train-sketch-codec", "train-image-codec") or (argv[:2] in studies and "--quick" not in argv):
         return "slow"
     if "needs SD weights" in comment:
         return "fails"
-    if argv[0] in ("encode", "regenerate") or {"xu_power_allocation", "qiao_latency", "gesco_maps"} & set(argv):
+    if argv[0] in ("encode", "regenerate", "cie") or {"xu_power_allocation", "qiao_latency", "gesco_maps",
+                                                       "huang_cie"} & set(argv):
         return "kodak"
     return "run"
 
 
 def _param(c: tuple) -> object:
     """The studies on Kodak (covered by their own quick-study tests) and the slow ones: slow tests."""
-    slow = _kind(c[2], c[3]) == "slow" or bool({"xu_power_allocation", "qiao_latency", "gesco_maps"} & set(c[2]))
+    slow = _kind(c[2], c[3]) == "slow" or bool({"xu_power_allocation", "qiao_latency", "gesco_maps",
+                                                 "huang_cie"} & set(c[2]))
     return pytest.param(*c, marks=pytest.mark.slow) if slow else c
 
 
