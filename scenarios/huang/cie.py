@@ -29,7 +29,7 @@ from typing import Any, Optional
 import numpy as np
 import torch
 
-__all__ = ["CIEStream", "CIEResult", "embed", "receive", "classical_inpaint", "gvif_of", "INPAINT_NOTE"]
+__all__ = ["CIEStream", "CIEResult", "embed", "receive", "classical_inpaint", "gvif_of", "Evaluator", "INPAINT_NOTE"]
 
 INPAINT_NOTE = "classical inpainting stand-in (scikit-image biharmonic; not a diffusion model)"
 
@@ -87,13 +87,15 @@ def _grid_importance(importance: np.ndarray, size: tuple[int, int], grid: tuple[
     return out
 
 
-def embed(image: np.ndarray, coder: Any, importance: np.ndarray, alpha: float) -> tuple[CIEStream, Any]:
-    """Sender for threshold ``alpha`` (``importance``: [0, 1] map of any size, resized to the latent grid)."""
+def embed(image: np.ndarray, coder: Any, importance: np.ndarray, alpha: float,
+          lat: Optional[Any] = None) -> tuple[CIEStream, Any]:
+    """Sender for threshold ``alpha`` (``importance``: [0, 1] map of any size, resized to the latent grid;
+    ``lat``: the image's latents if already computed)."""
     from bridge import BinaryMapCodec
 
     if not 0 <= alpha <= 1:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
-    lat = coder.analyze(image)
+    lat = coder.analyze(image) if lat is None else lat
     grid = tuple(lat.y.shape[1:])
     sel = torch.from_numpy(_grid_importance(importance, lat.size, grid) >= alpha)  # eq. (17), spatial
     y_str, z_str = coder.compress_selected(lat, sel.unsqueeze(0).expand_as(lat.y).to(lat.y.device))
@@ -131,12 +133,45 @@ def receive(stream: CIEStream, coder: Any, inpaint: Optional[Any] = None, prompt
     return CIEResult(partial, out, pix, note=note)
 
 
-def gvif_of(image: np.ndarray, coder: Any, reference: Any, selected: torch.Tensor, gamma2: float = 0.1) -> float:
-    """GVIF (eq. 27) of the coder's stream restricted to the spatial set ``selected`` (eqs. 28–30)."""
+def gvif_of(image: np.ndarray, coder: Any, reference: Any, selected: torch.Tensor, gamma2: float = 0.1,
+            theta_r: Optional[np.ndarray] = None, theta_c: Optional[np.ndarray] = None) -> float:
+    """GVIF (eq. 27) of the coder's stream restricted to the spatial set ``selected`` (eqs. 28–30);
+    ``theta_r`` / ``theta_c``: the scales if already computed."""
     from genai.metrics import gvif
 
-    theta_r = reference.analyze(image).scales.cpu().numpy()
-    theta_c = coder.analyze(image).scales.cpu().numpy()
+    theta_r = reference.analyze(image).scales.cpu().numpy() if theta_r is None else theta_r
+    theta_c = coder.analyze(image).scales.cpu().numpy() if theta_c is None else theta_c
     beta = np.clip(theta_c / theta_r, 0.0, 1.0)
     kept = np.broadcast_to(np.asarray(selected, dtype=bool)[None], theta_r.shape)
     return gvif(theta_r, kept, beta, gamma2)
+
+
+class Evaluator:
+    """(GVIF, bits, selected fraction) of images × coders × α, with the latents and scales computed once per
+    (image, coder) and results cached by the *effective* threshold — the smallest importance value ≥ α,
+    which determines the selection exactly (α between two importance values selects the same set)."""
+
+    def __init__(self, images: list, importance: list, family: dict, gamma2: float = 0.1) -> None:
+        self.images, self.importance, self.family, self.gamma2 = images, importance, family, gamma2
+        self.ref = max(family)
+        self._lat: dict[tuple[int, int], Any] = {}
+        self._res: dict[tuple[int, int, float], tuple[float, float, float]] = {}
+        self._levels = [np.unique(np.asarray(m, dtype=np.float64)) for m in importance]
+
+    def latents(self, i: int, q: int) -> Any:
+        if (i, q) not in self._lat:
+            self._lat[(i, q)] = self.family[q].analyze(self.images[i])
+        return self._lat[(i, q)]
+
+    def __call__(self, i: int, q: int, alpha: float) -> tuple[float, float, float]:
+        a = min(max(float(alpha), 0.0), 1.0)
+        lv = self._levels[i]
+        k = int(np.searchsorted(lv, a - 1e-12))
+        eff = 0.0 if a <= 0 else (float(lv[k]) if k < lv.size else 2.0)  # 2.0: nothing selected
+        key = (i, q, eff)
+        if key not in self._res:
+            st, lat = embed(self.images[i], self.family[q], self.importance[i], a, lat=self.latents(i, q))
+            g = gvif_of(self.images[i], self.family[q], self.family[self.ref], st.selected, self.gamma2,
+                        theta_r=self.latents(i, self.ref).scales.cpu().numpy(), theta_c=lat.scales.cpu().numpy())
+            self._res[key] = (g, float(st.bits), st.selected_fraction)
+        return self._res[key]

@@ -98,29 +98,23 @@ def run_cie(image: np.ndarray, family: dict[int, Any], coder: int, alpha: float,
 
 def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarray, snr_db: float, t_max_ms: float,
                  bandwidth_hz: float = 1e6, d0_mask_psnr_db: float = 30.0, gamma2: float = 0.1, seed: int = 0,
-                 p: float = 10.0, nu: float = 0.05, eta: float = 0.05, iters: int = 300) -> dict[str, Any]:
-    """Algorithm 1 on one image: α* per coder (zero-order SGD and the grid check), then eq. (39).
+                 p: float = 10.0, nu: float = 0.05, eta: float = 0.05, iters: int = 100) -> dict[str, Any]:
+    r"""Algorithm 1 on one image: α* per coder (zero-order SGD and the grid check), then eq. (39).
 
     The bits enter eq. (33) in units of the budget, :math:`\mathcal K = E\{B\}/(C T_{max}) - 1` (the
     penalty parameter then does not depend on the image size or the SNR; the paper leaves p's scale
     open), so ``p`` is dimensionless.
     """
-    ref_q = max(family)
     budget = bandwidth_hz * math.log2(1 + 10 ** (snr_db / 10)) * t_max_ms / 1e3  # C · T_max
-    cache: dict[tuple[int, float], tuple[float, float]] = {}
+    from .cie import Evaluator
 
-    def ev(q: int, a: float) -> tuple[float, float]:
-        key = (q, round(min(max(a, 0.0), 1.0), 4))
-        if key not in cache:
-            st, _ = embed(image, family[q], importance, key[1])
-            cache[key] = (gvif_of(image, family[q], family[ref_q], st.selected, gamma2), float(st.bits))
-        return cache[key]
+    ev = Evaluator([image], [importance], family, gamma2)
 
     def V(q: int, a: float, i: int) -> float:
-        return ev(q, a)[0]
+        return ev(0, q, a)[0]
 
     def B(q: int, a: float, i: int) -> float:
-        return ev(q, a)[1] / budget
+        return ev(0, q, a)[1] / budget
 
     from genai.metrics import mask_psnr
 

@@ -143,19 +143,10 @@ class _Context:
             m, self.imp_note = importance_map(img, d.importance, d.random_weights, device)
             self.importance.append(m)
         self.ref = max(self.family)
-        self._cache: dict[tuple[int, int, float], tuple[float, float, float]] = {}
+        from .cie import Evaluator
+
+        self.evaluate = Evaluator(self.images, self.importance, self.family, d.gamma2)
         self.gamma2 = d.gamma2
-
-    def evaluate(self, i: int, q: int, alpha: float) -> tuple[float, float, float]:
-        """(GVIF, bits, selected fraction) of image ``i`` with coder ``q`` at ``alpha``."""
-        from .cie import embed, gvif_of
-
-        key = (i, q, round(min(max(alpha, 0.0), 1.0), 4))
-        if key not in self._cache:
-            st, _ = embed(self.images[i], self.family[q], self.importance[i], key[2])
-            self._cache[key] = (gvif_of(self.images[i], self.family[q], self.family[self.ref], st.selected,
-                                        self.gamma2), float(st.bits), st.selected_fraction)
-        return self._cache[key]
 
 
 def _fig7(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
