@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--bandwidth and --gamma2 must be positive")
     if not 0 < args.target_bler < 1:
         raise ValueError("--target-bler must lie in (0, 1)")
-    if args.optimize and (args.t_max_ms is None or not math.isfinite(args.t_max_ms) or args.t_max_ms <= 0):
+    if args.t_max_ms is not None and not (math.isfinite(args.t_max_ms) and args.t_max_ms > 0):
+        raise ValueError(f"--t-max-ms must be a positive number of ms, got {args.t_max_ms}")
+    if args.optimize and args.t_max_ms is None:
         raise ValueError("--optimize needs --t-max-ms > 0")
     if args.crop < 0:
         raise ValueError("--crop must be >= 0")

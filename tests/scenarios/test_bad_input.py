@@ -59,6 +59,12 @@ BAD_MAPS = {"image": ["{d}/none.png", "{d}/bad.txt", "{d}/img.png"], "--psnr": [
             "--classes": ["0", "1", "x", "1e9"], "--channel": ["optical"], "--fading": ["rician"],
             "--out": ["{d}/o.jpg", "/proc/nope/o.png", "{d}"], "--policy": ["keep"], "--map-codec": ["jpeg"],
             "--rate": ["1.5", "0", "nan"], "--modulation": ["8qam"], "--seed": ["-1"], "--csi": ["guess"]}
+CIE = ["cie", "{d}/img.png", "--snr-db", "5", "--json"]
+BAD_CIE = {"image": ["{d}/none.png"], "--alpha": ["1.5", "-0.1", "nan", "x"], "--snr-db": ["nan", "inf", "x"],
+           "--bandwidth": ["0", "-1", "nan"], "--target-bler": ["0", "1", "2"], "--crop": ["-1", "x"],
+           "--gamma2": ["0", "-1"], "--optimize": ["--t-max-ms"], "--t-max-ms": ["0", "-5"],
+           "--importance": ["gradcam"], "--inpaint": ["telea"], "--out": ["/proc/nope", "{d}/bad.txt"],
+           "--blocklength": ["0", "x"]}
 ENCODE = ["encode", "{d}/img.png", "--json"]
 BAD_ENCODE = {"image": ["{d}/none.png", "{d}/bad.txt"], "--edges": ["sobel"], "--sketch-codec": ["jpeg"],
               "--quality": ["0", "99"], "--sketch-scale": ["0", "-1", "nan", "1e9"], "--prompt-from": ["ocr"]}
@@ -144,7 +150,7 @@ def _cases(d: Path) -> list[list[str]]:
     rng = random.Random(20261124)
     pools = [(BER, BAD_BER, 90), (BOUNDS, BAD_BOUNDS, 25), (TRANSMIT, BAD_TRANSMIT, 30), (ALLOCATE, BAD_ALLOCATE, 35),
              (ENCODE, BAD_ENCODE, 15), (REGEN, BAD_REGEN, 12), (TRAIN, BAD_TRAIN, 18), (LATENCY, BAD_LATENCY, 25),
-             (MAPS, BAD_MAPS, 25), (TRAIN_IMAGE, BAD_TRAIN, 10)]
+             (MAPS, BAD_MAPS, 25), (TRAIN_IMAGE, BAD_TRAIN, 10), (CIE, BAD_CIE, 20)]
     out = []
     for base, bad, count in pools:
         out += [_fill(_mutate(base, bad, rng), d) for _ in range(count)]
