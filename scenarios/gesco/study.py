@@ -217,10 +217,9 @@ def read_rows(path: str, grp: str, name: str = "rows") -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- parts
 def _maps(study: GescoStudy, ctx: RunContext) -> None:
+    import torch
     from PIL import Image
 
-    from bridge.labelmap import LabelMapCodec
-    from genai.g4 import G4Codec
     from genai.registry import load
     from genai.semmaps import read_label_map
 
@@ -234,8 +233,9 @@ def _maps(study: GescoStudy, ctx: RunContext) -> None:
         note = seg.note
         if seg.num_classes > mp.classes:
             raise ValueError(f"the segmenter has {seg.num_classes} classes but [maps] classes = {mp.classes}")
-    codec = {m: LabelMapCodec(mp.classes, m) for m in ("planes", "png")}
-    g4 = G4Codec(thin=False)
+    from .maps import map_codec
+
+    codec = map_codec(mp.classes, "auto")  # exact sizes of every lossless mode (RLE planes, PNG, G4 planes)
     names, labels, rows = [], {}, []
     for i, f in enumerate(files):
         name = f"{i:03d}_{Path(f).stem}"
@@ -249,12 +249,10 @@ def _maps(study: GescoStudy, ctx: RunContext) -> None:
             if lab.max() >= mp.classes:
                 raise ValueError(f"{f}: class {lab.max()} outside [0, {mp.classes})")
         lab = np.asarray(Image.fromarray(lab.astype(np.int32)).resize((w, h), Image.NEAREST), dtype=np.int64)
-        import torch
-
         t = torch.from_numpy(lab)
         present = np.unique(lab)
-        sizes = {m: c.bit_count(t) for m, c in codec.items()}
-        g4_bits = sum(g4.bits((lab == c).astype(np.float32)) for c in present[:-1]) + 16 * 3 * 4 + mp.classes
+        sizes = codec.payloads(t)
+        g4_bits = sizes["planes-ext"]
         img_png = img_jpeg = float("nan")
         if rgb is not None:
             import io
