@@ -70,7 +70,7 @@ def _batch(images: list[np.ndarray], rng: np.random.Generator, batch: int, crop:
 
 def train_image_codec(out_dir: str, lambdas: Sequence[float] = DEFAULT_LAMBDAS, steps: int = 3000, batch: int = 8,
                       crop: int = 128, lr: float = 1e-4, seed: int = 0, device: str = "cpu", log_every: int = 100,
-                      images: Optional[list[np.ndarray]] = None) -> list[dict]:
+                      images: Optional[list[np.ndarray]] = None, init: Optional[str] = None) -> list[dict]:
     """Train one RGB codec per λ; write ``hyperprior_rgb_q{q}.safetensors`` and ``hyperprior_training.json``."""
     from .hyperprior import build_image_model
     from .rd_train import check_rd_settings, train_rd_models
@@ -80,7 +80,8 @@ def train_image_codec(out_dir: str, lambdas: Sequence[float] = DEFAULT_LAMBDAS, 
     images = images if images is not None else training_images()
     meta = {"batch": str(batch), "crop": str(crop), "data": "scikit-image photos: " + ",".join(TRAIN_PHOTOS)}
     res = train_rd_models(build_image_model, lambda rng: _batch(images, rng, batch, crop), lambdas, out_dir,
-                          "hyperprior_rgb_q{q}.safetensors", meta, steps, lr, seed, device, log_every, "hyperprior")
+                          "hyperprior_rgb_q{q}.safetensors", meta, steps, lr, seed, device, log_every, "hyperprior",
+                          init=init)
     with open(os.path.join(out_dir, "hyperprior_training.json"), "w") as fh:
         json.dump(res, fh, indent=1)
     return res

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -32,8 +32,11 @@ def check_rd_settings(lambdas: Sequence[float], steps: int, batch: int, crop: in
 
 def train_rd_models(build: Callable[[], Any], sample: Callable[[np.random.Generator], torch.Tensor],
                     lambdas: Sequence[float], out_dir: str, file_name: str, meta: dict[str, str], steps: int,
-                    lr: float, seed: int, device: str, log_every: int = 100, tag: str = "rd") -> list[dict]:
+                    lr: float, seed: int, device: str, log_every: int = 100, tag: str = "rd",
+                    init: Optional[str] = None) -> list[dict]:
     """Train ``build()`` once per λ on batches from ``sample(rng)``; save ``file_name.format(q=q)``.
+
+    ``init``: a ``.safetensors`` state to start from (fine-tuning; recorded in the metadata).
 
     :returns: One summary per model (quality, λ, final bpp and MSE, steps, seconds, path).
     """
@@ -44,7 +47,12 @@ def train_rd_models(build: Callable[[], Any], sample: Callable[[np.random.Genera
     for q, lam in enumerate(sorted(lambdas), start=1):
         torch.manual_seed(seed + q)
         rng = np.random.default_rng(seed + q)
-        model = build().to(device).train()
+        model = build()
+        if init is not None:
+            from safetensors.torch import load_file
+
+            model.load_state_dict(load_file(init), strict=False)
+        model = model.to(device).train()
         main = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
         aux = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
         opt = torch.optim.Adam(main, lr=lr)
@@ -79,6 +87,7 @@ def train_rd_models(build: Callable[[], Any], sample: Callable[[np.random.Genera
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         m = np.mean(hist[-min(200, len(hist)):], axis=0)
         save_file(state, path, metadata={**meta, "lambda": str(lam), "steps": str(steps), "seed": str(seed),
+                                         "init": os.path.basename(init) if init else "",
                                          "final_bpp": f"{m[1]:.5f}", "final_mse": f"{m[2]:.6f}",
                                          "device": str(device)})
         summaries.append({"quality": q, "lambda": lam, "bpp": float(m[1]), "mse": float(m[2]), "steps": steps,

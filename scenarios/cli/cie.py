@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--allow-random-weights", action="store_true", help="tiny random models (code-path tests)")
     cp.add_argument("--optimize", action="store_true", help="run Algorithm 1 for this SNR (needs --t-max-ms)")
     cp.add_argument("--t-max-ms", type=float, default=None, help="latency budget T_max (ms) for --optimize")
+    cp.add_argument("--d0-psnr-db", type=float, default=30.0,
+                    help="--optimize: distortion bound D0 as mask-PSNR on the critical region (eq. 31c)")
     cp.add_argument("--device", default="auto")
     cp.add_argument("--out", default=None, help="folder for partial.png, inpainted.png, mask.png")
     cp.add_argument("--json", action="store_true")
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.alpha <= 1 or not math.isfinite(args.alpha):
         raise ValueError(f"--alpha must lie in [0, 1], got {args.alpha}")
-    for name in ("snr_db", "bandwidth", "gamma2"):
+    for name in ("snr_db", "bandwidth", "gamma2", "d0_psnr_db"):
         if not math.isfinite(getattr(args, name)):
             raise ValueError(f"--{name.replace('_', '-')} must be finite")
     if args.bandwidth <= 0 or args.gamma2 <= 0:
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     res["coder_note"] = family[coder].note
     if args.optimize:
         res["optimize"] = optimize_cie(image, family, imp, args.snr_db, args.t_max_ms, args.bandwidth,
-                                       gamma2=args.gamma2)
+                                       d0_mask_psnr_db=args.d0_psnr_db, gamma2=args.gamma2)
     if args.out:
         from PIL import Image
 
@@ -105,5 +107,5 @@ def run(args: argparse.Namespace) -> int:
         if args.optimize:
             o = res["optimize"]
             print(f"Algorithm 1 at {args.snr_db:g} dB, T_max {args.t_max_ms:g} ms: alpha* = {o['alpha_star']}, "
-                  f"coder* = {o['coder_star']}")
+                  f"coder* = {o['coder_star']}" + (f" ({o['note']})" if o["note"] else ""))
     return 0

@@ -63,6 +63,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ti.add_argument("--batch", type=pos_int, default=8)
     ti.add_argument("--crop", type=pos_int, default=128)
     ti.add_argument("--seed", type=seed_int, default=0)
+    ti.add_argument("--init", default=None, help="fine-tune from this .safetensors state (every lambda)")
     ti.add_argument("--device", default="auto")
     add_threads_option(ti)
     ti.set_defaults(func=train_image)
@@ -154,7 +155,9 @@ def train_image(args: argparse.Namespace) -> int:
 
     lambdas = float_list(args.lambdas, "--lambdas")
     check_output_path(os.path.join(args.out, "hyperprior_rgb_q1.safetensors"), (".safetensors",), "--out")
+    if args.init is not None and not os.path.isfile(args.init):
+        raise ValueError(f"--init: no such file {args.init!r}")
     res = train_image_codec(args.out, lambdas=list(lambdas), steps=args.steps, batch=args.batch, crop=args.crop,
-                            lr=args.lr, seed=args.seed, device=resolve_device(args.device))
+                            lr=args.lr, seed=args.seed, device=resolve_device(args.device), init=args.init)
     print(json.dumps(res, indent=1))
     return 0

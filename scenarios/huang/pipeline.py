@@ -139,4 +139,7 @@ def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarr
                         "grid_gvif": grids[r.coder].gvif, "gap_to_grid": grids[r.coder].gvif - r.gvif}
                        for r in results],
             "alpha_star": None if best is None else best.alpha, "coder_star": None if best is None else best.coder,
-            "gvif_star": None if best is None else best.gvif}
+            "gvif_star": None if best is None else best.gvif,
+            "note": "" if best is not None else (
+                f"no coder meets D0 (mask-PSNR >= {d0_mask_psnr_db:g} dB on the critical region; the best reaches "
+                f"{max(dist.values()):.2f} dB): problem (31) is infeasible, lower --d0-psnr-db")}
