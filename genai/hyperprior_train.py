@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
@@ -27,21 +26,13 @@ DEFAULT_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.013)
 
 def training_images(scales: Sequence[float] = (1.0, 0.7, 0.5)) -> list[np.ndarray]:
     """The scikit-image photos as float32 RGB ``[H, W, 3]`` in [0, 1] at several scales."""
-    import skimage
-    from skimage.io import imread
     from skimage.transform import rescale
 
-    root = Path(skimage.__file__).parent / "data"
+    from .rd_train import skimage_photos
+
     out = []
-    for name in TRAIN_PHOTOS:
-        p = root / name
-        if not p.is_file():
-            continue
-        img = imread(p)
-        if img.ndim == 2:
-            img = np.stack([img] * 3, axis=-1)
-        img = img[..., :3].astype(np.float64)
-        img = img / max(float(img.max()), 1e-9)
+    for img in skimage_photos(TRAIN_PHOTOS):
+        img = img.astype(np.float64) / max(float(img.max()), 1e-9)  # per-photo range, as the shipped models saw
         for s in scales:
             im = img if s == 1.0 else rescale(img, s, channel_axis=-1, anti_aliasing=True)
             if min(im.shape[:2]) >= 64:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
@@ -30,32 +29,19 @@ TRAIN_PHOTOS = ("astronaut.png", "brick.png", "camera.png", "chelsea.png", "coff
 
 def training_sketches(scales: Sequence[float] = (1.0, 0.7, 0.5), device: str = "cpu") -> list[np.ndarray]:
     """HED sketches of the scikit-image photos at several scales (float32 [H, W] in [0, 1])."""
-    import skimage
-    from skimage.io import imread
     from skimage.transform import rescale
 
     from .hed import HEDEdges
+    from .rd_train import skimage_photos
 
     hed = HEDEdges(device=device)
-    root = Path(skimage.__file__).parent / "data"
     out = []
-    for name in TRAIN_PHOTOS:
-        p = root / name
-        if not p.is_file():
-            continue
-        img = imread(p)
-        if img.ndim == 2:
-            img = np.stack([img] * 3, axis=-1)
-        img = img[..., :3]
-        if img.dtype != np.uint8:
-            img = (255 * (img.astype(np.float64) / max(float(img.max()), 1e-9))).astype(np.uint8)
+    for img in skimage_photos(TRAIN_PHOTOS):
         for s in scales:
             im = img if s == 1.0 else (rescale(img, s, channel_axis=-1, anti_aliasing=True) * 255).astype(np.uint8)
             if min(im.shape[:2]) < 96:
                 continue
             out.append(hed(im).astype(np.float32))
-    if not out:
-        raise RuntimeError("no training photos found inside scikit-image")
     return out
 
 

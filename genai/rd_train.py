@@ -17,7 +17,33 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 import torch
 
-__all__ = ["check_rd_settings", "train_rd_models"]
+__all__ = ["check_rd_settings", "train_rd_models", "skimage_photos"]
+
+
+def skimage_photos(names: Sequence[str]) -> list[np.ndarray]:
+    """The named photographs shipped inside scikit-image (nothing is downloaded) as uint8 RGB
+    ``[H, W, 3]`` (greyscale replicated, alpha dropped, other ranges rescaled to 0..255)."""
+    from pathlib import Path
+
+    import skimage
+    from skimage.io import imread
+
+    root = Path(skimage.__file__).parent / "data"
+    out = []
+    for name in names:
+        p = root / name
+        if not p.is_file():
+            continue
+        img = imread(p)
+        if img.ndim == 2:
+            img = np.stack([img] * 3, axis=-1)
+        img = img[..., :3]
+        if img.dtype != np.uint8:
+            img = (255 * (img.astype(np.float64) / max(float(img.max()), 1e-9))).astype(np.uint8)
+        out.append(img)
+    if not out:
+        raise RuntimeError("no training photos found inside scikit-image")
+    return out
 
 
 def check_rd_settings(lambdas: Sequence[float], steps: int, batch: int, crop: int, lr: float) -> None:

@@ -62,9 +62,10 @@ class SDInpainter:
                    else resolve_hub_model(model, None, allow_download, _PATTERNS))
             try:
                 dtype = torch.float16 if str(device).startswith("cuda") else torch.float32
-                self.pipe = StableDiffusionInpaintPipeline.from_pretrained(
-                    src.location, local_files_only=True, use_safetensors=True, safety_checker=None,
-                    requires_safety_checker=False, torch_dtype=dtype)
+                self.pipe = StableDiffusionInpaintPipeline.from_pretrained(src.location, local_files_only=True,
+                                                                           use_safetensors=True, safety_checker=None,
+                                                                           requires_safety_checker=False,
+                                                                           torch_dtype=dtype)
             except (OSError, ValueError) as err:
                 raise ModelNotAvailable(f"{model}: cannot load ({err})") from None
             self.pipe.set_progress_bar_config(disable=True)

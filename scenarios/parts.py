@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Optional
 from linklevel.h5io import atomic_h5, open_result
 from linklevel.results import canonical_json, config_hash
 
-__all__ = ["Part", "PartStore", "RunContext"]
+__all__ = ["Part", "PartStore", "RunContext", "write_group"]
 
 
 @dataclass(frozen=True)
@@ -144,3 +144,18 @@ class PartStore:
             g.attrs["completed"] = json.dumps(extent)
             g.attrs["label"] = part.label
             g.attrs["complete"] = True
+
+
+def write_group(path: str, grp: str, data: Mapping[str, Any], attrs: Optional[Mapping[str, Any]] = None) -> None:
+    """Replace group ``grp`` of the study file atomically: datasets from ``data`` (gzip above 4096
+    elements) and attributes from ``attrs`` (strings as they are, anything else as JSON)."""
+    import numpy as np
+
+    with atomic_h5(path) as f:
+        if grp in f:
+            del f[grp]
+        g = f.create_group(grp)
+        for name, value in data.items():
+            g.create_dataset(name, data=value, compression="gzip" if np.asarray(value).size > 4096 else None)
+        for name, value in (attrs or {}).items():
+            g.attrs[name] = value if isinstance(value, str) else json.dumps(value)

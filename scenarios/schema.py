@@ -38,7 +38,12 @@ __all__ = [
     "parse_range",
     "parse_targets",
     "resolve_path",
+    "kind_tables",
+    "image_files",
+    "IMAGE_SUFFIXES",
 ]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 HEADER_KEYS = ("kind", "name", "description", "out", "seed", "threads", "decoder")
 #: Largest number of points a START:STEP:STOP grid may expand to (a typo such as a step of
@@ -251,3 +256,34 @@ def resolve_path(value: str, src: Union[str, os.PathLike]) -> str:
         return value
     alt = Path(src).parent / value
     return str(alt) if alt.exists() else value
+
+
+def image_files(folder: str, count: int, where: str) -> tuple[list[str], str]:
+    """The first ``count`` image files (sorted) of a study's image folder, and the folder:
+    ``"kodak"`` reads ``$SEMLINK_KODAK`` (never a path into the source tree); ``where`` names the
+    setting in errors (e.g. ``"[measure] images"``)."""
+    if folder == "kodak":
+        folder = os.environ.get("SEMLINK_KODAK", "")
+        if not folder:
+            raise ValueError(f"{where} = \"kodak\" needs SEMLINK_KODAK=<folder with the Kodak images "
+                             f"(kodim*.png, captions.json)> (or set {where} to a folder)")
+    if not os.path.isdir(folder):
+        raise ValueError(f"no image folder {folder!r}")
+    files = sorted(str(p) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"no images in {folder!r}")
+    return files[:count], folder
+
+
+def kind_tables(doc: Mapping, header: "StudyHeader", names: tuple[str, ...]) -> tuple[str, dict[str, dict]]:
+    """A kind's tables ``names`` of a study file, type-checked as tables, with ``[quick.<name>]`` merged
+    over them when ``header.quick`` (the ``[quick]`` table is validated either way); returns
+    ``(file name, tables)``."""
+    where = Path(header.source).name
+    quick_tab = table(doc.get("quick", {}), where, "[quick]")
+    check_quick = {p: table(quick_tab.get(p, {}), where, f"[quick.{p}]") for p in quick_tab}
+    check_keys(check_quick, names, where, "[quick]")
+    tabs = {p: table(doc.get(p, {}), where, f"[{p}]") for p in names}
+    if header.quick:
+        tabs = {p: merge(tabs[p], check_quick.get(p, {})) for p in names}
+    return where, tabs

@@ -23,18 +23,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 import h5py
 import numpy as np
 
-from linklevel.h5io import atomic_h5
-
-from ..parts import Part, RunContext
-from ..schema import StudyError, StudyHeader, build_dataclass, check_keys, merge, table
+from ..parts import Part, RunContext, write_group
+from ..schema import IMAGE_SUFFIXES, StudyError, StudyHeader, build_dataclass, image_files, kind_tables
 
 __all__ = ["GescoMaps", "GescoFDS", "GescoCompare", "GescoFading", "GescoGenerate", "GescoStudy", "load_gesco",
            "gesco_parts", "resolve_sources", "read_maps", "read_rows", "digital_configs", "PARTS", "FADING"]
@@ -43,7 +40,6 @@ PARTS = ("maps", "fds", "compare", "fading", "generate")
 SOURCES = ("classical", "folder", "segformer")
 FADING = {"rayleigh-block": ("rayleigh-block", False), "ofdm-rayleigh": ("rayleigh-block", True),
           "ofdm-tdl": ("tdl", True)}
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -121,13 +117,7 @@ def digital_configs(specs: tuple[str, ...]) -> list[tuple[str, float]]:
 
 def load_gesco(doc: dict, header: StudyHeader) -> GescoStudy:
     """Validate the GESCO tables (``[quick]`` merged with ``header.quick``)."""
-    where = Path(header.source).name
-    quick_tab = table(doc.get("quick", {}), where, "[quick]")
-    check_quick = {p: table(quick_tab.get(p, {}), where, f"[quick.{p}]") for p in quick_tab}
-    check_keys(check_quick, PARTS, where, "[quick]")
-    tabs = {p: table(doc.get(p, {}), where, f"[{p}]") for p in PARTS}
-    if header.quick:
-        tabs = {p: merge(tabs[p], check_quick.get(p, {})) for p in PARTS}
+    where, tabs = kind_tables(doc, header, PARTS)
     mp: GescoMaps = build_dataclass(GescoMaps, tabs["maps"], where, "maps")
     fd: GescoFDS = build_dataclass(GescoFDS, tabs["fds"], where, "fds", ranges={"psnrs": ""})
     cp: GescoCompare = build_dataclass(GescoCompare, tabs["compare"], where, "compare", ranges={"snrs_db": ""})
@@ -173,29 +163,7 @@ def resolve_sources(mp: GescoMaps) -> tuple[list[str], str]:
         if not files:
             raise ValueError(f"no label maps matching {mp.pattern!r} in {mp.folder!r}")
         return files[: mp.count], "labels"
-    folder = mp.images
-    if folder == "kodak":
-        folder = os.environ.get("SEMLINK_KODAK", "")
-        if not folder:
-            raise ValueError("[maps] images = \"kodak\" needs SEMLINK_KODAK=<folder with the Kodak images> "
-                             "(or set [maps] images to a folder)")
-    if not os.path.isdir(folder):
-        raise ValueError(f"no image folder {folder!r}")
-    files = sorted(str(p) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"no images in {folder!r}")
-    return files[: mp.count], "images"
-
-
-def _write(path: str, grp: str, data: dict[str, Any], attrs: Optional[dict[str, Any]] = None) -> None:
-    with atomic_h5(path) as f:
-        if grp in f:
-            del f[grp]
-        g = f.create_group(grp)
-        for name, value in data.items():
-            g.create_dataset(name, data=value, compression="gzip" if np.asarray(value).size > 4096 else None)
-        for name, value in (attrs or {}).items():
-            g.attrs[name] = value if isinstance(value, str) else json.dumps(value)
+    return image_files(mp.images, mp.count, "[maps] images")[0], "images"
 
 
 def read_maps(path: str) -> tuple[list[str], list[np.ndarray], dict[str, Any]]:
@@ -270,7 +238,7 @@ def _maps(study: GescoStudy, ctx: RunContext) -> None:
         labels[f"labels/{name}"] = lab.astype(np.uint16)
     cols = ["map", "present", "planes_bits", "png_bits", "g4_bits", "onehot_values", "raw_rgb_bits",
             "image_png_bits", "image_jpeg_bits"]
-    _write(ctx.file, "maps", {**labels, "bits": np.array(rows, dtype=np.float64)},
+    write_group(ctx.file, "maps", {**labels, "bits": np.array(rows, dtype=np.float64)},
            {"names": names, "note": note, "classes": mp.classes, "bits_columns": cols, "files": files})
 
 
@@ -293,7 +261,7 @@ def _fds(study: GescoStudy, variant: str, ctx: RunContext) -> None:
                     rows.append([i, p, s, int(use), out.miou, out.pixel_accuracy, out.channel_uses])
                     if i == 0 and s == 0:
                         examples[f"examples/{'fds' if use else 'raw'}_{p:g}"] = out.received.numpy().astype(np.uint16)
-    _write(ctx.file, f"fds/{variant}", {"rows": np.array(rows, dtype=np.float64), **examples},
+    write_group(ctx.file, f"fds/{variant}", {"rows": np.array(rows, dtype=np.float64), **examples},
            {"rows_columns": ["map", "psnr", "seed", "fds", "miou", "pixel_accuracy", "channel_uses"],
             "psnrs": list(psnrs)})
 
@@ -329,7 +297,7 @@ def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
                                               device=ctx.device)
                     arows.append([i, j, snr, s, a.miou, a.pixel_accuracy, a.channel_uses, a.extra["downsample"],
                                   a.extra["energy_gain"]])
-    _write(ctx.file, f"compare/{channel}", {"rows": np.array(rows, dtype=np.float64),
+    write_group(ctx.file, f"compare/{channel}", {"rows": np.array(rows, dtype=np.float64),
                                            "analog": np.array(arows, dtype=np.float64)},
            {"rows_columns": ["map", "config", "policy", "snr_db", "seed", "miou", "pixel_accuracy", "bits",
                              "channel_uses", "bit_errors", "block_errors", "blocks", "lost"],
@@ -357,7 +325,7 @@ def _fading(study: GescoStudy, ctx: RunContext) -> None:
                     for use in (True, False):
                         out = send_analog_map(lab, study.maps.classes, ch, use, seed, ctx.device)
                         rows.append([i, c, p, s, int(use), out.miou, out.pixel_accuracy, out.channel_uses])
-    _write(ctx.file, "fading", {"rows": np.array(rows, dtype=np.float64)},
+    write_group(ctx.file, "fading", {"rows": np.array(rows, dtype=np.float64)},
            {"rows_columns": ["map", "channel", "psnr", "seed", "fds", "miou", "pixel_accuracy", "channel_uses"],
             "channels": list(fa.channels)})
 
@@ -389,7 +357,7 @@ def _generate(study: GescoStudy, ctx: RunContext) -> None:
             images[f"images/{i}_{p:g}"] = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
             rows.append([i, p, out.miou, ms_ssim(ref, img) if ref is not None else np.nan,
                          psnr(ref, img) if ref is not None else np.nan])
-    _write(ctx.file, "generate", {"rows": np.array(rows, dtype=np.float64), **images},
+    write_group(ctx.file, "generate", {"rows": np.array(rows, dtype=np.float64), **images},
            {"rows_columns": ["map", "psnr", "miou", "ms_ssim", "psnr_db"], "note": dec.note})
 
 

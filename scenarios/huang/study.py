@@ -16,25 +16,20 @@ offline spectral-residual substitute unless ``importance = "cam"`` and its weigh
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 
-from linklevel.h5io import atomic_h5
-
-from ..parts import Part, RunContext
-from ..schema import StudyError, StudyHeader, build_dataclass, check_keys, merge, table
+from ..parts import Part, RunContext, write_group
+from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind_tables
 
 __all__ = ["HuangData", "HuangFig7", "HuangFig9", "HuangStudy", "load_huang", "huang_parts", "resolve_images",
            "PARTS"]
 
 PARTS = ("data", "fig7", "fig9")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -78,13 +73,7 @@ class HuangStudy(StudyHeader):
 
 def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
     """Validate the Huang tables (``[quick]`` merged with ``header.quick``)."""
-    where = Path(header.source).name
-    quick_tab = table(doc.get("quick", {}), where, "[quick]")
-    check_quick = {p: table(quick_tab.get(p, {}), where, f"[quick.{p}]") for p in quick_tab}
-    check_keys(check_quick, PARTS, where, "[quick]")
-    tabs = {p: table(doc.get(p, {}), where, f"[{p}]") for p in PARTS}
-    if header.quick:
-        tabs = {p: merge(tabs[p], check_quick.get(p, {})) for p in PARTS}
+    where, tabs = kind_tables(doc, header, PARTS)
     da: HuangData = build_dataclass(HuangData, tabs["data"], where, "data")
     f7: HuangFig7 = build_dataclass(HuangFig7, tabs["fig7"], where, "fig7", ranges={"alphas": ""})
     f9: HuangFig9 = build_dataclass(HuangFig9, tabs["fig9"], where, "fig9", ranges={"snrs_db": ""})
@@ -102,29 +91,7 @@ def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
 
 
 def resolve_images(d: HuangData) -> list[str]:
-    folder = d.images
-    if folder == "kodak":
-        folder = os.environ.get("SEMLINK_KODAK", "")
-        if not folder:
-            raise ValueError("[data] images = \"kodak\" needs SEMLINK_KODAK=<folder with the Kodak images> "
-                             "(or set [data] images to a folder)")
-    if not os.path.isdir(folder):
-        raise ValueError(f"no image folder {folder!r}")
-    files = sorted(str(p) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"no images in {folder!r}")
-    return files[: d.count]
-
-
-def _write(path: str, grp: str, data: dict[str, Any], attrs: dict[str, Any]) -> None:
-    with atomic_h5(path) as f:
-        if grp in f:
-            del f[grp]
-        g = f.create_group(grp)
-        for k, v in data.items():
-            g.create_dataset(k, data=v, compression="gzip" if np.asarray(v).size > 4096 else None)
-        for k, v in attrs.items():
-            g.attrs[k] = v if isinstance(v, str) else json.dumps(v)
+    return image_files(d.images, d.count, "[data] images")[0]
 
 
 class _Context:
@@ -166,7 +133,7 @@ def _fig7(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
                 g, bits, frac = mc.evaluate(i, q, a)
                 rows.append([i, q, a, g, bits, st.feature_bits, st.hyper_bits, int(st.mask_bits.numel()), frac,
                              mp if math.isfinite(mp) else 99.0])
-    _write(ctx.file, "fig7", {"rows": np.array(rows, dtype=np.float64)},
+    write_group(ctx.file, "fig7", {"rows": np.array(rows, dtype=np.float64)},
            {"rows_columns": ["image", "coder", "alpha", "gvif", "bits", "feature_bits", "hyper_bits", "mask_bits",
                              "selected_fraction", "mask_psnr"], "importance": mc.imp_note,
             "coders": {str(q): c.note for q, c in mc.family.items()}})
@@ -232,7 +199,7 @@ def _fig9(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
                     dec, bits = jpeg2000_at_budget(img, budget)
                     gv.append(received_gvif(img, dec, mc.family[mc.ref], mc.gamma2))
                 j2k.append([s, float(np.mean(gv)), budget])
-    _write(ctx.file, "fig9", {"rows": np.array(rows, dtype=np.float64), "jpeg2000": np.array(j2k, dtype=np.float64)},
+    write_group(ctx.file, "fig9", {"rows": np.array(rows, dtype=np.float64), "jpeg2000": np.array(j2k, dtype=np.float64)},
            {"rows_columns": ["snr_db", "rate_model", "coder", "alpha", "gvif", "bits", "budget_bits", "feasible",
                              "grid_alpha", "grid_gvif", "unfiltered_gvif", "unfiltered_coder", "latency_shannon_ms",
                              "latency_real_ms", "d0_met"],
@@ -252,7 +219,7 @@ def _examples(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
         data[f"partial_{a:g}"] = (res.partial * 255).round().astype(np.uint8)
         data[f"inpainted_{a:g}"] = (res.inpainted * 255).round().astype(np.uint8)
         data[f"mask_{a:g}"] = res.pixel_mask.astype(np.uint8)
-    _write(ctx.file, "examples", data, {"coder": q, "alphas": list(study.fig9.example_alphas), "inpainting": res.note})
+    write_group(ctx.file, "examples", data, {"coder": q, "alphas": list(study.fig9.example_alphas), "inpainting": res.note})
 
 
 def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:

@@ -55,10 +55,8 @@ from typing import Any, Iterator, Optional, Union
 import h5py
 import numpy as np
 
-from linklevel.h5io import atomic_h5
-
-from ..parts import Part, RunContext
-from ..schema import StudyError, StudyHeader, build_dataclass, check_keys, merge, resolve_path, table
+from ..parts import Part, RunContext, write_group
+from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind_tables, resolve_path
 from . import models as m
 
 __all__ = ["QiaoSystem", "QiaoQuality", "QiaoDesigns", "QiaoEq2", "QiaoEq4", "QiaoE2E", "QiaoStudy", "load_qiao",
@@ -67,7 +65,6 @@ __all__ = ["QiaoSystem", "QiaoQuality", "QiaoDesigns", "QiaoEq2", "QiaoEq4", "Qi
 PARTS = ("system", "quality", "designs", "eq2", "eq4", "end_to_end")
 STUDY_KEYS = ("prompt_bits", "edge_bits")
 RATE_MODELS = ("continuous", "discrete")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -176,13 +173,7 @@ def _bers(vals: tuple, where: str, key: str, hi: float = 0.2) -> None:
 def load_qiao(doc: dict, header: StudyHeader) -> QiaoStudy:
     """Validate the Qiao tables of a study file (``[quick]`` merged with ``header.quick``)."""
     src = Path(header.source)
-    where = src.name
-    quick_tab = table(doc.get("quick", {}), where, "[quick]")
-    check_quick = {p: table(quick_tab.get(p, {}), where, f"[quick.{p}]") for p in quick_tab}
-    check_keys(check_quick, PARTS, where, "[quick]")
-    tabs = {p: table(doc.get(p, {}), where, f"[{p}]") for p in PARTS}
-    if header.quick:
-        tabs = {p: merge(tabs[p], check_quick.get(p, {})) for p in PARTS}
+    where, tabs = kind_tables(doc, header, PARTS)
     sy: QiaoSystem = build_dataclass(QiaoSystem, tabs["system"], where, "system")
     qu: QiaoQuality = build_dataclass(QiaoQuality, tabs["quality"], where, "quality")
     de: QiaoDesigns = build_dataclass(QiaoDesigns, tabs["designs"], where, "designs",
@@ -253,21 +244,11 @@ def load_qiao(doc: dict, header: StudyHeader) -> QiaoStudy:
 
 def resolve_images(q: QiaoQuality) -> tuple[list[str], str]:
     """The image files (first ``count``, sorted) and the caption file."""
-    folder = q.images
-    if folder == "kodak":
-        folder = os.environ.get("SEMLINK_KODAK", "")
-        if not folder:
-            raise ValueError("[quality] images = \"kodak\" needs SEMLINK_KODAK=<folder with kodim*.png and "
-                             "captions.json> (or set [quality] images to a folder, or source = \"none\")")
-    if not os.path.isdir(folder):
-        raise ValueError(f"no image folder {folder!r}")
-    files = sorted(str(p) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"no images in {folder!r}")
+    files, folder = image_files(q.images, q.count, "[quality] images")
     caps = q.captions or os.path.join(folder, "captions.json")
     if not os.path.isfile(caps):
         raise ValueError(f"no caption file {caps!r} (set [quality] captions)")
-    return files[: q.count], caps
+    return files, caps
 
 
 def stream_lengths(study: QiaoStudy, path: str) -> tuple[int, int]:
@@ -307,17 +288,6 @@ def _has(path: str, key: str) -> bool:
         return key in f
 
 
-def _write(path: str, grp: str, data: dict[str, Any], attrs: Optional[dict[str, Any]] = None) -> None:
-    with atomic_h5(path) as f:
-        if grp in f:
-            del f[grp]
-        g = f.create_group(grp)
-        for name, value in data.items():
-            g[name] = value
-        for name, value in (attrs or {}).items():
-            g.attrs[name] = json.dumps(value) if not isinstance(value, str) else value
-
-
 # --------------------------------------------------------------------------- parts
 def _quality(study: QiaoStudy, ctx: RunContext) -> None:
     from . import measure as ms
@@ -347,7 +317,7 @@ def _designs(study: QiaoStudy, v: tuple[int, int], bers: list[float], rate_model
     ctx.say(f"designs ({rate_model}): {len(de.avg_snr_db)} SNRs x {len(bers)} targets x {de.realizations} draws")
     sw = fig4_sweep(v[0], v[1], de.avg_snr_db, bers, rate_model, de.realizations, study.seed, params, de.unaware_ber)
     gaps = solver_gaps(v[0], v[1], de.check_snrs_db, bers, rate_model, params, de.check_points)
-    _write(ctx.file, f"designs/{rate_model}", sw, {"solver_gaps": gaps})
+    write_group(ctx.file, f"designs/{rate_model}", sw, {"solver_gaps": gaps})
 
 
 def paper_implied_bers(params: m.QiaoParams) -> list[float]:
@@ -369,7 +339,7 @@ def _table2(study: QiaoStudy, v: tuple[int, int], targets: list[dict[str, Any]],
         r["ranges"] = table2_ranges(v[0], v[1], t["ber_star"], params, float(min(de.avg_snr_db)),
                                     float(max(de.avg_snr_db)), de.table2_step_db) if t["ber_star"] else []
         rows.append(r)
-    _write(ctx.file, "table2", {}, {"rows": rows})
+    write_group(ctx.file, "table2", {}, {"rows": rows})
 
 
 def _eq2(study: QiaoStudy, ctx: RunContext) -> None:
@@ -384,7 +354,7 @@ def _eq2(study: QiaoStudy, ctx: RunContext) -> None:
     kb = fit_kb(pts)
     retx = [retransmission_check(e.retx_length, s, e.retx_prompts, study.seed, ctx.device, sy.k, sy.b)
             for s in e.retx_snrs_db]
-    _write(ctx.file, "eq2", {}, {"points": verdict(pts), "fit_kb": kb, "retransmissions": retx})
+    write_group(ctx.file, "eq2", {}, {"points": verdict(pts), "fit_kb": kb, "retransmissions": retx})
 
 
 def _eq4(study: QiaoStudy, ctx: RunContext) -> None:
@@ -411,7 +381,7 @@ def _eq4(study: QiaoStudy, ctx: RunContext) -> None:
         i = next((j for j in range(grid.size) if ok[j:].all()), None)
         region.append({"modulation_order": order, "upper_bound_from_db": None if i is None else float(grid[i]),
                        "holds_below": bool(ok[: grid.size if i is None else i].any())})
-    _write(ctx.file, "eq4", {}, {"rows": rows, "simulated": sim, "upper_bound_region": region})
+    write_group(ctx.file, "eq4", {}, {"rows": rows, "simulated": sim, "upper_bound_region": region})
 
 
 def _e2e(study: QiaoStudy, v: tuple[int, int], ber: float, ctx: RunContext) -> None:
@@ -424,7 +394,7 @@ def _e2e(study: QiaoStudy, v: tuple[int, int], ber: float, ctx: RunContext) -> N
         ctx.say(f"end to end: avg SNR {s:g} dB, {ee.draws} draws")
         rows += [d.to_row() for d in end_to_end(v[0], streams, float(s), ber, ee.draws, params,
                                                 study.seed + int(round(10 * s)), ctx.device, quality)]
-    _write(ctx.file, "end_to_end", {"draws": np.array(rows, dtype=np.float64)},
+    write_group(ctx.file, "end_to_end", {"draws": np.array(rows, dtype=np.float64)},
            {"columns": list(E2E_COLUMNS), "ber_target": ber, "prompt_bits": v[0],
             "edge_bits": [int(x.numel()) for x in streams]})
 

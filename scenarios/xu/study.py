@@ -84,10 +84,8 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
-from linklevel.h5io import atomic_h5
-
-from ..parts import Part, RunContext
-from ..schema import StudyError, StudyHeader, build_dataclass, check_keys, merge, resolve_path, table
+from ..parts import Part, RunContext, write_group
+from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind_tables, resolve_path
 from .allocation import METHODS, PAPER_CONSTANTS, DiscardPerception
 from .sources import perception_source
 
@@ -97,7 +95,6 @@ __all__ = ["XuChannel", "XuMeasure", "XuCurves", "XuRealizations", "XuRealLink",
 PARTS = ("channel", "measure", "curves", "realizations", "real_link")
 STUDY_KEYS = ("k",)
 SOURCES = tuple(f"paper:{m}" for m in PAPER_CONSTANTS) + ("measured",)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -171,14 +168,8 @@ def source_key(src: str) -> str:
 def load_xu(doc: dict, header: StudyHeader) -> XuStudy:
     """Validate the Xu tables of a study file (``[study]`` already checked; ``[quick]`` merged with ``header.quick``)."""
     src = Path(header.source)
-    where = src.name
     study = doc["study"]
-    quick_tab = table(doc.get("quick", {}), where, "[quick]")
-    check_quick = {p: table(quick_tab.get(p, {}), where, f"[quick.{p}]") for p in quick_tab}
-    check_keys(check_quick, PARTS, where, "[quick]")
-    tabs = {p: table(doc.get(p, {}), where, f"[{p}]") for p in PARTS}
-    if header.quick:
-        tabs = {p: merge(tabs[p], check_quick.get(p, {})) for p in PARTS}
+    where, tabs = kind_tables(doc, header, PARTS)
     ch: XuChannel = build_dataclass(XuChannel, tabs["channel"], where, "channel")
     me: XuMeasure = build_dataclass(XuMeasure, tabs["measure"], where, "measure")
     cu: XuCurves = build_dataclass(XuCurves, tabs["curves"], where, "curves", ranges={"targets": "targets"})
@@ -235,21 +226,11 @@ def load_xu(doc: dict, header: StudyHeader) -> XuStudy:
 
 def resolve_images(m: XuMeasure) -> tuple[list[str], str]:
     """The image files (first ``count``, sorted) and the caption file of a measurement."""
-    folder = m.images
-    if folder == "kodak":
-        folder = os.environ.get("SEMLINK_KODAK", "")
-        if not folder:
-            raise ValueError("[measure] images = \"kodak\" needs SEMLINK_KODAK=<folder with kodim*.png and "
-                             "captions.json> (or set [measure] images to a folder)")
-    if not os.path.isdir(folder):
-        raise ValueError(f"no image folder {folder!r}")
-    files = sorted(str(p) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"no images in {folder!r}")
+    files, folder = image_files(m.images, m.count, "[measure] images")
     caps = m.captions or os.path.join(folder, "captions.json")
     if not os.path.isfile(caps):
         raise ValueError(f"no caption file {caps!r} (set [measure] captions)")
-    return files[: m.count], caps
+    return files, caps
 
 
 # --------------------------------------------------------------------------- parts
@@ -278,17 +259,6 @@ def _measure(study: XuStudy, ctx: RunContext) -> None:
     pc.store_fits(ctx.file, metric.key)
 
 
-def _write_group(path: str, grp: str, data: dict[str, Any], attrs: Optional[dict[str, str]] = None) -> None:
-    with atomic_h5(path) as f:
-        if grp in f:
-            del f[grp]
-        g = f.create_group(grp)
-        for name, value in data.items():
-            g[name] = value
-        for name, value in (attrs or {}).items():
-            g.attrs[name] = value
-
-
 def _curve(scheme: str, method: str, k: tuple[int, int], gain: float, noise: float, P: Any, sv: Any,
            study: XuStudy, grp: str, ctx: RunContext) -> None:
     from . import allocation as al
@@ -296,7 +266,7 @@ def _curve(scheme: str, method: str, k: tuple[int, int], gain: float, noise: flo
     streams = [al.StreamSpec(k[0], gain, noise), al.StreamSpec(k[1], gain, noise)]
     rows = [al.allocate(scheme, method, streams, P, t, rate=study.channel.rate, semantic_values=sv)
             for t in study.curves.targets]
-    _write_group(ctx.file, grp, {
+    write_group(ctx.file, grp, {
         "target": np.array(study.curves.targets), "feasible": np.array([r.feasible for r in rows]),
         "total_power": np.array([r.total_power for r in rows]), "perception": np.array([r.perception for r in rows]),
         "errors": np.array([r.errors for r in rows]), "power": np.array([r.power for r in rows]),
@@ -315,7 +285,7 @@ def _realizations(method: str, k: tuple[int, int], noise: float, P: Any, sv: Any
     reach = np.array([al.perception_under_budget(
         "coded", method, [al.StreamSpec(k[0], float(gg[0]), noise), al.StreamSpec(k[1], float(gg[1]), noise)], P,
         re.budgets_w, rate=ch.rate, semantic_values=sv) for gg in draws["gains"]])
-    _write_group(ctx.file, f"realizations/{method}", {"gains": draws["gains"], "total_power": draws[method],
+    write_group(ctx.file, f"realizations/{method}", {"gains": draws["gains"], "total_power": draws[method],
                                                      "budgets_w": np.array(re.budgets_w),
                                                      "perception_under_budget": reach})
 
@@ -334,7 +304,7 @@ def _real_link(k: tuple[int, int], gain: float, noise: float, P: Any, sv: Any, s
         chk = real_link_check(design, k, P, rate=ch.rate, trials=rl.trials, offsets_db=rl.offsets_db, k_cw=rl.k_cw,
                               seed=study.seed, device=ctx.device, decoder=study.decoder or "semlink")
         attrs["check"] = json.dumps(chk.to_dict())
-    _write_group(ctx.file, "real_link", {}, attrs)
+    write_group(ctx.file, "real_link", {}, attrs)
 
 
 def xu_parts(study: XuStudy, ctx: RunContext) -> Iterator[Part]:
