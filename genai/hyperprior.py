@@ -31,7 +31,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from .loading import ModelNotAvailable
+from .loading import load_codec_weights
 from .registry import register
 
 __all__ = ["HyperpriorCoder", "Latents", "build_image_model", "image_weights_path", "N_IMAGE", "M_IMAGE"]
@@ -100,18 +100,10 @@ class HyperpriorCoder:
         if random_weights:
             self.source, self.note = None, RANDOM_WEIGHTS_NOTE
         else:
-            from safetensors import safe_open
-            from safetensors.torch import load_file
-
             path = Path(weights) if weights is not None else image_weights_path(quality)
-            if not path.is_file():
-                have = sorted(p.name for p in WEIGHTS_DIR.glob("hyperprior_rgb_q*.safetensors"))
-                raise ModelNotAvailable(
-                    f"hyperprior image codec: no weights at {path} (shipped: {', '.join(have) or 'none'}). "
-                    "Train them with `semlink train-image-codec`.")
-            self.model.load_state_dict(load_file(str(path)), strict=False)  # CDF tables rebuilt by update()
-            with safe_open(str(path), framework="pt") as fh:
-                self.metadata = dict(fh.metadata() or {})
+            shipped = list(WEIGHTS_DIR.glob("hyperprior_rgb_q*.safetensors"))
+            self.metadata = load_codec_weights(self.model, path, shipped, "hyperprior image codec",
+                                               "semlink train-image-codec")
             self.source, self.note = str(path), f"hyperprior q{quality} ({path.name})"
         self.model.update(force=True)
         self.model.to(device)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 __all__ = ["ModelNotAvailable", "WeightsSource", "resolve_weights", "resolve_hub_model", "package_file",
-           "hf_cached_snapshot", "RANDOM_WEIGHTS_NOTE"]
+           "hf_cached_snapshot", "load_codec_weights", "RANDOM_WEIGHTS_NOTE"]
 
 RANDOM_WEIGHTS_NOTE = "random weights (tiny test model, not a trained one): outputs are meaningless"
 
@@ -131,3 +131,18 @@ def resolve_hub_model(model_id: str, path: Optional[str | os.PathLike] = None, a
            "(or pass --allow-download here), or pass its folder.")
     return resolve_weights(model_id, how, path=path, hf_repo=model_id, allow_download=allow_download,
                            allow_patterns=list(allow_patterns) if allow_patterns else None)
+
+
+def load_codec_weights(model, path: Path, shipped: Sequence[Path], what: str, train_command: str) -> dict[str, str]:
+    """Load a learned codec's safetensors state into ``model`` (not strict: CompressAI rebuilds its CDF
+    tables in ``update()``) and return the file's metadata; a missing file is a
+    :class:`ModelNotAvailable` naming the shipped files and how to train them."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    if not Path(path).is_file():
+        have = ", ".join(sorted(p.name for p in shipped)) or "none"
+        raise ModelNotAvailable(f"{what}: no weights at {path} (shipped: {have}). Train them with `{train_command}`.")
+    model.load_state_dict(load_file(str(path)), strict=False)
+    with safe_open(str(path), framework="pt") as fh:
+        return dict(fh.metadata() or {})

@@ -27,7 +27,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from .loading import ModelNotAvailable
+from .loading import load_codec_weights
 from .registry import register
 
 __all__ = ["NTCSketchCodec", "build_model", "WEIGHTS_DIR", "weights_path", "N_CHANNELS", "M_CHANNELS"]
@@ -76,16 +76,9 @@ class NTCSketchCodec:
         if random_weights:
             self.source = None
         else:
-            from safetensors.torch import load_file
-
             path = Path(weights) if weights is not None else weights_path(quality)
-            if not path.is_file():
-                have = sorted(p.name for p in WEIGHTS_DIR.glob("ntc_sketch_q*.safetensors"))
-                raise ModelNotAvailable(
-                    f"ntc sketch codec: no weights at {path} (shipped: {', '.join(have) or 'none'}). "
-                    "Train them with `semlink train-sketch-codec`.")
-            state = load_file(str(path))
-            self.model.load_state_dict(state, strict=False)  # CDF tables rebuilt by update()
+            load_codec_weights(self.model, path, list(WEIGHTS_DIR.glob("ntc_sketch_q*.safetensors")),
+                               "ntc sketch codec", "semlink train-sketch-codec")
             self.source = str(path)
         self.model.update(force=True)
         self.model.to(device)

@@ -109,25 +109,21 @@ def tiny_blip(seed: int = 0):
     return BlipForConditionalGeneration(cfg).eval(), proc
 
 
-def tiny_controlnet_pipeline(seed: int = 0):
-    """A ``StableDiffusionControlNetPipeline`` of tiny random modules (64 px images)."""
-    import torch
-    from diffusers import (AutoencoderKL, ControlNetModel, DDIMScheduler, StableDiffusionControlNetPipeline,
-                           UNet2DConditionModel)
-    from transformers import CLIPTextConfig, CLIPTextModel
+def _tiny_unet(in_channels: int):
+    """The tiny SD UNet (4 latent channels, 32-dim cross attention)."""
+    from diffusers import UNet2DConditionModel
 
-    torch.manual_seed(seed)
-    unet = UNet2DConditionModel(
-        block_out_channels=(32, 64), layers_per_block=1, sample_size=8, in_channels=4, out_channels=4,
+    return UNet2DConditionModel(
+        block_out_channels=(32, 64), layers_per_block=1, sample_size=8, in_channels=in_channels, out_channels=4,
         down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
         cross_attention_dim=32, norm_num_groups=8, attention_head_dim=4)
-    controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(16, 32))
-    # a fresh ControlNet's "zero convolutions" output exactly 0; randomize them so the
-    # edge-conditioning path really changes the tiny pipeline's output
-    with torch.no_grad():
-        for name, p in controlnet.named_parameters():
-            if name.startswith(("controlnet_down_blocks", "controlnet_mid_block", "controlnet_cond_embedding.conv_out")):
-                p.normal_(0.0, 0.2)
+
+
+def _tiny_vae_text_scheduler(steps_offset: int = 0):
+    """The tiny SD VAE (64 px images), CLIP text encoder and DDIM scheduler."""
+    from diffusers import AutoencoderKL, DDIMScheduler
+    from transformers import CLIPTextConfig, CLIPTextModel
+
     vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3,
                         down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
                         up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"), latent_channels=4,
@@ -136,7 +132,25 @@ def tiny_controlnet_pipeline(seed: int = 0):
                                         num_attention_heads=4, max_position_embeddings=32, bos_token_id=512,
                                         eos_token_id=513, projection_dim=32))
     sched = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
-                          set_alpha_to_one=False)
+                          set_alpha_to_one=False, steps_offset=steps_offset)
+    return vae, text, sched
+
+
+def tiny_controlnet_pipeline(seed: int = 0):
+    """A ``StableDiffusionControlNetPipeline`` of tiny random modules (64 px images)."""
+    import torch
+    from diffusers import ControlNetModel, StableDiffusionControlNetPipeline
+
+    torch.manual_seed(seed)
+    unet = _tiny_unet(4)
+    controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(16, 32))
+    # a fresh ControlNet's "zero convolutions" output exactly 0; randomize them so the
+    # edge-conditioning path really changes the tiny pipeline's output
+    with torch.no_grad():
+        for name, p in controlnet.named_parameters():
+            if name.startswith(("controlnet_down_blocks", "controlnet_mid_block", "controlnet_cond_embedding.conv_out")):
+                p.normal_(0.0, 0.2)
+    vae, text, sched = _tiny_vae_text_scheduler()
     pipe = StableDiffusionControlNetPipeline(
         vae=vae, text_encoder=text, tokenizer=clip_tokenizer(32), unet=unet, controlnet=controlnet,
         scheduler=sched, safety_checker=None, feature_extractor=None, requires_safety_checker=False)
@@ -147,23 +161,11 @@ def tiny_controlnet_pipeline(seed: int = 0):
 def tiny_inpaint_pipeline(seed: int = 0):
     """A ``StableDiffusionInpaintPipeline`` of tiny random modules (64 px images; UNet with 9 input channels)."""
     import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionInpaintPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
+    from diffusers import StableDiffusionInpaintPipeline
 
     torch.manual_seed(seed)
-    unet = UNet2DConditionModel(
-        block_out_channels=(32, 64), layers_per_block=1, sample_size=8, in_channels=9, out_channels=4,
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=32, norm_num_groups=8, attention_head_dim=4)
-    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3,
-                        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-                        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"), latent_channels=4,
-                        norm_num_groups=8, sample_size=64)
-    text = CLIPTextModel(CLIPTextConfig(vocab_size=514, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-                                        num_attention_heads=4, max_position_embeddings=32, bos_token_id=512,
-                                        eos_token_id=513, projection_dim=32))
-    sched = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
-                          set_alpha_to_one=False, steps_offset=1)
+    unet = _tiny_unet(9)
+    vae, text, sched = _tiny_vae_text_scheduler(steps_offset=1)
     pipe = StableDiffusionInpaintPipeline(vae=vae, text_encoder=text, tokenizer=clip_tokenizer(32), unet=unet,
                                           scheduler=sched, safety_checker=None, feature_extractor=None,
                                           requires_safety_checker=False)

@@ -40,6 +40,7 @@ __all__ = [
     "resolve_path",
     "kind_tables",
     "image_files",
+    "caption_file",
     "IMAGE_SUFFIXES",
 ]
 
@@ -273,6 +274,14 @@ def image_files(folder: str, count: int, where: str) -> tuple[list[str], str]:
     if not files:
         raise ValueError(f"no images in {folder!r}")
     return files[:count], folder
+
+
+def caption_file(folder: str, captions: str, where: str) -> str:
+    """The captions JSON of an image folder (``captions`` overrides ``<folder>/captions.json``)."""
+    caps = captions or os.path.join(folder, "captions.json")
+    if not os.path.isfile(caps):
+        raise ValueError(f"no caption file {caps!r} (set {where})")
+    return caps
 
 
 def kind_tables(doc: Mapping, header: "StudyHeader", names: tuple[str, ...]) -> tuple[str, dict[str, dict]]:

@@ -56,7 +56,7 @@ import h5py
 import numpy as np
 
 from ..parts import Part, RunContext, write_group
-from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind_tables, resolve_path
+from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
 from . import models as m
 
 __all__ = ["QiaoSystem", "QiaoQuality", "QiaoDesigns", "QiaoEq2", "QiaoEq4", "QiaoE2E", "QiaoStudy", "load_qiao",
@@ -245,10 +245,7 @@ def load_qiao(doc: dict, header: StudyHeader) -> QiaoStudy:
 def resolve_images(q: QiaoQuality) -> tuple[list[str], str]:
     """The image files (first ``count``, sorted) and the caption file."""
     files, folder = image_files(q.images, q.count, "[quality] images")
-    caps = q.captions or os.path.join(folder, "captions.json")
-    if not os.path.isfile(caps):
-        raise ValueError(f"no caption file {caps!r} (set [quality] captions)")
-    return files, caps
+    return files, caption_file(folder, q.captions, "[quality] captions")
 
 
 def stream_lengths(study: QiaoStudy, path: str) -> tuple[int, int]:

@@ -85,7 +85,7 @@ from typing import Any, Iterator, Optional
 import numpy as np
 
 from ..parts import Part, RunContext, write_group
-from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind_tables, resolve_path
+from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
 from .allocation import METHODS, PAPER_CONSTANTS, DiscardPerception
 from .sources import perception_source
 
@@ -227,10 +227,7 @@ def load_xu(doc: dict, header: StudyHeader) -> XuStudy:
 def resolve_images(m: XuMeasure) -> tuple[list[str], str]:
     """The image files (first ``count``, sorted) and the caption file of a measurement."""
     files, folder = image_files(m.images, m.count, "[measure] images")
-    caps = m.captions or os.path.join(folder, "captions.json")
-    if not os.path.isfile(caps):
-        raise ValueError(f"no caption file {caps!r} (set [measure] captions)")
-    return files, caps
+    return files, caption_file(folder, m.captions, "[measure] captions")
 
 
 # --------------------------------------------------------------------------- parts
