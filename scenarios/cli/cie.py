@@ -22,6 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--blocklength", type=pos_int, default=1024, help="real link: complex uses per codeword")
     cp.add_argument("--target-bler", type=float, default=1e-3, help="real link: codeword error rate")
     cp.add_argument("--importance", default="spectral_residual", choices=("spectral_residual", "cam"))
+    cp.add_argument("--importance-scale", default="rank", choices=("rank", "minmax"),
+                    help="normalization of the offline substitute (rank: alpha ~ filtered fraction; CAM: min-max)")
     cp.add_argument("--inpaint", default="classical", choices=("classical", "sd"))
     cp.add_argument("--prompt", default="", help="text prompt for diffusion inpainting")
     cp.add_argument("--gamma2", type=float, default=0.1, help="HVS noise variance of GVIF (eq. 27)")
@@ -76,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     coder = args.coder if args.coder is not None else sorted(family)[(len(family) - 1) // 2]
     if coder not in family:
         raise ValueError(f"--coder {coder}: the family has rate points {sorted(family)}")
-    imp, note = importance_map(image, args.importance, args.allow_random_weights, dev)
+    imp, note = importance_map(image, args.importance, args.allow_random_weights, dev,
+                               args.importance_scale)
     inpaint = None
     if args.inpaint == "sd":
         from genai.registry import load

@@ -48,6 +48,7 @@ class AlphaResult:
     feasible: bool
     iterations: int
     history: list[float] = field(default_factory=list)
+    raw_alpha: float = float("nan")
 
 
 def _mean(f: Fn, q: int, a: float, idx: Sequence[int]) -> float:
@@ -56,8 +57,14 @@ def _mean(f: Fn, q: int, a: float, idx: Sequence[int]) -> float:
 
 def zero_order_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits: float, p: float = 1e-3, nu: float = 0.02,
                      eta: float = 0.05, alpha0: float = 0.5, alpha_th: float = 0.8, batch: Optional[int] = None,
-                     iters: int = 200, xi: float = 1e-4, seed: int = 0) -> AlphaResult:
-    """Step 1 of Algorithm 1 for coder ``coder`` (``budget_bits`` = C·T_max)."""
+                     iters: int = 200, xi: float = 1e-4, seed: int = 0, repair: bool = True,
+                     repair_step: float = 0.005) -> AlphaResult:
+    """Step 1 of Algorithm 1 for coder ``coder`` (``budget_bits`` = C·T_max).
+
+    ``repair``: the quadratic penalty of eq. (33) leaves the minimizer slightly over the budget (by
+    O(1/p)); a sender cannot exceed :math:`T_{max}`, so an infeasible final α is raised in steps of
+    ``repair_step`` until the mean bits fit (or α_th) — this implementation's addition, stated; the
+    unrepaired value is kept as ``raw_alpha``."""
     if images < 1 or not 0 <= alpha0 <= alpha_th or nu <= 0 or eta <= 0 or p <= 0 or iters < 1:
         raise ValueError("need images >= 1, 0 <= alpha0 <= alpha_th and positive nu, eta, p, iters")
     rng = np.random.default_rng(seed)
@@ -79,8 +86,13 @@ def zero_order_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits: float, 
         if t >= 10 and max(abs(x - y) for x, y in zip(hist[-11:-1], hist[-10:])) < xi:
             break
     all_i = range(images)
+    raw = a
     bits = _mean(B, coder, a, all_i)
-    return AlphaResult(coder, a, _mean(V, coder, a, all_i), bits, bits <= budget_bits * (1 + 1e-9), t, hist)
+    if repair:  # the penalty leaves alpha* O(1/p) over the budget: raise it to the nearest feasible point
+        while bits > budget_bits * (1 + 1e-9) and a < alpha_th:
+            a = min(alpha_th, a + repair_step)
+            bits = _mean(B, coder, a, all_i)
+    return AlphaResult(coder, a, _mean(V, coder, a, all_i), bits, bits <= budget_bits * (1 + 1e-9), t, hist, raw)
 
 
 def grid_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits: float, alpha_th: float = 0.8,
@@ -99,7 +111,8 @@ def grid_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits: float, alpha_
 
 
 def select_coder(results: Sequence[AlphaResult], distortions: Sequence[float], d0: float) -> Optional[AlphaResult]:
-    """Eq. (39): the coder with D(Φ) ≤ D0 whose α* gives the largest mean GVIF (feasible ones first)."""
+    """Eq. (39): the coder with D(Φ) ≤ D0 whose α* gives the largest mean GVIF (feasible ones first);
+    ``d0 = inf`` drops the distortion constraint (31c)."""
     ok = [r for r in results if distortions[r.coder] <= d0]
     if not ok:
         return None

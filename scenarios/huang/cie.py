@@ -61,6 +61,33 @@ class CIEStream:
     def selected_fraction(self) -> float:
         return float(self.selected.float().mean())
 
+    def to_bits(self) -> torch.Tensor:
+        """The transmitted stream ``[bits]``: the two string lengths (32 bits each), ŷ's string, ŝ's string,
+        the run-length-coded mask (the image size is known at the receiver)."""
+        from bridge.bits import bytes_to_bits, uint_to_bits
+
+        head = uint_to_bits([len(self.y_str), len(self.z_str)], 32).reshape(-1)
+        return torch.cat([head.float(), bytes_to_bits(self.y_str).float(), bytes_to_bits(self.z_str).float(),
+                          self.mask_bits.float().reshape(-1)])
+
+    @classmethod
+    def from_bits(cls, bits: torch.Tensor, size: tuple[int, int], padded: tuple[int, int]) -> "CIEStream":
+        """Parse :meth:`to_bits` (``ValueError`` on a stream whose lengths do not fit)."""
+        from bridge import BinaryMapCodec
+        from bridge.bits import bits_to_bytes, bits_to_uint
+
+        b = torch.as_tensor(bits).reshape(-1).round()
+        if b.numel() < 64:
+            raise ValueError("stream shorter than its 64-bit header")
+        ny, nz = (int(v) for v in bits_to_uint(b[:64], 32))
+        end = 64 + 8 * (ny + nz)
+        if end > b.numel():
+            raise ValueError("stream shorter than its header says")
+        y_str, z_str = bits_to_bytes(b[64:64 + 8 * ny]), bits_to_bytes(b[64 + 8 * ny:end])
+        mask = b[end:]
+        sel = BinaryMapCodec("auto").decode(mask).bool()
+        return cls(y_str, z_str, mask, sel, tuple(size), tuple(padded))
+
 
 @dataclass
 class CIEResult:
@@ -162,6 +189,11 @@ class Evaluator:
         if (i, q) not in self._lat:
             self._lat[(i, q)] = self.family[q].analyze(self.images[i])
         return self._lat[(i, q)]
+
+    def stream(self, i: int, q: int, alpha: float) -> CIEStream:
+        """The sender's stream of image ``i`` with coder ``q`` at threshold ``alpha``."""
+        return embed(self.images[i], self.family[q], self.importance[i], min(max(float(alpha), 0.0), 1.0),
+                     lat=self.latents(i, q))[0]
 
     def __call__(self, i: int, q: int, alpha: float) -> tuple[float, float, float]:
         a = min(max(float(alpha), 0.0), 1.0)

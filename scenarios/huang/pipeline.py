@@ -56,11 +56,12 @@ def load_image(path: str, crop: int = 512) -> np.ndarray:
 
 
 def importance_map(image: np.ndarray, name: str = "spectral_residual", random_weights: bool = False,
-                   device: str = "cpu") -> tuple[np.ndarray, str]:
-    """The importance ``[⌈H/16⌉, ⌈W/16⌉]`` in [0, 1] and its label."""
+                   device: str = "cpu", scale: str = "rank") -> tuple[np.ndarray, str]:
+    """The importance ``[⌈H/16⌉, ⌈W/16⌉]`` in [0, 1] and its label (``scale``: the substitute's
+    normalization, :mod:`genai.saliency`; CAM keeps eq. (15)'s min-max)."""
     from genai.registry import load
 
-    kw = {"random_weights": random_weights, "device": device} if name == "cam" else {}
+    kw = {"random_weights": random_weights, "device": device} if name == "cam" else {"scale": scale}
     model = load("importance", name, **kw)
     h, w = image.shape[:2]
     return model(image, grid=(-(-h // 16), -(-w // 16))), model.note

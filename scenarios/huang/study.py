@@ -4,11 +4,14 @@ Parts (each stamped in ``<out>/<name>.h5``, skipped on re-run when done):
 
 1. ``/fig7`` — per image (centre crops), coder and α: bits (feature, hyper, mask), selected fraction,
    GVIF (eq. 27) and mask-PSNR (eq. 40) of the partial decode on the selected region (Fig. 7);
-2. ``/fig9`` — per SNR: Algorithm 1's (α*, Φ*) under :math:`T_{max}` with eq. (8)'s rate (and the
-   grid optimum as the check), the same with the finite-blocklength rate, the unfiltered coder
-   (α = 0: the best coder whose whole stream fits; none fits → nothing decodable in time, GVIF 0 —
-   the cliff) and JPEG2000 at the same budget (received-image GVIF); latencies Shannon vs real;
-3. ``/examples`` — one image: importance, mask, partial decode and inpainting per α (qualitative figure).
+2. ``/mcs`` — the real link's MCS table (5G LDPC + QPSK/16/64-QAM, ``blocklength`` channel uses per
+   codeword) and each MCS's simulated Es/N0 threshold for ``target_bler`` (raw counts kept);
+3. ``/fig9`` (AWGN) and ``/rayleigh`` (quasi-static Rayleigh, ``fades`` draws) — per SNR and draw
+   (:mod:`scenarios.huang.sweep`): Algorithm 1 with eq. (8)'s rate (the paper's design, with the grid
+   optimum as its check) priced on the real link, Algorithm 1 with the real link's rate and the
+   streams sent with discard-with-error, the unfiltered coder (the cliff), JPEG2000 at the same budget,
+   text-to-image only;
+4. ``/examples`` — one image: importance, mask, partial decode and inpainting per α (qualitative figure).
 
 The coder family is the shipped ``hyperprior_rgb_q*`` (or ``coders`` = a folder); importance is the
 offline spectral-residual substitute unless ``importance = "cam"`` and its weights exist.
@@ -29,7 +32,7 @@ from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind
 __all__ = ["HuangData", "HuangFig7", "HuangFig9", "HuangStudy", "load_huang", "huang_parts", "resolve_images",
            "PARTS"]
 
-PARTS = ("data", "fig7", "fig9")
+PARTS = ("data", "fig7", "fig9")  # TOML tables
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class HuangData:
     crop: int = 512
     coders: str = ""
     importance: str = "spectral_residual"
+    importance_scale: str = "rank"
     random_weights: bool = False
     gamma2: float = 0.1
 
@@ -61,6 +65,9 @@ class HuangFig9:
     eta: float = 0.05
     iters: int = 200
     alpha_th: float = 0.8
+    grid_points: int = 33
+    fades: int = 16
+    mcs_step_db: float = 0.25
     example_alphas: tuple[float, ...] = (0.0, 0.3, 0.5, 0.7)
 
 
@@ -81,12 +88,16 @@ def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
         raise StudyError(f"{where}: [data] needs count >= 1, crop 0 or in [64, 4096] and gamma2 > 0")
     if da.importance not in ("spectral_residual", "cam"):
         raise StudyError(f"{where}: [data] importance must be spectral_residual or cam, got {da.importance!r}")
+    if da.importance_scale not in ("rank", "minmax"):
+        raise StudyError(f"{where}: [data] importance_scale must be rank or minmax, got {da.importance_scale!r}")
     if any(not 0 <= a <= 1 for a in f7.alphas + f9.example_alphas):
         raise StudyError(f"{where}: alphas must lie in [0, 1]")
     if f9.t_max_ms <= 0 or f9.bandwidth_hz <= 0 or not 0 < f9.target_bler < 1 or f9.blocklength < 8:
         raise StudyError(f"{where}: [fig9] needs t_max_ms > 0, bandwidth_hz > 0, target_bler in (0, 1), blocklength >= 8")
     if f9.penalty <= 0 or f9.nu <= 0 or f9.eta <= 0 or f9.iters < 1 or not 0 < f9.alpha_th <= 1:
         raise StudyError(f"{where}: [fig9] needs positive penalty, nu, eta, iters and alpha_th in (0, 1]")
+    if f9.grid_points < 2 or f9.fades < 1 or not 0 < f9.mcs_step_db <= 2 or f9.blocklength < 32:
+        raise StudyError(f"{where}: [fig9] needs grid_points >= 2, fades >= 1, mcs_step_db in (0, 2], blocklength >= 32")
     return HuangStudy(**header.fields(), data=da, fig7=f7, fig9=f9)
 
 
@@ -107,13 +118,14 @@ class _Context:
         self.importance = []
         self.imp_note = ""
         for img in self.images:
-            m, self.imp_note = importance_map(img, d.importance, d.random_weights, device)
+            m, self.imp_note = importance_map(img, d.importance, d.random_weights, device, d.importance_scale)
             self.importance.append(m)
         self.ref = max(self.family)
         from .cie import Evaluator
 
         self.evaluate = Evaluator(self.images, self.importance, self.family, d.gamma2)
         self.gamma2 = d.gamma2
+        self.cache: dict = {}
 
 
 def _fig7(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
@@ -139,72 +151,62 @@ def _fig7(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
             "coders": {str(q): c.note for q, c in mc.family.items()}})
 
 
-def _fig9(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
-    from .algorithm1 import grid_alpha, select_coder, zero_order_alpha
-    from .baselines import jpeg2000_at_budget, received_gvif
-    from .latency import latency_fbl, latency_shannon
+def _mcs(study: HuangStudy, ctx: RunContext) -> None:
+    from .reallink import find_threshold, mcs_table
 
     f9 = study.fig9
-    n = len(mc.images)
-    # D(Φ): mask-PSNR of the full decode on the critical region (importance >= 0.5), averaged
-    from genai.metrics import mask_psnr
+    table, tested = [], []
+    for j, m in enumerate(mcs_table(f9.blocklength)):
+        ctx.say(f"MCS thresholds: {m.name}")
+        th = find_threshold(m, f9.target_bler, f9.mcs_step_db, device=ctx.device, seed=study.seed)
+        table.append([_BPS[m.modulation], m.rate, m.uses, m.payload, m.k, th.snr_db, th.na_snr_db])
+        tested += [[j, *t] for t in th.tested]
+    write_group(ctx.file, "mcs", {"table": np.array(table), "tested": np.array(tested)},
+                {"table_columns": ["bits_per_symbol", "rate", "uses", "payload", "k", "threshold_db", "na_threshold_db"],
+                 "tested_columns": ["mcs", "esno_db", "codewords", "errors", "ci_low", "ci_high"],
+                 "target_bler": f9.target_bler, "crc": "CRC24A", "code": "5G LDPC (semlink decoder, 20 iterations)",
+                 "rule": "lowest Es/N0 on the grid whose BLER over ceil(4/target) codewords is <= target"})
 
-    dist = {}
-    for q, c in mc.family.items():
-        vals = []
-        for i, img in enumerate(mc.images):
-            h, w = img.shape[:2]
-            crit = (mc.importance[i] >= 0.5).repeat(16, 0).repeat(16, 1)[:h, :w]
-            crit = crit if crit.any() else np.ones((h, w), bool)
-            vals.append(mask_psnr(img * 255, c.decompress(c.compress(img)) * 255, crit[..., None].astype(float)))
-        dist[q] = float(np.mean(vals))
-    rows, j2k = [], []
+
+_BPS = {"qpsk": 2, "16qam": 4, "64qam": 6}
+
+
+def _thresholds(path: str) -> list:
+    import h5py
+
+    from .reallink import MCS, Threshold
+
+    with h5py.File(path, "r") as f:
+        table, target = f["mcs/table"][()], float(f["mcs"].attrs["target_bler"])
+    mods = {v: k for k, v in _BPS.items()}
+    return [Threshold(MCS(mods[int(r[0])], float(r[1]), int(r[2])), float(r[5]), float(r[6]), target) for r in table]
+
+
+def _sweep(study: HuangStudy, ctx: RunContext, mc: _Context, channel: str) -> None:
+    from bridge import Transmitter
+
+    from .sweep import COLUMNS, IMAGE_COLUMNS, coder_distortions, sweep_point
+
+    f9 = study.fig9
+    thresholds = _thresholds(ctx.file)
+    if "dist" not in mc.cache:
+        mc.cache["dist"] = coder_distortions(mc)
+    dist = mc.cache["dist"]
+    gains = [1.0] if channel == "awgn" else list(np.random.default_rng(study.seed + 1).exponential(1.0, f9.fades))
+    tx = Transmitter(device=ctx.device, seed=study.seed + (0 if channel == "awgn" else 10_000))
+    rows, per_image = [], []
     for s in f9.snrs_db:
-        ctx.say(f"Fig. 9: SNR {s:g} dB")
-        rate_sh = f9.bandwidth_hz * math.log2(1 + 10 ** (s / 10))
-        probe = latency_fbl(1e6, f9.bandwidth_hz, s, f9.blocklength, f9.target_bler)
-        rate_real = 1e6 / probe["latency_s"] if probe["latency_s"] > 0 else 0.0
-        for model, rate in (("shannon", rate_sh), ("real", rate_real)):
-            budget = rate * f9.t_max_ms / 1e3
-            code = {"shannon": 0, "real": 1}[model]
-            if budget <= 0:  # no rate at all: nothing is delivered in time
-                rows.append([s, code, -1, math.nan, 0.0, 0.0, 0.0, 0, math.nan, math.nan, 0.0, 0, math.nan, math.nan, 0])
-                continue
-
-            def V(q: int, a: float, i: int) -> float:
-                return mc.evaluate(i, q, a)[0]
-
-            def B(q: int, a: float, i: int, budget: float = budget) -> float:
-                return mc.evaluate(i, q, a)[1] / budget  # bits in units of the budget (eq. 33's K)
-
-            res, grids = [], {}
-            for q in sorted(mc.family):
-                res.append(zero_order_alpha(V, B, q, n, 1.0, p=f9.penalty, nu=f9.nu, eta=f9.eta,
-                                            alpha_th=f9.alpha_th, iters=f9.iters, seed=study.seed))
-                grids[q] = grid_alpha(V, B, q, n, 1.0, f9.alpha_th, points=33)
-            best = select_coder(res, {q: -dist[q] for q in mc.family}, -f9.d0_mask_psnr_db)
-            # no filtering: the highest-rate coder whose whole stream fits (mean over images), else nothing in time
-            fits = [q for q in sorted(mc.family) if np.mean([mc.evaluate(i, q, 0.0)[1] for i in range(n)]) <= budget]
-            unf = float(np.mean([mc.evaluate(i, max(fits), 0.0)[0] for i in range(n)])) if fits else 0.0
-            b = best or res[-1]  # no coder meets D0: the highest rate point (the report says so)
-            g = grids[b.coder]
-            bits = b.bits * budget
-            lat_sh = latency_shannon(bits, f9.bandwidth_hz, s) * 1e3
-            lat_real = latency_fbl(bits, f9.bandwidth_hz, s, f9.blocklength, f9.target_bler)["latency_s"] * 1e3
-            rows.append([s, code, b.coder, b.alpha, b.gvif, bits, budget, int(b.feasible), g.alpha, g.gvif, unf,
-                         max(fits) if fits else 0, lat_sh, lat_real, int(best is not None)])
-            if model == "shannon":
-                gv = []
-                for i, img in enumerate(mc.images):
-                    dec, bits = jpeg2000_at_budget(img, budget)
-                    gv.append(received_gvif(img, dec, mc.family[mc.ref], mc.gamma2))
-                j2k.append([s, float(np.mean(gv)), budget])
-    write_group(ctx.file, "fig9", {"rows": np.array(rows, dtype=np.float64), "jpeg2000": np.array(j2k, dtype=np.float64)},
-           {"rows_columns": ["snr_db", "rate_model", "coder", "alpha", "gvif", "bits", "budget_bits", "feasible",
-                             "grid_alpha", "grid_gvif", "unfiltered_gvif", "unfiltered_coder", "latency_shannon_ms",
-                             "latency_real_ms", "d0_met"],
-            "jpeg2000_columns": ["snr_db", "gvif", "budget_bits"], "distortion_psnr": {str(k): v for k, v in
-                                                                                        dist.items()}})
+        ctx.say(f"Fig. 9 ({channel}): SNR {s:g} dB, {len(gains)} draw(s)")
+        for d, g in enumerate(gains):
+            r, pi = sweep_point(mc, f9, int(channel != "awgn"), float(s), d, float(g), dist, thresholds, tx,
+                                study.seed, jpeg2000=channel == "awgn")
+            rows.append(r)
+            per_image += pi
+    write_group(ctx.file, "fig9" if channel == "awgn" else "rayleigh",
+                {"rows": np.array(rows, dtype=np.float64), "images": np.array(per_image, dtype=np.float64)},
+                {"rows_columns": list(COLUMNS), "images_columns": list(IMAGE_COLUMNS),
+                 "distortion_psnr": {str(k): v for k, v in dist.items()},
+                 "gains": [float(g) for g in gains], "channel": channel})
 
 
 def _examples(study: HuangStudy, ctx: RunContext, mc: _Context) -> None:
@@ -234,8 +236,13 @@ def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:
     base = {"data": asdict(study.data), "seed": study.seed, "coders": _coder_digest(study)}
     yield Part("fig7", {**base, "fig7": asdict(study.fig7)}, lambda c: _fig7(study, c, mc()), label="Fig. 7",
                seed=study.seed)
-    yield Part("fig9", {**base, "fig9": asdict(study.fig9)}, lambda c: _fig9(study, c, mc()), label="Fig. 9",
+    link = {k: getattr(study.fig9, k) for k in ("blocklength", "target_bler", "mcs_step_db")}
+    yield Part("mcs", {"link": link, "seed": study.seed}, lambda c: _mcs(study, c), label="MCS thresholds",
                seed=study.seed)
+    yield Part("fig9", {**base, "fig9": asdict(study.fig9)}, lambda c: _sweep(study, c, mc(), "awgn"),
+               label="Fig. 9 (AWGN)", seed=study.seed)
+    yield Part("rayleigh", {**base, "fig9": asdict(study.fig9)}, lambda c: _sweep(study, c, mc(), "rayleigh"),
+               label="Fig. 9 (quasi-static Rayleigh)", seed=study.seed)
     yield Part("examples", {**base, "alphas": study.fig9.example_alphas}, lambda c: _examples(study, c, mc()),
                label="examples", seed=study.seed)
 

@@ -72,8 +72,14 @@ def test_importance_maps(tmp_path, monkeypatch):
     sr = load("importance", "spectral_residual")
     img = _img(2)
     m = sr(img, grid=(6, 8))
-    assert m.shape == (6, 8) and m.min() == 0.0 and m.max() == 1.0 and "substitute" in sr.note
+    assert m.shape == (6, 8) and m.max() == 1.0 and "substitute" in sr.note and "rank" in sr.note
     assert np.array_equal(m, sr(img, grid=(6, 8)))
+    big = sr(_img(3, 320, 320), grid=(20, 20))  # rank scale: alpha keeps the fraction ~ 1 - alpha of the positions
+    for a in (0.1, 0.3, 0.5, 0.8):
+        assert abs((big >= a).mean() - (1 - a)) <= 0.01 + 1 / 400 + 1e-9
+    mm = load("importance", "spectral_residual", scale="minmax")(img, grid=(6, 8))
+    assert mm.min() == 0.0 and mm.max() == 1.0
+    assert np.all(np.diff(m.ravel()[np.argsort(mm.ravel(), kind="stable")]) >= 0)  # same order, other scale
     cam = load("importance", "cam", random_weights=True)
     c = cam(img, grid=(6, 8))
     assert c.shape == (6, 8) and 0 <= c.min() and c.max() <= 1 and cam.last_label is not None
