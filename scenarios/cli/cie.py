@@ -21,6 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--bandwidth", type=float, default=1e6, help="B in Hz (eq. 8)")
     cp.add_argument("--blocklength", type=pos_int, default=1024, help="real link: complex uses per codeword")
     cp.add_argument("--target-bler", type=float, default=1e-3, help="real link: codeword error rate")
+    cp.add_argument("--mcs", default=None, metavar="MOD:RATE",
+                    help="send the stream over the 5G LDPC link with this MCS (e.g. qpsk:0.5, 16qam:0.75; "
+                         "--blocklength uses per codeword) with discard-with-error; default: normal approximation")
     cp.add_argument("--importance", default="spectral_residual", choices=("spectral_residual", "cam"))
     cp.add_argument("--importance-scale", default="rank", choices=("rank", "minmax"),
                     help="normalization of the offline substitute (rank: alpha ~ filtered fraction; CAM: min-max)")
@@ -39,6 +42,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--json", action="store_true")
     add_threads_option(cp)
     cp.set_defaults(func=run)
+
+
+def _parse_mcs(text: str, uses: int) -> object:
+    from ..huang.reallink import MCS, MCS_RATES
+
+    mod, _, rate = text.partition(":")
+    try:
+        r = float(rate)
+    except ValueError:
+        r = math.nan
+    ok = {(m, round(x, 3)) for m, x in MCS_RATES}
+    if (mod, round(r, 3)) not in ok:
+        raise ValueError(f"--mcs {text!r}: use MOD:RATE, one of " + ", ".join(f"{m}:{x:.3g}" for m, x in MCS_RATES))
+    if uses < 32:
+        raise ValueError("--mcs needs --blocklength >= 32")
+    return MCS(mod, next(x for m, x in MCS_RATES if m == mod and round(x, 3) == round(r, 3)), uses)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--optimize needs --t-max-ms > 0")
     if args.crop < 0:
         raise ValueError("--crop must be >= 0")
+    mcs = _parse_mcs(args.mcs, args.blocklength) if args.mcs is not None else None
     if args.out is not None:
         check_output_path(os.path.join(args.out, "partial.png"), (".png",), "--out")
         created = not os.path.isdir(args.out)
@@ -86,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
         inpaint = load("inpainter", "sd_inpaint", random_weights=args.allow_random_weights, device=dev)
     res = run_cie(image, family, coder, args.alpha, imp, args.snr_db, args.bandwidth, args.blocklength,
-                  args.target_bler, args.gamma2, inpaint, args.prompt)
+                  args.target_bler, args.gamma2, inpaint, args.prompt, mcs=mcs, device=dev)
     images = res.pop("_images")
     res["importance"] = note
     res["coder_note"] = family[coder].note
@@ -106,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"coder q{coder}, alpha {args.alpha:g}: {res['bits']} bits ({res['selected_fraction']:.1%} selected), "
               f"GVIF {res['gvif']:.4f}, latency eq. (8) {res['latency_ms']:.3f} ms, real link "
-              f"{res['latency_real_ms']:.3f} ms")
+              f"{res['latency_real_ms']:.3f} ms ({res['real_link']['model']})"
+              + ("" if "link" not in res else f", {res['link']['codewords']} codewords, "
+                 + ("LOST (discard-with-error)" if res["link"]["lost"] else "delivered")))
         if args.optimize:
             o = res["optimize"]
             print(f"Algorithm 1 at {args.snr_db:g} dB, T_max {args.t_max_ms:g} ms: alpha* = {o['alpha_star']}, "

@@ -77,14 +77,28 @@ def _metrics(image: np.ndarray, out: np.ndarray, mask: np.ndarray) -> dict[str, 
 
 def run_cie(image: np.ndarray, family: dict[int, Any], coder: int, alpha: float, importance: np.ndarray,
             snr_db: float, bandwidth_hz: float = 1e6, blocklength: int = 1024, target_bler: float = 1e-3,
-            gamma2: float = 0.1, inpaint: Optional[Any] = None, prompt: str = "") -> dict[str, Any]:
-    """One image at (coder, α): JSON-ready result (and ``_images``: partial, inpainted, mask)."""
+            gamma2: float = 0.1, inpaint: Optional[Any] = None, prompt: str = "", mcs: Optional[Any] = None,
+            seed: int = 0, device: Optional[str] = None) -> dict[str, Any]:
+    """One image at (coder, α): JSON-ready result (and ``_images``: partial, inpainted, mask).
+
+    ``latency_real_ms``: the normal-approximation latency at ``blocklength`` and ``target_bler``, or with
+    ``mcs`` (:class:`~scenarios.huang.reallink.MCS`) the 5G LDPC link's, the stream then actually sent at
+    ``snr_db`` with discard-with-error (``link``: codewords, errors, lost; ``gvif_delivered`` 0 if lost)."""
     if coder not in family:
         raise ValueError(f"coder {coder} is not in the family (have {sorted(family)})")
     ref_q = max(family)
     st, _ = embed(image, family[coder], importance, alpha)
     res = receive(st, family[coder], inpaint=inpaint, prompt=prompt)
     real = latency_fbl(st.bits, bandwidth_hz, snr_db, blocklength, target_bler)
+    real["model"] = f"normal approximation (n = {blocklength} uses, BLER {target_bler:g})"
+    link = None
+    if mcs is not None:
+        from .reallink import latency_link, send_stream
+
+        sent = send_stream(st.to_bits(), mcs, snr_db, seed=seed, device=device)
+        link = {"mcs": mcs.name, "payload": mcs.payload, "uses_per_codeword": mcs.uses,
+                **latency_link(st.bits, mcs, bandwidth_hz), **sent}
+        real = {"latency_s": link["latency_s"], "model": f"5G LDPC {mcs.name}, discard-with-error"}
     out = {"coder": coder, "reference_coder": ref_q, "alpha": alpha, "bits": st.bits, "feature_bits": st.feature_bits,
            "hyper_bits": st.hyper_bits, "mask_bits": int(st.mask_bits.numel()),
            "selected_fraction": st.selected_fraction,
@@ -93,6 +107,9 @@ def run_cie(image: np.ndarray, family: dict[int, Any], coder: int, alpha: float,
            "latency_real_ms": real["latency_s"] * 1e3, "real_link": {k: v for k, v in real.items() if k != "latency_s"},
            "snr_db": snr_db, "bandwidth_hz": bandwidth_hz, "inpainting": res.note,
            **_metrics(image, res.inpainted, res.pixel_mask)}
+    if link is not None:
+        out["link"] = link
+        out["gvif_delivered"] = 0.0 if link["lost"] else out["gvif"]
     out["_images"] = {"partial": res.partial, "inpainted": res.inpainted, "mask": res.pixel_mask}
     return out
 

@@ -46,6 +46,19 @@ def test_cie_json_and_images(family, image, tmp_path, capsys):
     assert r0["selected_fraction"] == 1.0 and r0["feature_bits"] >= r["feature_bits"]
 
 
+def test_cie_over_the_ldpc_link(family, image, capsys):
+    base = ["cie", str(image), "--alpha", "0.3", "--coder-weights", str(family), "--mcs", "qpsk:0.5",
+            "--blocklength", "128", "--json"]
+    assert main(base + ["--snr-db", "15"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert not r["link"]["lost"] and r["gvif_delivered"] == r["gvif"] and "5G LDPC" in r["real_link"]["model"]
+    assert r["link"]["codewords"] == -(-r["bits"] // r["link"]["payload"])
+    assert r["latency_real_ms"] == pytest.approx(r["link"]["codewords"] * 128 / 1e6 * 1e3)
+    assert main(base + ["--snr-db", "-8"]) == 0  # far below QPSK 1/2's threshold: a codeword fails, stream discarded
+    r = json.loads(capsys.readouterr().out)
+    assert r["link"]["lost"] and r["gvif_delivered"] == 0.0
+
+
 def test_cie_optimize(family, image, capsys):
     assert main(["cie", str(image), "--snr-db", "5", "--coder-weights", str(family), "--optimize", "--t-max-ms", "30",
                  "--json"]) == 0
@@ -58,6 +71,7 @@ def test_cie_optimize(family, image, capsys):
 @pytest.mark.parametrize("argv,msg", [
     (["--alpha", "1.5"], "--alpha"), (["--optimize"], "--t-max-ms"), (["--bandwidth", "0"], "--bandwidth"),
     (["--target-bler", "2"], "--target-bler"), (["--coder", "7"], "rate points"), (["--out", "/proc/nope"], "--out"),
+    (["--mcs", "8psk:0.5"], "--mcs"), (["--mcs", "qpsk"], "--mcs"),
 ])
 def test_cie_bad_input(family, image, capsys, argv, msg):
     assert main(["cie", str(image), "--snr-db", "5", "--coder-weights", str(family)] + argv) == 2

@@ -1,0 +1,103 @@
+"""The Huang stream over the real link: MCS table, simulated thresholds, selection, latency, discard-with-error."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from linklevel import Link
+from linklevel.runtime import rng_scope, seed_everything
+from scenarios.huang.cie import CIEStream, embed
+from scenarios.huang.latency import latency_fbl, latency_shannon
+from scenarios.huang.reallink import (MCS, Threshold, find_threshold, latency_link, mcs_table, na_threshold_db,
+                                      select_mcs, send_stream)
+
+
+def _bler(mcs, snr_db, n, seed):
+    link = Link(mcs.config(), device="cpu")
+    with rng_scope(), torch.no_grad():
+        seed_everything(seed)
+        b, h = link.mc_fun(n, snr_db)
+    return float((b != h).reshape(n, -1).any(dim=1).float().mean())
+
+
+def test_mcs_table():
+    t = mcs_table(uses=128)
+    eff = [m.efficiency for m in t]
+    assert eff == sorted(eff) and len(t) == 11
+    for m in t:
+        cfg = m.config()
+        assert cfg.info_bits == m.payload == m.k - 24 and cfg.n == 128 * {"qpsk": 2, "16qam": 4, "64qam": 6}[m.modulation]
+        assert m.k / m.n >= m.rate - 1e-12
+    with pytest.raises(ValueError):
+        mcs_table(uses=8)
+
+
+def test_threshold_is_calibrated_by_fresh_simulation():
+    m = MCS("qpsk", 0.5, 128)
+    th = find_threshold(m, target_bler=0.1, step_db=0.5, device="cpu", seed=3)
+    assert th.snr_db > th.na_snr_db  # a practical code needs more than the normal approximation
+    assert th.snr_db - th.na_snr_db < 4.0
+    s = [t[0] for t in th.tested]
+    assert th.snr_db in s and th.snr_db - 0.5 in s  # the passing point and the failing one below it
+    below = next(t for t in th.tested if t[0] == th.snr_db - 0.5)
+    assert below[2] > 0.1 * below[1]
+    # independent draws (another seed): clearly above the threshold the BLER is below target, clearly below it above
+    assert _bler(m, th.snr_db + 1.0, 400, seed=99) <= 0.1
+    assert _bler(m, th.snr_db - 1.5, 400, seed=99) > 0.1
+    assert na_threshold_db(m.payload, m.uses, 0.1) == pytest.approx(th.na_snr_db)
+
+
+def test_select_and_latency():
+    t = mcs_table(uses=256)
+    th = [Threshold(m, float(j), math.nan, 1e-3) for j, m in enumerate(t)]  # thresholds 0, 1, ..., 10 dB
+    assert select_mcs(th, -0.1) is None
+    assert select_mcs(th, 0.0) is t[0] and select_mcs(th, 4.5) is t[4] and select_mcs(th, 99) is t[-1]
+    m = t[2]
+    d = latency_link(10 * m.payload + 1, m, 1e6)
+    assert d["codewords"] == 11 and d["uses"] == 11 * 256 and d["latency_s"] == pytest.approx(11 * 256 / 1e6)
+    assert latency_link(5, None, 1e6)["latency_s"] == math.inf
+    # the real link needs at least what the normal approximation needs, which needs at least eq. (8)
+    bits = 40_000
+    for s in (2.0, 8.0):
+        sel = select_mcs([find_threshold(m, 0.1, 0.5, device="cpu")], s)
+        if sel is not None:
+            assert latency_link(bits, sel, 1e6)["latency_s"] >= latency_fbl(bits, 1e6, s, 256, 0.1)["latency_s"]
+        assert latency_fbl(bits, 1e6, s, 256, 0.1)["latency_s"] >= latency_shannon(bits, 1e6, s)
+
+
+@pytest.fixture(scope="module")
+def stream():
+    from genai.hyperprior import HyperpriorCoder
+
+    torch.manual_seed(0)
+    coder = HyperpriorCoder(random_weights=True)
+    img = np.random.default_rng(1).random((64, 80, 3)).astype(np.float32)
+    st, _ = embed(img, coder, np.random.default_rng(2).random((4, 5)), 0.4)
+    return coder, st
+
+
+def test_stream_serialization_round_trip(stream):
+    coder, st = stream
+    b = st.to_bits()
+    assert b.numel() == st.bits
+    back = CIEStream.from_bits(b, st.size, st.padded)
+    assert back.y_str == st.y_str and back.z_str == st.z_str and torch.equal(back.selected, st.selected)
+    with pytest.raises(ValueError):
+        CIEStream.from_bits(b[:40], st.size, st.padded)
+    with pytest.raises(ValueError):
+        CIEStream.from_bits(b[: 64 + 8], st.size, st.padded)
+
+
+def test_send_stream_discard_with_error(stream):
+    coder, st = stream
+    m = MCS("qpsk", 0.5, 128)
+    good = send_stream(st.to_bits(), m, 20.0, seed=1)
+    assert not good["lost"] and good["intact"] and good["codewords"] == math.ceil(st.bits / m.payload)
+    bad = send_stream(st.to_bits(), m, -6.0, seed=1)
+    assert bad["lost"] and bad["detected"] > 0
+    # quasi-static fade: mean Es/N0 10 dB with |h|^2 = 0.1 is the link at 0 dB (same draws, same outcome)
+    a = send_stream(st.to_bits(), m, 10.0, gain=0.1, seed=5)
+    b = send_stream(st.to_bits(), m, 0.0, gain=1.0, seed=5)
+    assert a == b
