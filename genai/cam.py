@@ -22,7 +22,7 @@ import numpy as np
 
 from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable
 from .registry import register
-from .saliency import normalize_to_grid
+from .saliency import normalize_to_grid, rgb01
 
 __all__ = ["CAMImportance", "find_resnet50_weights"]
 
@@ -82,11 +82,7 @@ class CAMImportance:
     def __call__(self, image: np.ndarray, grid: Optional[tuple[int, int]] = None) -> np.ndarray:
         import torch
 
-        img = np.asarray(image, dtype=np.float64)
-        if img.ndim != 3 or img.shape[2] != 3:
-            raise ValueError(f"expected an RGB image [H, W, 3], got shape {img.shape}")
-        if img.max() > 1.0:
-            img = img / 255.0
+        img = rgb01(image)
         x = torch.from_numpy(((img - _MEAN) / _STD).transpose(2, 0, 1)[None]).float().to(self.device)
         m = self.model
         with torch.no_grad():

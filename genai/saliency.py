@@ -34,12 +34,20 @@ import numpy as np
 
 from .registry import register
 
-__all__ = ["SpectralResidualImportance", "normalize_to_grid", "SUBSTITUTE_NOTE", "SCALES"]
+__all__ = ["SpectralResidualImportance", "normalize_to_grid", "SUBSTITUTE_NOTE", "SCALES", "rgb01"]
 
 SUBSTITUTE_NOTE = "saliency substitute (spectral residual; not CAM: no ImageNet weights here)"
 
 
 SCALES = ("rank", "minmax")
+
+
+def rgb01(image: np.ndarray) -> np.ndarray:
+    """An RGB image ``[H, W, 3]`` as float64 in [0, 1] (8-bit values are scaled; anything else is refused)."""
+    img = np.asarray(image, dtype=np.float64)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"expected an RGB image [H, W, 3], got shape {img.shape}")
+    return img / 255.0 if img.max() > 1.0 else img
 
 
 def normalize_to_grid(m: np.ndarray, grid: Optional[tuple[int, int]], scale: str = "minmax",
@@ -84,11 +92,7 @@ class SpectralResidualImportance:
         from scipy import ndimage
         from skimage.transform import resize
 
-        img = np.asarray(image, dtype=np.float64)
-        if img.ndim != 3 or img.shape[2] != 3:
-            raise ValueError(f"expected an RGB image [H, W, 3], got shape {img.shape}")
-        if img.max() > 1.0:
-            img = img / 255.0
+        img = rgb01(image)
         grey = img @ np.array([0.299, 0.587, 0.114])
         h, w = grey.shape
         small = resize(grey, (max(8, round(h * self.width / w)), self.width), anti_aliasing=True)
