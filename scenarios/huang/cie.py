@@ -29,7 +29,8 @@ from typing import Any, Optional
 import numpy as np
 import torch
 
-__all__ = ["CIEStream", "CIEResult", "embed", "receive", "classical_inpaint", "gvif_of", "Evaluator", "INPAINT_NOTE"]
+__all__ = ["CIEStream", "CIEResult", "embed", "receive", "classical_inpaint", "critical_region", "gvif_of", "Evaluator",
+           "INPAINT_NOTE"]
 
 INPAINT_NOTE = "classical inpainting stand-in (scikit-image biharmonic; not a diffusion model)"
 
@@ -130,6 +131,14 @@ def embed(image: np.ndarray, coder: Any, importance: np.ndarray, alpha: float,
     return CIEStream(y_str, z_str, mask_bits, sel, lat.size, lat.padded), lat
 
 
+def critical_region(importance: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The critical ("interested") region in pixels: latent positions with importance ≥ 0.5, upsampled ×16
+    (everything when no position qualifies); D(Φ) and the schemes' mask-PSNR are measured on it."""
+    h, w = size
+    crit = (np.asarray(importance) >= 0.5).repeat(16, 0).repeat(16, 1)[:h, :w]
+    return crit if crit.any() else np.ones((h, w), bool)
+
+
 def classical_inpaint(image: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Fill the pixels where ``known`` is False (biharmonic); everything known: the image itself."""
     from skimage.restoration import inpaint_biharmonic
@@ -183,6 +192,7 @@ class Evaluator:
         self.ref = max(family)
         self._lat: dict[tuple[int, int], Any] = {}
         self._res: dict[tuple[int, int, float], tuple[float, float, float]] = {}
+        self._psnr: dict[tuple[int, int, float], float] = {}
         self._levels = [np.unique(np.asarray(m, dtype=np.float64)) for m in importance]
 
     def latents(self, i: int, q: int) -> Any:
@@ -195,11 +205,34 @@ class Evaluator:
         return embed(self.images[i], self.family[q], self.importance[i], min(max(float(alpha), 0.0), 1.0),
                      lat=self.latents(i, q))[0]
 
-    def __call__(self, i: int, q: int, alpha: float) -> tuple[float, float, float]:
+    def _effective(self, i: int, alpha: float) -> float:
         a = min(max(float(alpha), 0.0), 1.0)
         lv = self._levels[i]
         k = int(np.searchsorted(lv, a - 1e-12))
-        eff = 0.0 if a <= 0 else (float(lv[k]) if k < lv.size else 2.0)  # 2.0: nothing selected
+        return 0.0 if a <= 0 else (float(lv[k]) if k < lv.size else 2.0)  # 2.0: nothing selected
+
+    def region_psnr(self, i: int, out: Optional[np.ndarray]) -> float:
+        """Mask-PSNR (eq. 40) of a receiver output on image ``i``'s critical region (``None``: nothing arrived,
+        the classical stand-in's output for an empty set — mid-grey)."""
+        from genai.metrics import mask_psnr
+
+        img = self.images[i]
+        out = np.full_like(img, 0.5) if out is None else out
+        return mask_psnr(img * 255, out * 255, critical_region(self.importance[i], img.shape[:2])[..., None]
+                         .astype(np.float64))
+
+    def output_psnr(self, i: int, q: int, alpha: float) -> float:
+        """Critical-region mask-PSNR of the receiver's output (partial decode + classical inpainting) for
+        (``i``, ``q``, ``alpha``), cached by the effective threshold."""
+        key = (i, q, self._effective(i, alpha))
+        if key not in self._psnr:
+            res = receive(self.stream(i, q, alpha), self.family[q])
+            self._psnr[key] = self.region_psnr(i, res.inpainted)
+        return self._psnr[key]
+
+    def __call__(self, i: int, q: int, alpha: float) -> tuple[float, float, float]:
+        a = min(max(float(alpha), 0.0), 1.0)
+        eff = self._effective(i, a)
         key = (i, q, eff)
         if key not in self._res:
             st, lat = embed(self.images[i], self.family[q], self.importance[i], a, lat=self.latents(i, q))

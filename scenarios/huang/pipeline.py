@@ -17,7 +17,6 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .algorithm1 import grid_alpha, select_coder, zero_order_alpha
 from .cie import embed, gvif_of, receive
 from .latency import latency_fbl, latency_shannon
 
@@ -121,43 +120,25 @@ def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarr
 
     The bits enter eq. (33) in units of the budget, :math:`\mathcal K = E\{B\}/(C T_{max}) - 1` (the
     penalty parameter then does not depend on the image size or the SNR; the paper leaves p's scale
-    open), so ``p`` is dimensionless.
+    open), so ``p`` is dimensionless. The same design as the study's (:func:`scenarios.huang.sweep.design`).
     """
-    budget = bandwidth_hz * math.log2(1 + 10 ** (snr_db / 10)) * t_max_ms / 1e3  # C · T_max
     from .cie import Evaluator
+    from .study import HuangFig9
+    from .sweep import coder_distortions, design
 
+    budget = bandwidth_hz * math.log2(1 + 10 ** (snr_db / 10)) * t_max_ms / 1e3  # C · T_max
     ev = Evaluator([image], [importance], family, gamma2)
-
-    def V(q: int, a: float, i: int) -> float:
-        return ev(0, q, a)[0]
-
-    def B(q: int, a: float, i: int) -> float:
-        return ev(0, q, a)[1] / budget
-
-    from genai.metrics import mask_psnr
-
-    h, w = image.shape[:2]
-    crit = (np.asarray(importance) >= 0.5).repeat(16, 0).repeat(16, 1)[:h, :w]
-    crit = crit if crit.any() else np.ones((h, w), bool)
-    dist = {}
-    for q, c in family.items():  # D(Φ) on the critical region (importance >= 0.5): mask-PSNR of the full decode
-        full = c.decompress(c.compress(image))
-        dist[q] = mask_psnr(image * 255, full * 255, crit[..., None].astype(np.float64))
-    results, grids = [], {}
-    for q in sorted(family):
-        results.append(zero_order_alpha(V, B, q, images=1, budget_bits=1.0, p=p, nu=nu, eta=eta, iters=iters,
-                                        seed=seed))
-        grids[q] = grid_alpha(V, B, q, images=1, budget_bits=1.0, points=41)
-    # eq. (31c) as a distortion bound: D <= D0 <=> PSNR >= D0's PSNR
-    best = select_coder(results, {q: -dist[q] for q in family}, -d0_mask_psnr_db)
+    dist = coder_distortions(family, [image], [importance])
+    f9 = HuangFig9(penalty=p, nu=nu, eta=eta, iters=iters, d0_mask_psnr_db=d0_mask_psnr_db, grid_points=41)
+    results, grids, chosen, d0_met = design(ev, family, f9, budget, dist, seed, [0])
     return {"snr_db": snr_db, "t_max_ms": t_max_ms, "budget_bits": budget,
-            "coders": [{"coder": r.coder, "alpha": r.alpha, "gvif": r.gvif, "bits": r.bits * budget,
-                        "feasible": r.feasible,
-                        "iterations": r.iterations, "psnr_full": dist[r.coder], "grid_alpha": grids[r.coder].alpha,
+            "coders": [{"coder": r.coder, "alpha": r.alpha, "raw_alpha": r.raw_alpha, "gvif": r.gvif,
+                        "bits": r.bits * budget, "feasible": r.feasible, "iterations": r.iterations,
+                        "psnr_full": dist[r.coder], "grid_alpha": grids[r.coder].alpha,
                         "grid_gvif": grids[r.coder].gvif, "gap_to_grid": grids[r.coder].gvif - r.gvif}
                        for r in results],
-            "alpha_star": None if best is None else best.alpha, "coder_star": None if best is None else best.coder,
-            "gvif_star": None if best is None else best.gvif,
-            "note": "" if best is not None else (
+            "alpha_star": chosen.alpha, "coder_star": chosen.coder, "gvif_star": chosen.gvif,
+            "feasible": chosen.feasible, "d0_met": d0_met,
+            "note": "" if d0_met else (
                 f"no coder meets D0 (mask-PSNR >= {d0_mask_psnr_db:g} dB on the critical region; the best reaches "
-                f"{max(dist.values()):.2f} dB): problem (31) is infeasible, lower --d0-psnr-db")}
+                f"{max(dist.values()):.2f} dB): problem (31) is infeasible; eq. (39) applied without (31c)")}

@@ -68,6 +68,8 @@ class HuangFig9:
     grid_points: int = 33
     fades: int = 16
     mcs_step_db: float = 0.25
+    latency_snr_db: float = 10.0
+    t_max_sweep_ms: tuple[float, ...] = (5.0, 10.0, 20.0, 30.0, 50.0)
     example_alphas: tuple[float, ...] = (0.0, 0.3, 0.5, 0.7)
 
 
@@ -83,7 +85,7 @@ def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
     where, tabs = kind_tables(doc, header, PARTS)
     da: HuangData = build_dataclass(HuangData, tabs["data"], where, "data")
     f7: HuangFig7 = build_dataclass(HuangFig7, tabs["fig7"], where, "fig7", ranges={"alphas": ""})
-    f9: HuangFig9 = build_dataclass(HuangFig9, tabs["fig9"], where, "fig9", ranges={"snrs_db": ""})
+    f9: HuangFig9 = build_dataclass(HuangFig9, tabs["fig9"], where, "fig9", ranges={"snrs_db": "", "t_max_sweep_ms": ""})
     if da.count < 1 or not (da.crop == 0 or 64 <= da.crop <= 4096) or da.gamma2 <= 0:
         raise StudyError(f"{where}: [data] needs count >= 1, crop 0 or in [64, 4096] and gamma2 > 0")
     if da.importance not in ("spectral_residual", "cam"):
@@ -96,6 +98,8 @@ def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
         raise StudyError(f"{where}: [fig9] needs t_max_ms > 0, bandwidth_hz > 0, target_bler in (0, 1), blocklength >= 8")
     if f9.penalty <= 0 or f9.nu <= 0 or f9.eta <= 0 or f9.iters < 1 or not 0 < f9.alpha_th <= 1:
         raise StudyError(f"{where}: [fig9] needs positive penalty, nu, eta, iters and alpha_th in (0, 1]")
+    if not f9.t_max_sweep_ms or any(not t > 0 for t in f9.t_max_sweep_ms):
+        raise StudyError(f"{where}: [fig9] t_max_sweep_ms must be positive latencies (ms)")
     if f9.grid_points < 2 or f9.fades < 1 or not 0 < f9.mcs_step_db <= 2 or f9.blocklength < 32:
         raise StudyError(f"{where}: [fig9] needs grid_points >= 2, fades >= 1, mcs_step_db in (0, 2], blocklength >= 32")
     return HuangStudy(**header.fields(), data=da, fig7=f7, fig9=f9)
@@ -185,12 +189,12 @@ def _thresholds(path: str) -> list:
 def _sweep(study: HuangStudy, ctx: RunContext, mc: _Context, channel: str) -> None:
     from bridge import Transmitter
 
-    from .sweep import COLUMNS, IMAGE_COLUMNS, coder_distortions, sweep_point
+    from .sweep import COLUMNS, IMAGE_COLUMNS, LATENCY_COLUMNS, coder_distortions, latency_sweep, sweep_point
 
     f9 = study.fig9
     thresholds = _thresholds(ctx.file)
     if "dist" not in mc.cache:
-        mc.cache["dist"] = coder_distortions(mc)
+        mc.cache["dist"] = coder_distortions(mc.family, mc.images, mc.importance)
     dist = mc.cache["dist"]
     gains = [1.0] if channel == "awgn" else list(np.random.default_rng(study.seed + 1).exponential(1.0, f9.fades))
     tx = Transmitter(device=ctx.device, seed=study.seed + (0 if channel == "awgn" else 10_000))
@@ -202,9 +206,15 @@ def _sweep(study: HuangStudy, ctx: RunContext, mc: _Context, channel: str) -> No
                                 study.seed, jpeg2000=channel == "awgn")
             rows.append(r)
             per_image += pi
-    write_group(ctx.file, "fig9" if channel == "awgn" else "rayleigh",
-                {"rows": np.array(rows, dtype=np.float64), "images": np.array(per_image, dtype=np.float64)},
-                {"rows_columns": list(COLUMNS), "images_columns": list(IMAGE_COLUMNS),
+    data = {"rows": np.array(rows, dtype=np.float64), "images": np.array(per_image, dtype=np.float64)}
+    attrs = {}
+    if channel == "awgn":
+        ctx.say(f"Fig. 9(b): T_max sweep at {f9.latency_snr_db:g} dB")
+        data["latency"] = np.array(latency_sweep(mc, f9, f9.latency_snr_db, f9.t_max_sweep_ms, dist, thresholds,
+                                                 study.seed), dtype=np.float64)
+        attrs = {"latency_columns": list(LATENCY_COLUMNS), "latency_snr_db": f9.latency_snr_db}
+    write_group(ctx.file, "fig9" if channel == "awgn" else "rayleigh", data,
+                {**attrs, "rows_columns": list(COLUMNS), "images_columns": list(IMAGE_COLUMNS),
                  "distortion_psnr": {str(k): v for k, v in dist.items()},
                  "gains": [float(g) for g in gains], "channel": channel})
 

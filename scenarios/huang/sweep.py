@@ -30,57 +30,68 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import torch
 
-__all__ = ["COLUMNS", "IMAGE_COLUMNS", "coder_distortions", "sweep_point"]
+__all__ = ["COLUMNS", "IMAGE_COLUMNS", "LATENCY_COLUMNS", "latency_sweep", "coder_distortions", "design", "sweep_point"]
 
 COLUMNS = ("channel", "snr_mean_db", "draw", "gain_db", "snr_db", "mcs", "efficiency",
            "sh_budget", "sh_coder", "sh_alpha", "sh_gvif", "sh_bits", "sh_feasible", "sh_grid_alpha", "sh_grid_gvif",
            "sh_latency_ms", "sh_latency_na_ms", "sh_latency_real_ms", "sh_in_time", "sh_delivered_gvif",
            "re_budget", "re_coder", "re_alpha", "re_gvif", "re_bits", "re_feasible", "re_grid_alpha", "re_grid_gvif",
-           "re_latency_real_ms", "re_lost", "re_delivered_gvif",
-           "unf_sh_coder", "unf_sh_gvif", "unf_re_coder", "unf_re_delivered_gvif", "jpeg2000_gvif", "text_gvif",
-           "d0_met")
+           "re_latency_real_ms", "re_lost", "re_delivered_gvif", "re_in_time", "pi_gvif", "pi_delivered_gvif",
+           "pi_in_time", "unf_sh_coder", "unf_sh_gvif", "unf_re_coder", "unf_re_delivered_gvif", "jpeg2000_gvif",
+           "text_gvif", "d0_met", "sh_mask_psnr", "re_mask_psnr", "pi_mask_psnr", "unf_sh_mask_psnr",
+           "jpeg2000_mask_psnr")
 #: per image and point: the design's GVIF and bits, and what the real link delivered
 IMAGE_COLUMNS = ("channel", "snr_mean_db", "draw", "image", "sh_gvif", "sh_bits", "sh_latency_real_ms", "sh_in_time",
-                 "re_gvif", "re_bits", "re_lost", "re_codewords", "re_block_errors")
+                 "re_gvif", "re_bits", "re_lost", "re_codewords", "re_block_errors", "pi_coder", "pi_alpha", "pi_gvif",
+                 "pi_in_time")
 
 
-def coder_distortions(mc: Any) -> dict[int, float]:
-    """D(Φ) per coder: mask-PSNR of the full decode on the critical region (importance ≥ 0.5), mean over images."""
+def coder_distortions(family: dict[int, Any], images: Sequence[np.ndarray], importance: Sequence[np.ndarray]
+                      ) -> dict[int, float]:
+    """D(Φ) per coder: mask-PSNR (eq. 40) of the full decode on the critical region, mean over images."""
     from genai.metrics import mask_psnr
 
+    from .cie import critical_region
+
     out = {}
-    for q, c in mc.family.items():
-        vals = []
-        for i, img in enumerate(mc.images):
-            h, w = img.shape[:2]
-            crit = (mc.importance[i] >= 0.5).repeat(16, 0).repeat(16, 1)[:h, :w]
-            crit = crit if crit.any() else np.ones((h, w), bool)
-            vals.append(mask_psnr(img * 255, c.decompress(c.compress(img)) * 255, crit[..., None].astype(float)))
+    for q, c in family.items():
+        vals = [mask_psnr(img * 255, c.decompress(c.compress(img)) * 255,
+                          critical_region(imp, img.shape[:2])[..., None].astype(float))
+                for img, imp in zip(images, importance)]
         out[q] = float(np.mean(vals))
     return out
 
 
-def _design(mc: Any, f9: Any, budget: float, dist: dict[int, float], seed: int) -> tuple[Any, Any, bool]:
-    """Algorithm 1 at ``budget`` bits: (chosen result, its coder's grid optimum, D0 met)."""
+def design(evaluate: Any, family: dict[int, Any], f9: Any, budget: float, dist: dict[int, float], seed: int,
+           images: Sequence[int]) -> tuple[list[Any], dict[int, Any], Any, bool]:
+    """Algorithm 1 over ``images`` at ``budget`` bits: per-coder α* (zero-order SGD, feasibility repair), the
+    per-coder grid optima, the eq. (39) choice and whether it met D0 (if no coder does, eq. (39) without
+    (31c): feasible designs first, then the largest GVIF)."""
     from .algorithm1 import grid_alpha, select_coder, zero_order_alpha
 
-    n = len(mc.images)
+    idx = list(images)
 
-    def V(q: int, a: float, i: int) -> float:
-        return mc.evaluate(i, q, a)[0]
+    def V(q: int, a: float, j: int) -> float:
+        return evaluate(idx[j], q, a)[0]
 
-    def B(q: int, a: float, i: int) -> float:
-        return mc.evaluate(i, q, a)[1] / budget  # bits in units of the budget (eq. 33's K)
+    def B(q: int, a: float, j: int) -> float:
+        return evaluate(idx[j], q, a)[1] / budget  # bits in units of the budget (eq. 33's K)
 
     res, grids = [], {}
-    for q in sorted(mc.family):
-        res.append(zero_order_alpha(V, B, q, n, 1.0, p=f9.penalty, nu=f9.nu, eta=f9.eta, alpha_th=f9.alpha_th,
+    for q in sorted(family):
+        res.append(zero_order_alpha(V, B, q, len(idx), 1.0, p=f9.penalty, nu=f9.nu, eta=f9.eta, alpha_th=f9.alpha_th,
                                     iters=f9.iters, seed=seed))
-        grids[q] = grid_alpha(V, B, q, n, 1.0, f9.alpha_th, points=f9.grid_points)
-    best = select_coder(res, {q: -dist[q] for q in mc.family}, -f9.d0_mask_psnr_db)
-    # no coder meets D0: eq. (39) without (31c), feasible first (the report says so)
-    b = best or select_coder(res, {q: 0.0 for q in mc.family}, math.inf)
-    return b, grids[b.coder], best is not None
+        grids[q] = grid_alpha(V, B, q, len(idx), 1.0, f9.alpha_th, points=f9.grid_points)
+    best = select_coder(res, {q: -dist[q] for q in family}, -f9.d0_mask_psnr_db)
+    chosen = best or select_coder(res, {q: 0.0 for q in family}, math.inf)
+    return res, grids, chosen, best is not None
+
+
+def _design(mc: Any, f9: Any, budget: float, dist: dict[int, float], seed: int,
+            images: Optional[Sequence[int]] = None) -> tuple[Any, Any, bool]:
+    _, grids, b, ok = design(mc.evaluate, mc.family, f9, budget, dist, seed,
+                             range(len(mc.images)) if images is None else images)
+    return b, grids[b.coder], ok
 
 
 def _unfiltered(mc: Any, budget: float) -> Optional[int]:
@@ -91,13 +102,16 @@ def _unfiltered(mc: Any, budget: float) -> Optional[int]:
 
 def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, gain: float, dist: dict[int, float],
                 thresholds: Sequence[Any], tx: Any, seed: int, jpeg2000: bool) -> tuple[list[float], list[list[float]]]:
-    """One (channel, γ̄, draw) point: the row of :data:`COLUMNS` and the rows of :data:`IMAGE_COLUMNS`."""
+    """One (channel, γ̄, draw) point: the row of :data:`COLUMNS` and the rows of :data:`IMAGE_COLUMNS`
+    (``jpeg2000``: also the JPEG2000 baseline and every scheme's critical-region mask-PSNR, which needs
+    the receiver's inpainted output)."""
     from .baselines import jpeg2000_at_budget, received_gvif
     from .cie import gvif_of
     from .latency import latency_fbl, latency_shannon
     from .reallink import latency_link, select_mcs, send_stream
 
     n = len(mc.images)
+    ev = mc.evaluate
     t_max = f9.t_max_ms / 1e3
     s = snr_mean_db + 10 * math.log10(gain)
     mcs = select_mcs(thresholds, s)
@@ -109,73 +123,136 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
                              "efficiency": eff, "sh_budget": sh_budget, "re_budget": re_budget}
     per_image = [[channel, snr_mean_db, draw, i] + [math.nan] * (len(IMAGE_COLUMNS) - 4) for i in range(n)]
     col = {c: k for k, c in enumerate(IMAGE_COLUMNS)}
-    # the paper's design, priced on the real link
+    nan = math.nan
+
+    def link_ms(bits: float) -> float:
+        return latency_link(bits, mcs, f9.bandwidth_hz)["latency_s"] * 1e3
+
+    def send(i: int, q: int, a: float) -> tuple[bool, dict]:
+        """Image i's stream over the link: (arrived intact within T_max, the link's counts)."""
+        if mcs is None or link_ms(ev(i, q, a)[1]) > f9.t_max_ms * (1 + 1e-9):
+            return False, {"lost": nan, "codewords": 0, "block_errors": nan}  # late: not sent
+        r = send_stream(ev.stream(i, q, a).to_bits(), mcs, snr_mean_db, gain, tx=tx)
+        return not r["lost"], r
+
+    def psnr_of(i: int, q: Optional[int], a: float, ok: bool) -> float:
+        return ev.output_psnr(i, q, a) if ok and q is not None and q >= 0 else ev.region_psnr(i, None)
+
+    # the paper's design (eq. 8 rate), priced on the real link
     b, g, d0 = _design(mc, f9, sh_budget, dist, seed)
     row.update(sh_coder=b.coder, sh_alpha=b.alpha, sh_gvif=b.gvif, sh_bits=b.bits * sh_budget,
                sh_feasible=float(b.feasible), sh_grid_alpha=g.alpha, sh_grid_gvif=g.gvif, d0_met=float(d0))
     lat_sh, lat_na, lat_re, delivered, in_time = [], [], [], [], []
     for i in range(n):
-        gv, bits, _ = mc.evaluate(i, b.coder, b.alpha)
+        gv, bits, _ = ev(i, b.coder, b.alpha)
         lat_sh.append(latency_shannon(bits, f9.bandwidth_hz, s) * 1e3)
         lat_na.append(latency_fbl(bits, f9.bandwidth_hz, s, f9.blocklength, f9.target_bler)["latency_s"] * 1e3)
-        lr = latency_link(bits, mcs, f9.bandwidth_hz)["latency_s"] * 1e3
-        lat_re.append(lr)
-        ok = lr <= f9.t_max_ms * (1 + 1e-9)
-        if ok:  # within the deadline on paper: send it (the link may still lose it)
-            ok = not send_stream(mc.evaluate.stream(i, b.coder, b.alpha).to_bits(), mcs, snr_mean_db, gain,
-                                 tx=tx)["lost"]
+        lat_re.append(link_ms(bits))
+        ok, _ = send(i, b.coder, b.alpha)
         in_time.append(float(ok))
         delivered.append(gv if ok else 0.0)
         per_image[i][col["sh_gvif"]], per_image[i][col["sh_bits"]] = gv, bits
-        per_image[i][col["sh_latency_real_ms"]], per_image[i][col["sh_in_time"]] = lr, float(ok)
+        per_image[i][col["sh_latency_real_ms"]], per_image[i][col["sh_in_time"]] = lat_re[-1], float(ok)
     row.update(sh_latency_ms=float(np.mean(lat_sh)), sh_latency_na_ms=float(np.mean(lat_na)),
                sh_latency_real_ms=float(np.mean(lat_re)), sh_in_time=float(np.mean(in_time)),
-               sh_delivered_gvif=float(np.mean(delivered)))
-    # the real-link design, sent with discard-with-error
+               sh_delivered_gvif=float(np.mean(delivered)),
+               sh_mask_psnr=float(np.mean([psnr_of(i, b.coder, b.alpha, True) for i in range(n)])) if jpeg2000 else nan)
+    # Algorithm 1 with the real link's rate (over the images, as eq. 31b), sent with discard-with-error
     if mcs is None:  # no MCS works at this SNR: nothing is delivered
-        row.update(re_coder=-1, re_alpha=math.nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_grid_alpha=math.nan,
-                   re_grid_gvif=0.0, re_latency_real_ms=math.inf, re_lost=1.0, re_delivered_gvif=0.0,
-                   unf_re_coder=-1, unf_re_delivered_gvif=0.0)
+        row.update(re_coder=-1, re_alpha=nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_grid_alpha=nan,
+                   re_grid_gvif=0.0, re_latency_real_ms=math.inf, re_lost=1.0, re_delivered_gvif=0.0, re_in_time=0.0,
+                   pi_gvif=0.0, pi_delivered_gvif=0.0, pi_in_time=0.0)
+        re_q, re_a, re_ok, pi = -1, 0.0, [0.0] * n, [(-1, 0.0)] * n
     else:
         b, g, _ = _design(mc, f9, re_budget, dist, seed)
-        lost, got, lat = [], [], []
+        re_q, re_a = b.coder, b.alpha
+        lost, got, lat, oks = [], [], [], []
         for i in range(n):
-            gv, bits, _ = mc.evaluate(i, b.coder, b.alpha)
-            r = send_stream(mc.evaluate.stream(i, b.coder, b.alpha).to_bits(), mcs, snr_mean_db, gain, tx=tx)
-            lat.append(latency_link(bits, mcs, f9.bandwidth_hz)["latency_s"] * 1e3)
-            lost.append(float(r["lost"]))
-            got.append(0.0 if r["lost"] or lat[-1] > f9.t_max_ms * (1 + 1e-9) else gv)  # lost or late: P = {}
+            gv, bits, _ = ev(i, b.coder, b.alpha)
+            ok, r = send(i, b.coder, b.alpha)
+            lat.append(link_ms(bits))
+            lost.append(float(r["lost"]) if r["lost"] == r["lost"] else 0.0)
+            oks.append(float(ok))
+            got.append(gv if ok else 0.0)  # lost or late: the receiver has the prompt only (P = {})
             per_image[i][col["re_gvif"]], per_image[i][col["re_bits"]] = gv, bits
-            per_image[i][col["re_lost"]], per_image[i][col["re_codewords"]] = float(r["lost"]), r["codewords"]
+            per_image[i][col["re_lost"]], per_image[i][col["re_codewords"]] = r["lost"], r["codewords"]
             per_image[i][col["re_block_errors"]] = r["block_errors"]
         row.update(re_coder=b.coder, re_alpha=b.alpha, re_gvif=b.gvif, re_bits=b.bits * re_budget,
                    re_feasible=float(b.feasible), re_grid_alpha=g.alpha, re_grid_gvif=g.gvif,
                    re_latency_real_ms=float(np.mean(lat)), re_lost=float(np.mean(lost)),
-                   re_delivered_gvif=float(np.mean(got)))
-        q = _unfiltered(mc, re_budget)
-        row["unf_re_coder"] = -1 if q is None else q
-        if q is None:
-            row["unf_re_delivered_gvif"] = 0.0
-        else:
-            got = []
-            for i in range(n):
-                r = send_stream(mc.evaluate.stream(i, q, 0.0).to_bits(), mcs, snr_mean_db, gain, tx=tx)
-                got.append(0.0 if r["lost"] else mc.evaluate(i, q, 0.0)[0])
-            row["unf_re_delivered_gvif"] = float(np.mean(got))
+                   re_delivered_gvif=float(np.mean(got)), re_in_time=float(np.mean(oks)))
+        re_ok = oks
+        # per image (the sender knows its image): Algorithm 1 on that image alone, so each one meets T_max
+        pi, got, oks, des = [], [], [], []
+        for i in range(n):
+            c, _, _ = _design(mc, f9, re_budget, dist, seed, images=[i])
+            des.append(c.gvif)
+            ok, r = send(i, c.coder, c.alpha)
+            pi.append((c.coder, c.alpha))
+            oks.append(float(ok))
+            got.append(c.gvif if ok else 0.0)
+            per_image[i][col["pi_coder"]], per_image[i][col["pi_alpha"]] = c.coder, c.alpha
+            per_image[i][col["pi_gvif"]], per_image[i][col["pi_in_time"]] = c.gvif, float(ok)
+        row.update(pi_gvif=float(np.mean(des)),
+                   pi_delivered_gvif=float(np.mean(got)), pi_in_time=float(np.mean(oks)))
+    if jpeg2000:
+        row["re_mask_psnr"] = float(np.mean([psnr_of(i, re_q, re_a, bool(re_ok[i])) for i in range(n)]))
+        row["pi_mask_psnr"] = float(np.mean([psnr_of(i, q, a, per_image[i][col["pi_in_time"]] == 1.0)
+                                             for i, (q, a) in enumerate(pi)]))
+    else:
+        row["re_mask_psnr"] = row["pi_mask_psnr"] = nan
+    # no filtering (alpha = 0): the highest-rate coder whose mean stream fits
     q = _unfiltered(mc, sh_budget)
     row["unf_sh_coder"] = -1 if q is None else q
-    row["unf_sh_gvif"] = 0.0 if q is None else float(np.mean([mc.evaluate(i, q, 0.0)[0] for i in range(n)]))
-    if jpeg2000:
-        gv = []
+    row["unf_sh_gvif"] = 0.0 if q is None else float(np.mean([ev(i, q, 0.0)[0] for i in range(n)]))
+    row["unf_sh_mask_psnr"] = float(np.mean([psnr_of(i, q, 0.0, True) for i in range(n)])) if jpeg2000 else nan
+    q = _unfiltered(mc, re_budget) if mcs is not None else None
+    row["unf_re_coder"] = -1 if q is None else q
+    row["unf_re_delivered_gvif"] = 0.0 if q is None else float(np.mean(
+        [ev(i, q, 0.0)[0] if send(i, q, 0.0)[0] else 0.0 for i in range(n)]))
+    if jpeg2000:  # JPEG2000 at the eq. (8) budget: GVIF cannot score it (the paper), its mask-PSNR can
+        gv, mp = [], []
         for i, img in enumerate(mc.images):
             dec, _ = jpeg2000_at_budget(img, sh_budget)
             gv.append(received_gvif(img, dec, mc.family[mc.ref], mc.gamma2))
-        row["jpeg2000_gvif"] = float(np.mean(gv))
+            mp.append(ev.region_psnr(i, dec))
+        row["jpeg2000_gvif"], row["jpeg2000_mask_psnr"] = float(np.mean(gv)), float(np.mean(mp))
     else:
-        row["jpeg2000_gvif"] = math.nan
+        row["jpeg2000_gvif"] = row["jpeg2000_mask_psnr"] = nan
     ref = mc.family[mc.ref]
     row["text_gvif"] = float(np.mean([
-        gvif_of(img, ref, ref, torch.zeros(mc.evaluate.latents(i, mc.ref).y.shape[1:], dtype=torch.bool), mc.gamma2,
-                theta_r=mc.evaluate.latents(i, mc.ref).scales.cpu().numpy(),
-                theta_c=mc.evaluate.latents(i, mc.ref).scales.cpu().numpy()) for i, img in enumerate(mc.images)]))
+        gvif_of(img, ref, ref, torch.zeros(ev.latents(i, mc.ref).y.shape[1:], dtype=torch.bool), mc.gamma2,
+                theta_r=ev.latents(i, mc.ref).scales.cpu().numpy(),
+                theta_c=ev.latents(i, mc.ref).scales.cpu().numpy()) for i, img in enumerate(mc.images)]))
     return [float(row[c]) for c in COLUMNS], per_image
+
+
+LATENCY_COLUMNS = ("t_max_ms", "sh_coder", "sh_alpha", "sh_gvif", "sh_latency_ms", "sh_latency_real_ms", "re_coder",
+                   "re_alpha", "re_gvif", "re_latency_real_ms")
+
+
+def latency_sweep(mc: Any, f9: Any, snr_db: float, t_maxes: Sequence[float], dist: dict[int, float],
+                  thresholds: Sequence[Any], seed: int) -> list[list[float]]:
+    """Fig. 9(b): the designs' mean GVIF against their mean latency as :math:`T_{max}` varies at one SNR (AWGN):
+    rows of :data:`LATENCY_COLUMNS` (eq. (8) design with its eq. (8) and 5G LDPC latency; the real-link design)."""
+    from .latency import latency_shannon
+    from .reallink import latency_link, select_mcs
+
+    n = len(mc.images)
+    mcs = select_mcs(thresholds, snr_db)
+    rows = []
+    for t in t_maxes:
+        sh_budget = f9.bandwidth_hz * math.log2(1 + 10 ** (snr_db / 10)) * t / 1e3
+        b, _, _ = _design(mc, f9, sh_budget, dist, seed)
+        bits = [mc.evaluate(i, b.coder, b.alpha)[1] for i in range(n)]
+        row = [t, b.coder, b.alpha, b.gvif, float(np.mean([latency_shannon(x, f9.bandwidth_hz, snr_db) for x in bits]))
+               * 1e3, float(np.mean([latency_link(x, mcs, f9.bandwidth_hz)["latency_s"] for x in bits])) * 1e3]
+        if mcs is None:
+            row += [-1, math.nan, 0.0, math.inf]
+        else:
+            c, _, _ = _design(mc, f9, mcs.efficiency * f9.bandwidth_hz * t / 1e3, dist, seed)
+            bits = [mc.evaluate(i, c.coder, c.alpha)[1] for i in range(n)]
+            row += [c.coder, c.alpha, c.gvif,
+                    float(np.mean([latency_link(x, mcs, f9.bandwidth_hz)["latency_s"] for x in bits])) * 1e3]
+        rows.append(row)
+    return rows

@@ -34,6 +34,7 @@ target_bler = 0.1
 blocklength = 128
 mcs_step_db = 0.5
 fades = 2
+t_max_sweep_ms = [3.0, 6.0]
 """
 
 
@@ -76,6 +77,12 @@ def test_study_runs_resumes_and_reports(tmp_path, setup, capsys):
         assert r["sh_latency_ms"] <= r["sh_latency_na_ms"] <= r["sh_latency_real_ms"]
         assert r["re_delivered_gvif"] <= r["re_gvif"] + 1e-12 and r["sh_delivered_gvif"] <= r["sh_gvif"] + 1e-12
         assert r["text_gvif"] == 0.0 and 0 <= r["sh_grid_gvif"] <= 1
+        assert r["pi_delivered_gvif"] <= r["pi_gvif"] + 1e-12 and np.isfinite(r["jpeg2000_mask_psnr"])
+        assert np.isfinite(r["sh_mask_psnr"]) and np.isfinite(r["unf_sh_mask_psnr"])
+    lat = res["fig9"]["latency_sweep"]
+    assert lat["t_max_ms"] == [3.0, 6.0]
+    for t, l, a in zip(lat["t_max_ms"], lat["sh_latency_ms"], lat["sh_alpha"]):  # the design keeps its mean budget
+        assert l <= t * (1 + 1e-9) or a == pytest.approx(0.8)
         if r["re_coder"] >= 0:  # the real-link design respects its own budget
             assert r["re_bits"] <= r["re_budget"] * (1 + 1e-9) or r["re_alpha"] == pytest.approx(0.8)
     assert len(res["rayleigh"]["rows"]) == 2 and res["rayleigh"]["fades"] == 2
