@@ -28,7 +28,8 @@ MODELS: dict[str, dict[str, str]] = {
     "decoder": {"controlnet": "genai.controlnet:ControlNetDecoder",
                 "controlnet_seg": "genai.controlnet_seg:ControlNetSegDecoder"},
     "segmenter": {"classical": "genai.slic:ClassicalSegmenter", "segformer": "genai.segformer:TransformersSegmenter"},
-    "metric": {"text_similarity": "genai.minilm:TextSimilarity", "clip": "genai.clip:ClipSimilarity"},
+    "metric": {"text_similarity": "genai.minilm:TextSimilarity", "clip": "genai.clip:ClipSimilarity",
+               "lpips": "genai.lpips_alex:LPIPSDistance", "fid": "genai.fid:FIDFeatures"},
 }
 
 

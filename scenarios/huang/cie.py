@@ -187,12 +187,14 @@ class Evaluator:
     (image, coder) and results cached by the *effective* threshold — the smallest importance value ≥ α,
     which determines the selection exactly (α between two importance values selects the same set)."""
 
-    def __init__(self, images: list, importance: list, family: dict, gamma2: float = 0.1) -> None:
+    def __init__(self, images: list, importance: list, family: dict, gamma2: float = 0.1, lpips: Optional[Any] = None,
+                 fid: Optional[Any] = None) -> None:
         self.images, self.importance, self.family, self.gamma2 = images, importance, family, gamma2
         self.ref = max(family)
         self._lat: dict[tuple[int, int], Any] = {}
         self._res: dict[tuple[int, int, float], tuple[float, float, float]] = {}
-        self._psnr: dict[tuple[int, int, float], float] = {}
+        self._scores: dict[tuple[int, int, float], tuple[float, float, Optional[np.ndarray]]] = {}
+        self.lpips, self.fid, self._ref_feat = lpips, fid, None
         self._levels = [np.unique(np.asarray(m, dtype=np.float64)) for m in importance]
 
     def latents(self, i: int, q: int) -> Any:
@@ -211,24 +213,36 @@ class Evaluator:
         k = int(np.searchsorted(lv, a - 1e-12))
         return 0.0 if a <= 0 else (float(lv[k]) if k < lv.size else 2.0)  # 2.0: nothing selected
 
-    def region_psnr(self, i: int, out: Optional[np.ndarray]) -> float:
-        """Mask-PSNR (eq. 40) of a receiver output on image ``i``'s critical region (``None``: nothing arrived,
-        the classical stand-in's output for an empty set — mid-grey)."""
+    def scores_of(self, i: int, out: Optional[np.ndarray]) -> tuple[float, float, Optional[np.ndarray]]:
+        """A receiver output's scores against image ``i``: critical-region mask-PSNR (eq. 40), LPIPS (``nan``
+        without the model) and the FID features (``None`` without the model). ``out=None``: nothing arrived —
+        the classical stand-in's output for an empty set, mid-grey."""
         from genai.metrics import mask_psnr
 
         img = self.images[i]
         out = np.full_like(img, 0.5) if out is None else out
-        return mask_psnr(img * 255, out * 255, critical_region(self.importance[i], img.shape[:2])[..., None]
-                         .astype(np.float64))
+        mp = mask_psnr(img * 255, out * 255, critical_region(self.importance[i], img.shape[:2])[..., None]
+                       .astype(np.float64))
+        lp = float(self.lpips(img, out)) if self.lpips is not None else float("nan")
+        ft = self.fid.features([out])[0] if self.fid is not None else None
+        return mp, lp, ft
 
-    def output_psnr(self, i: int, q: int, alpha: float) -> float:
-        """Critical-region mask-PSNR of the receiver's output (partial decode + classical inpainting) for
-        (``i``, ``q``, ``alpha``), cached by the effective threshold."""
+    def output_scores(self, i: int, q: int, alpha: float) -> tuple[float, float, Optional[np.ndarray]]:
+        """:meth:`scores_of` the receiver's output (partial decode + classical inpainting) for (``i``, ``q``,
+        ``alpha``), cached by the effective threshold."""
         key = (i, q, self._effective(i, alpha))
-        if key not in self._psnr:
+        if key not in self._scores:
             res = receive(self.stream(i, q, alpha), self.family[q])
-            self._psnr[key] = self.region_psnr(i, res.inpainted)
-        return self._psnr[key]
+            self._scores[key] = self.scores_of(i, res.inpainted)
+        return self._scores[key]
+
+    def reference_features(self) -> Optional[np.ndarray]:
+        """FID features of the original images (``None`` without the model)."""
+        if self.fid is None:
+            return None
+        if self._ref_feat is None:
+            self._ref_feat = self.fid.features(self.images)
+        return self._ref_feat
 
     def __call__(self, i: int, q: int, alpha: float) -> tuple[float, float, float]:
         a = min(max(float(alpha), 0.0), 1.0)

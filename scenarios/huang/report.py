@@ -247,6 +247,17 @@ def _fig9_section(f: h5py.File, study: Any, out: str, figs: list[str], summary: 
                                    "rate) the paper's advantage over JPEG2000 is not reproduced." if j2k_wins else ".")
            + " (`jpeg2000_gvif` in the HDF5 is the received image's scales through the reference coder, kept for "
            "reference only.)", ""]
+    md += [f"Perceptual metrics: {f['fig9'].attrs.get('perceptual', 'not recorded')}.", ""]
+    schemes = (("sh", "eq. 8 design"), ("re", "real design"), ("pi", "per image"), ("unf_sh", "no filter"),
+               ("jpeg2000", "JPEG2000"))
+    if np.isfinite(r["sh_lpips"]).any():
+        md += [f"LPIPS ↓ / FID ↓ of the receiver outputs ({s.size and int(f['fig9/images'][()][:, 3].max()) + 1} images; "
+               "FID over so few images mostly measures the covariance estimate):", "",
+               "| SNR (dB) | " + " | ".join(lab for _, lab in schemes) + " |", "| --- " * 6 + "|"]
+        for k in range(s.size):
+            md.append(f"| {s[k]:g} | " + " | ".join(f"{r[f'{c}_lpips'][k]:.3f} / {r[f'{c}_fid'][k]:.1f}"
+                                                   for c, _ in schemes) + " |")
+        md.append("")
     if not summary["fig9"]["d0_met"]:
         md += [f"No coder meets D0 (mask-PSNR ≥ {f9.d0_mask_psnr_db:g} dB on the critical region; the family "
                "reaches " + ", ".join(f"q{k}: {v:.2f} dB" for k, v in dpsnr.items()) + "): problem (31) is infeasible "

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class HuangData:
     coders: str = ""
     importance: str = "spectral_residual"
     importance_scale: str = "rank"
+    perceptual: str = "auto"
     random_weights: bool = False
     gamma2: float = 0.1
 
@@ -90,6 +91,8 @@ def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
         raise StudyError(f"{where}: [data] needs count >= 1, crop 0 or in [64, 4096] and gamma2 > 0")
     if da.importance not in ("spectral_residual", "cam"):
         raise StudyError(f"{where}: [data] importance must be spectral_residual or cam, got {da.importance!r}")
+    if da.perceptual not in ("auto", "off", "random"):
+        raise StudyError(f"{where}: [data] perceptual must be auto, off or random, got {da.perceptual!r}")
     if da.importance_scale not in ("rank", "minmax"):
         raise StudyError(f"{where}: [data] importance_scale must be rank or minmax, got {da.importance_scale!r}")
     if any(not 0 <= a <= 1 for a in f7.alphas + f9.example_alphas):
@@ -107,6 +110,26 @@ def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
 
 def resolve_images(d: HuangData) -> list[str]:
     return image_files(d.images, d.count, "[data] images")[0]
+
+
+def _perceptual(d: HuangData, device: str) -> tuple[Any, Any, str]:
+    """LPIPS and FID models per ``[data] perceptual`` (auto: when their weights are here), and a note."""
+    from genai.loading import ModelNotAvailable
+    from genai.registry import load
+
+    if d.perceptual == "off":
+        return None, None, "LPIPS / FID: off ([data] perceptual)"
+    rnd = d.perceptual == "random" or d.random_weights
+    models, notes = [], []
+    for name in ("lpips", "fid"):
+        try:
+            m = load("metric", name, random_weights=rnd, device=device)
+            models.append(m)
+            notes.append(f"{name.upper()}: {m.note}")
+        except ModelNotAvailable as err:
+            models.append(None)
+            notes.append(f"{name.upper()} not computed: {err}")
+    return models[0], models[1], "; ".join(notes)
 
 
 class _Context:
@@ -127,7 +150,8 @@ class _Context:
         self.ref = max(self.family)
         from .cie import Evaluator
 
-        self.evaluate = Evaluator(self.images, self.importance, self.family, d.gamma2)
+        self.lpips, self.fid, self.perceptual_note = _perceptual(d, device)
+        self.evaluate = Evaluator(self.images, self.importance, self.family, d.gamma2, self.lpips, self.fid)
         self.gamma2 = d.gamma2
         self.cache: dict = {}
 
@@ -215,7 +239,7 @@ def _sweep(study: HuangStudy, ctx: RunContext, mc: _Context, channel: str) -> No
         attrs = {"latency_columns": list(LATENCY_COLUMNS), "latency_snr_db": f9.latency_snr_db}
     write_group(ctx.file, "fig9" if channel == "awgn" else "rayleigh", data,
                 {**attrs, "rows_columns": list(COLUMNS), "images_columns": list(IMAGE_COLUMNS),
-                 "distortion_psnr": {str(k): v for k, v in dist.items()},
+                 "distortion_psnr": {str(k): v for k, v in dist.items()}, "perceptual": mc.perceptual_note,
                  "gains": [float(g) for g in gains], "channel": channel})
 
 

@@ -38,8 +38,8 @@ COLUMNS = ("channel", "snr_mean_db", "draw", "gain_db", "snr_db", "mcs", "effici
            "re_budget", "re_coder", "re_alpha", "re_gvif", "re_bits", "re_feasible", "re_grid_alpha", "re_grid_gvif",
            "re_latency_real_ms", "re_lost", "re_delivered_gvif", "re_in_time", "pi_gvif", "pi_delivered_gvif",
            "pi_in_time", "unf_sh_coder", "unf_sh_gvif", "unf_re_coder", "unf_re_delivered_gvif", "jpeg2000_gvif",
-           "text_gvif", "d0_met", "sh_mask_psnr", "re_mask_psnr", "pi_mask_psnr", "unf_sh_mask_psnr",
-           "jpeg2000_mask_psnr")
+           "text_gvif", "d0_met") + tuple(f"{k}_{m}" for m in ("mask_psnr", "lpips", "fid")
+                                          for k in ("sh", "re", "pi", "unf_sh", "jpeg2000"))
 #: per image and point: the design's GVIF and bits, and what the real link delivered
 IMAGE_COLUMNS = ("channel", "snr_mean_db", "draw", "image", "sh_gvif", "sh_bits", "sh_latency_real_ms", "sh_in_time",
                  "re_gvif", "re_bits", "re_lost", "re_codewords", "re_block_errors", "pi_coder", "pi_alpha", "pi_gvif",
@@ -109,6 +109,7 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
     from .cie import gvif_of
     from .latency import latency_fbl, latency_shannon
     from .reallink import latency_link, select_mcs, send_stream
+    from genai.fid import frechet_distance
 
     n = len(mc.images)
     ev = mc.evaluate
@@ -135,8 +136,18 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
         r = send_stream(ev.stream(i, q, a).to_bits(), mcs, snr_mean_db, gain, tx=tx)
         return not r["lost"], r
 
-    def psnr_of(i: int, q: Optional[int], a: float, ok: bool) -> float:
-        return ev.output_psnr(i, q, a) if ok and q is not None and q >= 0 else ev.region_psnr(i, None)
+    def score(i: int, q: Optional[int], a: float, ok: bool) -> tuple[float, float, Optional[np.ndarray]]:
+        return ev.output_scores(i, q, a) if ok and q is not None and q >= 0 else ev.scores_of(i, None)
+
+    def put(name: str, scores: Optional[list]) -> None:
+        """Mean mask-PSNR and LPIPS of a scheme's outputs and their FID against the originals."""
+        if scores is None:
+            row[f"{name}_mask_psnr"] = row[f"{name}_lpips"] = row[f"{name}_fid"] = nan
+            return
+        row[f"{name}_mask_psnr"] = float(np.mean([x[0] for x in scores]))
+        row[f"{name}_lpips"] = float(np.mean([x[1] for x in scores]))
+        ref = ev.reference_features()
+        row[f"{name}_fid"] = nan if ref is None or n < 2 else frechet_distance(ref, np.stack([x[2] for x in scores]))
 
     # the paper's design (eq. 8 rate), priced on the real link
     b, g, d0 = _design(mc, f9, sh_budget, dist, seed)
@@ -155,8 +166,8 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
         per_image[i][col["sh_latency_real_ms"]], per_image[i][col["sh_in_time"]] = lat_re[-1], float(ok)
     row.update(sh_latency_ms=float(np.mean(lat_sh)), sh_latency_na_ms=float(np.mean(lat_na)),
                sh_latency_real_ms=float(np.mean(lat_re)), sh_in_time=float(np.mean(in_time)),
-               sh_delivered_gvif=float(np.mean(delivered)),
-               sh_mask_psnr=float(np.mean([psnr_of(i, b.coder, b.alpha, True) for i in range(n)])) if jpeg2000 else nan)
+               sh_delivered_gvif=float(np.mean(delivered)))
+    put("sh", [score(i, b.coder, b.alpha, True) for i in range(n)] if jpeg2000 else None)
     # Algorithm 1 with the real link's rate (over the images, as eq. 31b), sent with discard-with-error
     if mcs is None:  # no MCS works at this SNR: nothing is delivered
         row.update(re_coder=-1, re_alpha=nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_grid_alpha=nan,
@@ -195,30 +206,29 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
             per_image[i][col["pi_gvif"]], per_image[i][col["pi_in_time"]] = c.gvif, float(ok)
         row.update(pi_gvif=float(np.mean(des)),
                    pi_delivered_gvif=float(np.mean(got)), pi_in_time=float(np.mean(oks)))
-    if jpeg2000:
-        row["re_mask_psnr"] = float(np.mean([psnr_of(i, re_q, re_a, bool(re_ok[i])) for i in range(n)]))
-        row["pi_mask_psnr"] = float(np.mean([psnr_of(i, q, a, per_image[i][col["pi_in_time"]] == 1.0)
-                                             for i, (q, a) in enumerate(pi)]))
-    else:
-        row["re_mask_psnr"] = row["pi_mask_psnr"] = nan
+    put("re", [score(i, re_q, re_a, bool(re_ok[i])) for i in range(n)] if jpeg2000 else None)
+    put("pi", [score(i, q, a, per_image[i][col["pi_in_time"]] == 1.0) for i, (q, a) in enumerate(pi)]
+        if jpeg2000 else None)
     # no filtering (alpha = 0): the highest-rate coder whose mean stream fits
     q = _unfiltered(mc, sh_budget)
     row["unf_sh_coder"] = -1 if q is None else q
     row["unf_sh_gvif"] = 0.0 if q is None else float(np.mean([ev(i, q, 0.0)[0] for i in range(n)]))
-    row["unf_sh_mask_psnr"] = float(np.mean([psnr_of(i, q, 0.0, True) for i in range(n)])) if jpeg2000 else nan
+    put("unf_sh", [score(i, q, 0.0, True) for i in range(n)] if jpeg2000 else None)
     q = _unfiltered(mc, re_budget) if mcs is not None else None
     row["unf_re_coder"] = -1 if q is None else q
     row["unf_re_delivered_gvif"] = 0.0 if q is None else float(np.mean(
         [ev(i, q, 0.0)[0] if send(i, q, 0.0)[0] else 0.0 for i in range(n)]))
     if jpeg2000:  # JPEG2000 at the eq. (8) budget: GVIF cannot score it (the paper), its mask-PSNR can
-        gv, mp = [], []
+        gv, sc = [], []
         for i, img in enumerate(mc.images):
             dec, _ = jpeg2000_at_budget(img, sh_budget)
             gv.append(received_gvif(img, dec, mc.family[mc.ref], mc.gamma2))
-            mp.append(ev.region_psnr(i, dec))
-        row["jpeg2000_gvif"], row["jpeg2000_mask_psnr"] = float(np.mean(gv)), float(np.mean(mp))
+            sc.append(ev.scores_of(i, dec))
+        row["jpeg2000_gvif"] = float(np.mean(gv))
+        put("jpeg2000", sc)
     else:
-        row["jpeg2000_gvif"] = row["jpeg2000_mask_psnr"] = nan
+        row["jpeg2000_gvif"] = nan
+        put("jpeg2000", None)
     ref = mc.family[mc.ref]
     row["text_gvif"] = float(np.mean([
         gvif_of(img, ref, ref, torch.zeros(ev.latents(i, mc.ref).y.shape[1:], dtype=torch.bool), mc.gamma2,

@@ -21,6 +21,7 @@ images = "{images}"
 count = 2
 crop = 128
 coders = "{coders}"
+perceptual = "random"
 
 [fig7]
 alphas = [0.2, 0.8]
@@ -79,6 +80,8 @@ def test_study_runs_resumes_and_reports(tmp_path, setup, capsys):
         assert r["text_gvif"] == 0.0 and 0 <= r["sh_grid_gvif"] <= 1
         assert r["pi_delivered_gvif"] <= r["pi_gvif"] + 1e-12 and np.isfinite(r["jpeg2000_mask_psnr"])
         assert np.isfinite(r["sh_mask_psnr"]) and np.isfinite(r["unf_sh_mask_psnr"])
+        for k in ("sh", "re", "pi", "unf_sh", "jpeg2000"):  # LPIPS / FID on the tiny random models
+            assert r[f"{k}_lpips"] >= 0 and np.isfinite(r[f"{k}_fid"])
     lat = res["fig9"]["latency_sweep"]
     assert lat["t_max_ms"] == [3.0, 6.0]
     for t, l, a in zip(lat["t_max_ms"], lat["sh_latency_ms"], lat["sh_alpha"]):  # the design keeps its mean budget
