@@ -131,6 +131,6 @@ def run(args: argparse.Namespace) -> int:
                  + ("LOST (discard-with-error)" if res["link"]["lost"] else "delivered")))
         if args.optimize:
             o = res["optimize"]
-            print(f"Algorithm 1 at {args.snr_db:g} dB, T_max {args.t_max_ms:g} ms: alpha* = {o['alpha_star']}, "
+            print(f"Algorithm 1 at {args.snr_db:g} dB, T_max {args.t_max_ms:g} ms: alpha* = {o['alpha_star']:.3f}, "
                   f"coder* = {o['coder_star']}" + (f" ({o['note']})" if o["note"] else ""))
     return 0

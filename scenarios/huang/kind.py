@@ -34,6 +34,10 @@ def _summary_lines(s: dict[str, Any]) -> list[str]:
     f9 = s.get("fig9")
     if f9 and f9.get("max_gap_to_grid") is not None:
         lines.append(f"Algorithm 1 vs grid: largest GVIF gap {f9['max_gap_to_grid']:+.4f}")
+        if f9.get("real_over_shannon_latency"):
+            lo, hi = f9["real_over_shannon_latency"]
+            lines.append(f"5G LDPC latency of the eq. (8) design: {lo:.2f}-{hi:.2f}x eq. (8); unfiltered cliff at "
+                         + (", ".join(f"{x:g}" for x in f9["cliff_snrs_db"]) + " dB" if f9["cliff_snrs_db"] else "none"))
     return lines
 
 

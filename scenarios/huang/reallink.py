@@ -39,7 +39,7 @@ from typing import Any, Optional, Sequence, Union
 
 import torch
 
-__all__ = ["MCS", "MCS_RATES", "Threshold", "mcs_table", "find_threshold", "select_mcs", "latency_link",
+__all__ = ["MCS", "MCS_RATES", "Threshold", "mcs_table", "modulation_of", "find_threshold", "select_mcs", "latency_link",
            "send_stream", "na_threshold_db"]
 
 #: (modulation, code rate) pairs, from QPSK 1/5 up to 64-QAM 5/6 (256-QAM is left out: above the
@@ -49,7 +49,6 @@ MCS_RATES: tuple[tuple[str, float], ...] = (
     ("16qam", 1 / 2), ("16qam", 2 / 3), ("16qam", 3 / 4),
     ("64qam", 2 / 3), ("64qam", 3 / 4), ("64qam", 5 / 6),
 )
-_BPS = {"qpsk": 2, "16qam": 4, "64qam": 6, "256qam": 8}
 CRC = "CRC24A"
 
 
@@ -62,8 +61,14 @@ class MCS:
     uses: int
 
     @property
+    def bits_per_symbol(self) -> int:
+        from linklevel.config import modulation_params
+
+        return modulation_params(self.modulation)[1]
+
+    @property
     def n(self) -> int:
-        return self.uses * _BPS[self.modulation]
+        return self.uses * self.bits_per_symbol
 
     @property
     def k(self) -> int:
@@ -97,6 +102,16 @@ class Threshold:
     na_snr_db: float
     target_bler: float
     tested: list[tuple[float, int, int, float, float]] = field(default_factory=list)
+
+
+def modulation_of(bits_per_symbol: int) -> str:
+    """The QAM name with ``bits_per_symbol`` bits (the inverse of :attr:`MCS.bits_per_symbol`)."""
+    from linklevel.config import MODULATIONS
+
+    names = [m for m, (kind, b) in MODULATIONS.items() if b == int(bits_per_symbol) and m != "bpsk"]
+    if not names:
+        raise ValueError(f"no modulation with {bits_per_symbol} bits per symbol")
+    return names[0]
 
 
 def mcs_table(uses: int = 1024, rates: Sequence[tuple[str, float]] = MCS_RATES) -> list[MCS]:

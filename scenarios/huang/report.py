@@ -127,7 +127,8 @@ def write_huang_report(study: Any) -> tuple[dict[str, Any], list[str], str]:
 def _mcs_section(f: h5py.File) -> list[str]:
     t = f["mcs/table"][()]
     g = f["mcs"]
-    mods = {2: "QPSK", 4: "16-QAM", 6: "64-QAM", 8: "256-QAM"}
+    from .reallink import modulation_of
+
     md = ["## The real link: 5G LDPC MCS thresholds", "",
           f"Each MCS: 5G LDPC + {g.attrs['crc']} over {int(t[0, 2])} complex channel uses per codeword; the "
           f"threshold is the {g.attrs['rule']} (target BLER {float(g.attrs['target_bler']):g}); the normal "
@@ -135,7 +136,7 @@ def _mcs_section(f: h5py.File) -> list[str]:
           "| MCS | payload bits/use | simulated threshold (dB) | normal approx. (dB) | gap (dB) |",
           "| --- | --- | --- | --- | --- |"]
     for r in t:
-        md.append(f"| {mods[int(r[0])]} r={r[1]:.3f} | {r[3] / r[2]:.3f} | {r[5]:.2f} | {r[6]:.2f} | "
+        md.append(f"| {modulation_of(int(r[0])).upper()} r={r[1]:.3f} | {r[3] / r[2]:.3f} | {r[5]:.2f} | {r[6]:.2f} | "
                   f"{r[5] - r[6]:+.2f} |")
     return md + [""]
 

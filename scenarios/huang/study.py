@@ -187,7 +187,7 @@ def _mcs(study: HuangStudy, ctx: RunContext) -> None:
     for j, m in enumerate(mcs_table(f9.blocklength)):
         ctx.say(f"MCS thresholds: {m.name}")
         th = find_threshold(m, f9.target_bler, f9.mcs_step_db, device=ctx.device, seed=study.seed)
-        table.append([_BPS[m.modulation], m.rate, m.uses, m.payload, m.k, th.snr_db, th.na_snr_db])
+        table.append([m.bits_per_symbol, m.rate, m.uses, m.payload, m.k, th.snr_db, th.na_snr_db])
         tested += [[j, *t] for t in th.tested]
     write_group(ctx.file, "mcs", {"table": np.array(table), "tested": np.array(tested)},
                 {"table_columns": ["bits_per_symbol", "rate", "uses", "payload", "k", "threshold_db", "na_threshold_db"],
@@ -196,18 +196,15 @@ def _mcs(study: HuangStudy, ctx: RunContext) -> None:
                  "rule": "lowest Es/N0 on the grid whose BLER over ceil(4/target) codewords is <= target"})
 
 
-_BPS = {"qpsk": 2, "16qam": 4, "64qam": 6}
-
-
 def _thresholds(path: str) -> list:
     import h5py
 
-    from .reallink import MCS, Threshold
+    from .reallink import MCS, Threshold, modulation_of
 
     with h5py.File(path, "r") as f:
         table, target = f["mcs/table"][()], float(f["mcs"].attrs["target_bler"])
-    mods = {v: k for k, v in _BPS.items()}
-    return [Threshold(MCS(mods[int(r[0])], float(r[1]), int(r[2])), float(r[5]), float(r[6]), target) for r in table]
+    return [Threshold(MCS(modulation_of(int(r[0])), float(r[1]), int(r[2])), float(r[5]), float(r[6]), target)
+            for r in table]
 
 
 def _sweep(study: HuangStudy, ctx: RunContext, mc: _Context, channel: str) -> None:
