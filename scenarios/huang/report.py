@@ -180,9 +180,10 @@ def _fig9_section(f: h5py.File, study: Any, out: str, figs: list[str], summary: 
     if "latency" in f["fig9"]:
         lat = _rows(f, "fig9", "latency")
         x = float(f["fig9"].attrs["latency_snr_db"])
-        a3.plot(lat["sh_latency_ms"], lat["sh_gvif"], "o-", label="paper's design vs its eq. (8) latency")
-        a3.plot(lat["sh_latency_real_ms"], lat["sh_gvif"], "o:", label="… vs its 5G LDPC latency")
-        a3.plot(lat["re_latency_real_ms"], lat["re_gvif"], "D-", label="real-link design vs its LDPC latency")
+        ok, ok2 = lat["sh_feasible"] > 0, lat["re_feasible"] > 0  # designs within their budget
+        a3.plot(lat["sh_latency_ms"][ok], lat["sh_gvif"][ok], "o-", label="paper's design vs its eq. (8) latency")
+        a3.plot(lat["sh_latency_real_ms"][ok], lat["sh_gvif"][ok], "o:", label="… vs its 5G LDPC latency")
+        a3.plot(lat["re_latency_real_ms"][ok2], lat["re_gvif"][ok2], "D-", label="real-link design vs its LDPC latency")
         a3.set(xlabel="mean latency (ms)", ylabel="mean GVIF", title=f"(d) GVIF vs latency at {x:g} dB (T_max swept)")
         a3.legend(fontsize=7)
     for a_ in ax.flat:
@@ -267,9 +268,11 @@ def _fig9_section(f: h5py.File, study: Any, out: str, figs: list[str], summary: 
            "image it would generate needs Stable Diffusion weights (not on this machine).", ""]
     if lat is not None:
         md += [f"Fig. 9(b) analogue (T_max swept at {float(f['fig9'].attrs['latency_snr_db']):g} dB): "
-               + "; ".join(f"T_max {t:g} ms → GVIF {g:.3f} (eq. 8 {l1:.1f} ms, LDPC {l2:.1f} ms) / real-link design "
-                           f"{g2:.3f}" for t, g, l1, l2, g2 in zip(lat["t_max_ms"], lat["sh_gvif"], lat["sh_latency_ms"],
-                                                                   lat["sh_latency_real_ms"], lat["re_gvif"])) + ".", ""]
+               + "; ".join(f"T_max {t:g} ms → GVIF {g:.3f}{'' if f1 else ' (over budget)'} (eq. 8 {l1:.1f} ms, LDPC "
+                           f"{l2:.1f} ms) / real-link design {g2:.3f}{'' if f2 else ' (over budget)'}"
+                           for t, g, l1, l2, g2, f1, f2 in zip(lat["t_max_ms"], lat["sh_gvif"], lat["sh_latency_ms"],
+                                                               lat["sh_latency_real_ms"], lat["re_gvif"],
+                                                               lat["sh_feasible"], lat["re_feasible"])) + ".", ""]
     return md
 
 

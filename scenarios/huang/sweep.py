@@ -11,8 +11,9 @@ At every mean SNR γ̄ and channel draw (AWGN: one, gain 1; quasi-static Rayleig
   latency at the selected MCS (:mod:`scenarios.huang.reallink`); an image counts as delivered in
   time only if its real latency is within :math:`T_{max}` and no codeword is lost;
 * **real-link design**: the same Algorithm 1 with the budget the selected MCS carries in
-  :math:`T_{max}` (payload bits per use × B × T_max), each image's actual stream sent over the link
-  with discard-with-error (a lost stream: ℙ = ∅, GVIF 0);
+  :math:`T_{max}` (whole codewords: ⌊B·T_max/uses⌋ × payload bits), each image's actual stream sent
+  over the link with discard-with-error (a lost stream: ℙ = ∅, GVIF 0); once over the images' mean
+  bits (eq. 31b) and once per image (the sender knows its image);
 * **no filtering** (α = 0): the highest-rate coder whose mean stream fits the budget (none fits:
   nothing decodable in time, GVIF 0 — the cliff), at the Shannon budget (the paper's baseline) and
   sent over the real link at the real budget;
@@ -94,6 +95,13 @@ def _design(mc: Any, f9: Any, budget: float, dist: dict[int, float], seed: int,
     return b, grids[b.coder], ok
 
 
+def link_budget(mcs: Optional[Any], bandwidth_hz: float, t_max_s: float) -> float:
+    """Bits the real link carries within ``t_max_s``: whole codewords only, ⌊B·T_max/uses⌋ · payload."""
+    if mcs is None:
+        return 0.0
+    return float(math.floor(bandwidth_hz * t_max_s / mcs.uses + 1e-9) * mcs.payload)
+
+
 def _unfiltered(mc: Any, budget: float) -> Optional[int]:
     n = len(mc.images)
     fits = [q for q in sorted(mc.family) if np.mean([mc.evaluate(i, q, 0.0)[1] for i in range(n)]) <= budget]
@@ -118,7 +126,7 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
     mcs = select_mcs(thresholds, s)
     eff = mcs.efficiency if mcs is not None else 0.0
     sh_budget = f9.bandwidth_hz * math.log2(1 + 10 ** (s / 10)) * t_max
-    re_budget = eff * f9.bandwidth_hz * t_max
+    re_budget = link_budget(mcs, f9.bandwidth_hz, t_max)
     row: dict[str, float] = {"channel": channel, "snr_mean_db": snr_mean_db, "draw": draw, "gain_db": 10 * math.log10(gain),
                              "snr_db": s, "mcs": -1 if mcs is None else [t.mcs for t in thresholds].index(mcs),
                              "efficiency": eff, "sh_budget": sh_budget, "re_budget": re_budget}
@@ -169,7 +177,7 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
                sh_delivered_gvif=float(np.mean(delivered)))
     put("sh", [score(i, b.coder, b.alpha, True) for i in range(n)] if jpeg2000 else None)
     # Algorithm 1 with the real link's rate (over the images, as eq. 31b), sent with discard-with-error
-    if mcs is None:  # no MCS works at this SNR: nothing is delivered
+    if re_budget <= 0:  # no MCS works at this SNR (or not one codeword fits T_max): nothing is delivered
         row.update(re_coder=-1, re_alpha=nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_grid_alpha=nan,
                    re_grid_gvif=0.0, re_latency_real_ms=math.inf, re_lost=1.0, re_delivered_gvif=0.0, re_in_time=0.0,
                    pi_gvif=0.0, pi_delivered_gvif=0.0, pi_in_time=0.0)
@@ -238,7 +246,7 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
 
 
 LATENCY_COLUMNS = ("t_max_ms", "sh_coder", "sh_alpha", "sh_gvif", "sh_latency_ms", "sh_latency_real_ms", "re_coder",
-                   "re_alpha", "re_gvif", "re_latency_real_ms")
+                   "re_alpha", "re_gvif", "re_latency_real_ms", "sh_feasible", "re_feasible")
 
 
 def latency_sweep(mc: Any, f9: Any, snr_db: float, t_maxes: Sequence[float], dist: dict[int, float],
@@ -257,12 +265,14 @@ def latency_sweep(mc: Any, f9: Any, snr_db: float, t_maxes: Sequence[float], dis
         bits = [mc.evaluate(i, b.coder, b.alpha)[1] for i in range(n)]
         row = [t, b.coder, b.alpha, b.gvif, float(np.mean([latency_shannon(x, f9.bandwidth_hz, snr_db) for x in bits]))
                * 1e3, float(np.mean([latency_link(x, mcs, f9.bandwidth_hz)["latency_s"] for x in bits])) * 1e3]
-        if mcs is None:
-            row += [-1, math.nan, 0.0, math.inf]
+        budget = link_budget(mcs, f9.bandwidth_hz, t / 1e3)
+        if budget <= 0:
+            row += [-1, math.nan, 0.0, math.inf, float(b.feasible), 0.0]
         else:
-            c, _, _ = _design(mc, f9, mcs.efficiency * f9.bandwidth_hz * t / 1e3, dist, seed)
+            c, _, _ = _design(mc, f9, budget, dist, seed)
             bits = [mc.evaluate(i, c.coder, c.alpha)[1] for i in range(n)]
             row += [c.coder, c.alpha, c.gvif,
-                    float(np.mean([latency_link(x, mcs, f9.bandwidth_hz)["latency_s"] for x in bits])) * 1e3]
+                    float(np.mean([latency_link(x, mcs, f9.bandwidth_hz)["latency_s"] for x in bits])) * 1e3,
+                    float(b.feasible), float(c.feasible)]
         rows.append(row)
     return rows

@@ -101,3 +101,12 @@ def test_send_stream_discard_with_error(stream):
     a = send_stream(st.to_bits(), m, 10.0, gain=0.1, seed=5)
     b = send_stream(st.to_bits(), m, 0.0, gain=1.0, seed=5)
     assert a == b
+
+
+def test_link_budget_is_whole_codewords():
+    from scenarios.huang.sweep import link_budget
+
+    m = mcs_table(uses=1024)[5]
+    b = link_budget(m, 1e6, 20e-3)  # 20 000 uses: 19 whole codewords of 1024
+    assert b == 19 * m.payload and link_budget(None, 1e6, 1.0) == 0.0
+    assert latency_link(b, m, 1e6)["latency_s"] <= 20e-3 < latency_link(b + 1, m, 1e6)["latency_s"]
