@@ -107,8 +107,8 @@ def write_huang_report(study: Any) -> tuple[dict[str, Any], list[str], str]:
             ax[1, 0].set_title("importance")
             ax[2, 0].axis("off")
             for c, a in enumerate(alphas, start=1):
-                ax[0, c].imshow(g[f"mask_{a:g}"][()], cmap="gray")
-                ax[0, c].set_title(f"mask α={a:g}")
+                ax[0, c].imshow(g[f"mask_{a:g}"][()], cmap="gray", vmin=0, vmax=1)
+                ax[0, c].set_title(f"mask α={a:g} (white: sent)")
                 ax[1, c].imshow(g[f"partial_{a:g}"][()])
                 ax[1, c].set_title("partial decode")
                 ax[2, c].imshow(g[f"inpainted_{a:g}"][()])
