@@ -20,7 +20,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable
+from .loading import RANDOM_WEIGHTS_NOTE, torchvision_checkpoint
 from .registry import register
 from .saliency import normalize_to_grid, rgb01
 
@@ -32,20 +32,8 @@ _MEAN, _STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
 
 def find_resnet50_weights(path: Optional[Union[str, os.PathLike]] = None) -> Path:
     """The ResNet-50 ImageNet weight file (explicit path or torch hub's cache) or ModelNotAvailable."""
-    how = ("torchvision ResNet-50 ImageNet weights (ResNet50_Weights.IMAGENET1K_V2, resnet50-11ad3fa6.pth) are "
-           "not on this machine: download them once with torchvision on a machine with internet and copy the "
-           ".pth into $TORCH_HOME/hub/checkpoints, or pass its path")
-    if path is not None:
-        p = Path(path).expanduser()
-        if not p.is_file():
-            raise ModelNotAvailable(f"no ResNet-50 weights at {str(p)!r}. {how}")
-        return p
-    home = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch"))
-    for name in _FILES:
-        p = home / "hub" / "checkpoints" / name
-        if p.is_file():
-            return p
-    raise ModelNotAvailable(f"{how}.")
+    return torchvision_checkpoint(_FILES, "torchvision ResNet-50 ImageNet weights (ResNet50_Weights.IMAGENET1K_V2)",
+                                  path)
 
 
 @register("importance", "cam")

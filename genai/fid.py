@@ -27,7 +27,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable
+from .loading import RANDOM_WEIGHTS_NOTE, torchvision_checkpoint
 from .registry import register
 
 __all__ = ["FIDFeatures", "frechet_distance", "find_inception_weights"]
@@ -55,18 +55,7 @@ def frechet_distance(f1: np.ndarray, f2: np.ndarray) -> float:
 
 def find_inception_weights(path: Optional[Union[str, os.PathLike]] = None) -> Path:
     """The Inception-v3 ImageNet weight file (explicit path or torch hub's cache) or ModelNotAvailable."""
-    how = (f"FID needs torchvision's Inception-v3 ImageNet weights ({_FILE}), not on this machine: download them "
-           "once with torchvision on a machine with internet and copy the .pth into $TORCH_HOME/hub/checkpoints, "
-           "or pass its path")
-    if path is not None:
-        p = Path(path).expanduser()
-        if not p.is_file():
-            raise ModelNotAvailable(f"no Inception-v3 weights at {str(p)!r}. {how}")
-        return p
-    p = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints" / _FILE
-    if p.is_file():
-        return p
-    raise ModelNotAvailable(f"{how}.")
+    return torchvision_checkpoint((_FILE,), "FID: torchvision's Inception-v3 ImageNet weights", path)
 
 
 @register("metric", "fid")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 __all__ = ["ModelNotAvailable", "WeightsSource", "resolve_weights", "resolve_hub_model", "package_file",
+           "torchvision_checkpoint",
            "hf_cached_snapshot", "load_codec_weights", "RANDOM_WEIGHTS_NOTE"]
 
 RANDOM_WEIGHTS_NOTE = "random weights (tiny test model, not a trained one): outputs are meaningless"
@@ -146,3 +147,22 @@ def load_codec_weights(model, path: Path, shipped: Sequence[Path], what: str, tr
     model.load_state_dict(load_file(str(path)), strict=False)
     with safe_open(str(path), framework="pt") as fh:
         return dict(fh.metadata() or {})
+
+
+def torchvision_checkpoint(files: Sequence[str], what: str, path: Optional[str | os.PathLike] = None) -> Path:
+    """A torchvision ImageNet checkpoint: the explicit ``path``, else the first of ``files`` in torch hub's cache
+    (``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch``); none: :class:`ModelNotAvailable` naming
+    ``what`` and ``files[0]`` and how to get it (nothing is downloaded)."""
+    how = (f"{what} ({files[0]}) are not on this machine: download them once with torchvision on a machine with "
+           "internet and copy the .pth into $TORCH_HOME/hub/checkpoints, or pass its path")
+    if path is not None:
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise ModelNotAvailable(f"no file at {str(p)!r}. {how}")
+        return p
+    home = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch"))
+    for name in files:
+        p = home / "hub" / "checkpoints" / name
+        if p.is_file():
+            return p
+    raise ModelNotAvailable(f"{how}.")

@@ -24,7 +24,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable
+from .loading import RANDOM_WEIGHTS_NOTE, ModelNotAvailable, torchvision_checkpoint
 from .registry import register
 
 __all__ = ["LPIPSDistance", "find_alexnet_weights"]
@@ -34,18 +34,7 @@ _FILE = "alexnet-owt-7be5be79.pth"  # torchvision AlexNet_Weights.IMAGENET1K_V1
 
 def find_alexnet_weights(path: Optional[Union[str, os.PathLike]] = None) -> Path:
     """The AlexNet ImageNet weight file (explicit path or torch hub's cache) or ModelNotAvailable."""
-    how = (f"LPIPS needs torchvision's AlexNet ImageNet weights ({_FILE}), not on this machine: download them once "
-           "with torchvision on a machine with internet and copy the .pth into $TORCH_HOME/hub/checkpoints, or pass "
-           "its path")
-    if path is not None:
-        p = Path(path).expanduser()
-        if not p.is_file():
-            raise ModelNotAvailable(f"no AlexNet weights at {str(p)!r}. {how}")
-        return p
-    p = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints" / _FILE
-    if p.is_file():
-        return p
-    raise ModelNotAvailable(f"{how}.")
+    return torchvision_checkpoint((_FILE,), "LPIPS: torchvision's AlexNet ImageNet weights", path)
 
 
 @register("metric", "lpips")
