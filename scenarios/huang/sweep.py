@@ -113,11 +113,12 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
     """One (channel, γ̄, draw) point: the row of :data:`COLUMNS` and the rows of :data:`IMAGE_COLUMNS`
     (``jpeg2000``: also the JPEG2000 baseline and every scheme's critical-region mask-PSNR, which needs
     the receiver's inpainted output)."""
+    from genai.fid import frechet_distance
+
     from .baselines import jpeg2000_at_budget, received_gvif
     from .cie import gvif_of
     from .latency import latency_fbl, latency_shannon
     from .reallink import latency_link, select_mcs, send_stream
-    from genai.fid import frechet_distance
 
     n = len(mc.images)
     ev = mc.evaluate
