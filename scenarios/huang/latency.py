@@ -8,7 +8,7 @@ r"""Latency of the Huang et al. bit stream: eq. (8) as printed, and what a finit
   use per ``1/B`` s. With discard-with-error a failed codeword is lost (expected fraction =
   the BLER), it is not retransmitted.
 
-NumPy only. The simulated 5G LDPC version is the study's part.
+NumPy only. The simulated 5G LDPC link (MCS thresholds, discard-with-error) is :mod:`scenarios.huang.reallink`.
 
 .. code-block:: python
 
