@@ -36,19 +36,14 @@ class CaptionFile:
         p = Path(path)
         if not p.is_file():
             raise ValueError(f"caption file {str(p)!r} does not exist")
-        if p.suffix.lower() == ".json":
-            with open(p, encoding="utf-8") as fh:
-                data = json.load(fh)
-            if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-                raise ValueError(f"{p}: expected a JSON object mapping image name -> prompt")
-        elif p.suffix.lower() == ".csv":
-            with open(p, newline="", encoding="utf-8") as fh:
-                rows = list(csv.DictReader(fh))
-            if not rows or not {"image", "prompt"} <= set(rows[0]):
-                raise ValueError(f"{p}: expected CSV columns 'image' and 'prompt'")
-            data = {r["image"]: r["prompt"] for r in rows}
-        else:
+        if p.suffix.lower() not in (".json", ".csv"):
             raise ValueError(f"{p}: caption files are .json or .csv")
+        try:
+            data = _read_captions(p)
+        except UnicodeDecodeError as err:
+            raise ValueError(f"caption file {str(p)!r} is not UTF-8 text (byte {err.start})") from None
+        except (json.JSONDecodeError, csv.Error) as err:
+            raise ValueError(f"caption file {str(p)!r} is not {p.suffix[1:].upper()}: {err}") from None
         self.prompts = {Path(k).stem: v for k, v in data.items()}
         self.path = str(p)
         self.random_weights = False
@@ -58,3 +53,18 @@ class CaptionFile:
         if stem not in self.prompts:
             raise KeyError(f"no prompt for {stem!r} in {self.path}")
         return self.prompts[stem]
+
+
+def _read_captions(p: Path) -> dict:
+    """The image name -> prompt mapping of a ``.json`` or ``.csv`` caption file."""
+    if p.suffix.lower() == ".json":
+        with open(p, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise ValueError(f"{p}: expected a JSON object mapping image name -> prompt")
+        return data
+    with open(p, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"image", "prompt"} <= set(rows[0]):
+        raise ValueError(f"{p}: expected CSV columns 'image' and 'prompt'")
+    return {r["image"]: r["prompt"] for r in rows}

@@ -135,7 +135,7 @@ class ResultStore:
                 if all(not r.strip() for r in lines[i + 1:]):
                     break  # the write in flight when the writer was killed
                 raise ResultFileError(f"{self.journal}: line {i + 1} is damaged; move the result file and its "
-                                      "journal aside (`semlink run --fresh`) or delete them, then re-run")
+                                      "journal aside or delete them, then re-run")
             out.append(body)
         return out
 
@@ -289,12 +289,12 @@ def _read_group(g: h5py.Group, path: Path, run_id: str) -> tuple[list[PointResul
         extras = {k: np.asarray(g[k][()], dtype=np.float64) for k in g.keys()
                   if k != "points" and isinstance(g[k], h5py.Dataset)}
     except (OSError, KeyError, ValueError, TypeError) as err:
-        raise ResultFileError(f"{path}: run {run_id} is damaged ({type(err).__name__}); move the file aside "
-                              "(`semlink run --fresh`) or delete it, then re-run") from None
+        raise ResultFileError(f"{path}: run {run_id} is damaged ({type(err).__name__}); the file was left as "
+                              "it is: move it aside or delete it, then re-run") from None
     want = g.attrs.get("points_sha256")
     if want is not None and _decode(want) != _points_digest(points, extras):
-        raise ResultFileError(f"{path}: run {run_id} is damaged (its points fail their checksum); move the file "
-                              "aside (`semlink run --fresh`) or delete it, then re-run")
+        raise ResultFileError(f"{path}: run {run_id} is damaged (its points fail their checksum); the file "
+                              "was left as it is: move it aside or delete it, then re-run")
     return points, extras
 
 

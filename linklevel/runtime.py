@@ -6,6 +6,7 @@ import platform
 import subprocess
 from importlib import metadata
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -141,14 +142,52 @@ def set_threads(threads: Optional[int] = None) -> int:
 
 
 def versions() -> dict[str, str]:
-    """Versions of semlink and the packages that determine results."""
+    """Versions of semlink and the packages that determine results, and the set-up's lock.
+
+    ``lock_sha256`` is the SHA-256 (16 hex digits) of the checkout's ``requirements.lock`` (``none``
+    outside a checkout); ``lock_match`` says whether every package the lock pins is installed at
+    its version (``yes``), or lists the first few that are not (an unpinned or edited set-up).
+
+    .. code-block:: python
+
+        >>> sorted(k for k in versions() if k.startswith("lock"))
+        ['lock_match', 'lock_sha256']
+    """
     out = {"python": platform.python_version()}
     for dist in ("semlink", "sionna-no-rt", "torch", "numpy", "scipy", "h5py"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
+    out.update(_lock_state())
     return out
+
+
+#: The set-up's lock file (``make lock``), at the root of a checkout.
+LOCK_FILE = Path(__file__).resolve().parent.parent / "requirements.lock"
+
+
+@lru_cache(maxsize=1)
+def _lock_state() -> dict[str, str]:
+    import hashlib
+
+    try:
+        text = LOCK_FILE.read_bytes()
+    except OSError:
+        return {"lock_sha256": "none", "lock_match": "no lock file"}
+    off = []
+    for line in text.decode("utf-8", "replace").splitlines():
+        name, sep, want = line.split("#")[0].strip().partition("==")
+        if not sep:
+            continue
+        try:
+            have = metadata.version(name).split("+")[0]
+        except metadata.PackageNotFoundError:
+            have = "missing"
+        if have != want.strip():
+            off.append(f"{name} {have} (lock {want.strip()})")
+    match = "yes" if not off else "; ".join(off[:3]) + (f"; +{len(off) - 3} more" if len(off) > 3 else "")
+    return {"lock_sha256": hashlib.sha256(text).hexdigest()[:16], "lock_match": match}
 
 
 def git_sha() -> Optional[str]:

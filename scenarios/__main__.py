@@ -1,11 +1,12 @@
-"""``python -m scenarios`` runs the ``semlink`` CLI."""
-
-import os
-import sys
+"""``python -m scenarios`` runs the ``semlink`` CLI (Ctrl-C handled from here on: :mod:`scenarios.launch`)."""
 
 try:
-    from .cli import entry
-except KeyboardInterrupt:  # Ctrl-C while starting: no traceback
+    from .launch import entry
+except KeyboardInterrupt:  # the few lines before launch's handler
+    import os
+    import sys
+
+    sys.stderr.write("semlink: interrupted\n")
     os._exit(130)
 
 entry()

@@ -100,8 +100,9 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
                decoder: Optional[str] = None) -> Any:
     """Read, validate and expand a study file of any registered kind.
 
-    The ``[quick]`` table is validated even without ``quick`` (a broken quick variant is
-    reported before a long run, not after).
+    Both variants are validated whichever is asked for: the ``[quick]`` table without ``quick``
+    (a broken quick variant is reported before a long run, not after) and the main tables with
+    ``quick`` (a bad value that ``[quick]`` overrides is still reported).
 
     :param path: TOML file or built-in study name.
     :param quick: Merge ``[quick]`` (small variant; output folder ``<out>-quick``).
@@ -126,6 +127,6 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
     check_keys(study, HEADER_KEYS + kind.study_keys, where, "[study]")
     table(doc.get("quick", {}), where, "[quick]")
     header = parse_header(study, src, kind_name, quick, out, decoder)
-    if not quick and "quick" in doc:
-        kind.load(doc, dataclasses.replace(header, quick=True))
+    if "quick" in doc:  # both variants, whichever runs: a value [quick] overrides is still checked
+        kind.load(doc, dataclasses.replace(header, quick=not quick))
     return kind.load(doc, header)

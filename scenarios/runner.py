@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .executors import EXECUTORS, cuda_count, execute_parallel
 from .kinds import get_kind
 from .parts import Part, PartStore, RunContext
 
-__all__ = ["StudyResult", "run_study"]
+__all__ = ["StudyResult", "run_study", "prepare_result_file", "aside_name"]
 
 
 @dataclass
@@ -58,6 +59,7 @@ def run_study(
     progress: bool = True,
     fresh: bool = False,
     log: Optional[Callable[[str], None]] = None,
+    resume: bool = False,
 ) -> StudyResult:
     """Execute every part of ``study`` not yet done in its file, then report.
 
@@ -67,8 +69,12 @@ def run_study(
     :param device: ``auto``/``None``, ``cpu``, ``cuda[:N]``.
     :param batch_size: Frames per batch (default: automatic).
     :param progress: Progress bars on stderr.
-    :param fresh: Move an existing result file aside (``<file>.bak``) and start over.
+    :param fresh: Move an existing semlink result file aside (:func:`aside_name`) and start over.
+    :param resume: Insist on an earlier result file.
     :param log: One-line progress messages.
+
+    Before any work (the kind's preflight included) the result file is checked
+    (:func:`prepare_result_file`): a foreign or damaged file stops the study with one line.
     """
     from linklevel.runtime import resolve_device
 
@@ -77,13 +83,19 @@ def run_study(
         raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
     if executor not in kind.executors:
         raise ValueError(f"the {kind.name} study runs with the {' or '.join(kind.executors)} executor")
+    if executor == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise ValueError("--executor ray needs Ray: pip install 'semlink[ray]'") from None
+    path = study.result_file
+    moved = prepare_result_file(path, fresh=fresh, resume=resume)
+    if moved and log is not None:
+        log(f"earlier results moved aside to {moved}")
     if kind.preflight is not None:
         kind.preflight(study)
     t0 = time.perf_counter()
-    path = study.result_file
     os.makedirs(study.out, exist_ok=True)
-    if fresh and os.path.exists(path):
-        os.replace(path, path + ".bak")
     mode = executor
     if executor == "local" and device in (None, "auto") and cuda_count() > 1:
         mode = "multi-gpu"
@@ -127,3 +139,53 @@ def run_study(
         result.summary, result.figures, result.report = kind.report(study, ctx)
     result.runtime_s = time.perf_counter() - t0
     return result
+
+
+def aside_name(path: str) -> str:
+    """A new name beside ``path`` for moving it aside: ``<file>.<UTC time>.bak``, with ``.N`` added
+    until no file of that name exists (nothing moved aside earlier is ever overwritten)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    base = f"{path}.{stamp}"
+    cand, n = f"{base}.bak", 1
+    while os.path.lexists(cand) or os.path.lexists(f"{cand}.journal"):
+        cand, n = f"{base}.{n}.bak", n + 1
+    return cand
+
+
+def prepare_result_file(path: str, fresh: bool = False, resume: bool = False) -> Optional[str]:
+    """Check a study's result file before any work; with ``fresh`` move a semlink file aside.
+
+    * missing: fine (an error with ``resume``);
+    * not a semlink result file (foreign HDF5, any other file, a folder, or an HDF5 file too damaged
+      to tell whose it is): refused, never moved or modified, ``fresh`` or not;
+    * a semlink file: verified (:func:`~linklevel.h5io.verify_file`; damage is one line naming the
+      part), or with ``fresh`` moved aside, its BER journal beside it, under :func:`aside_name`.
+
+    :output: The moved-aside path, or ``None``.
+    """
+    from linklevel.h5io import ResultFileError, file_lock, file_state, verify_file
+
+    p = Path(path)
+    if p.is_dir():
+        raise ResultFileError(f"{path} is a folder, not a result file; choose another --out")
+    if not p.exists():
+        if resume:
+            raise ValueError(f"--resume: no earlier results at {path!r}")
+        return None
+    state = file_state(p)
+    if state == "damaged":
+        raise ResultFileError(f"{path} is damaged (not a readable HDF5 file; whose it is cannot be told), so "
+                              "semlink never moves or modifies it: delete it or choose another --out")
+    if state != "semlink":
+        raise ResultFileError(f"{path} is not a semlink result file; semlink never moves or modifies it: "
+                              "choose another --out, or move it yourself")
+    if not fresh:
+        verify_file(p)
+        return None
+    with file_lock(p):
+        dest = aside_name(path)
+        os.replace(p, dest)
+        journal = Path(f"{path}.journal")
+        if journal.exists():
+            os.replace(journal, f"{dest}.journal")
+    return dest

@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
+from .quantities import MAX_STUDY_FLOAT, MAX_STUDY_INT, Range
+
 __all__ = [
     "StudyError",
     "StudyHeader",
     "HEADER_KEYS",
     "MAX_GRID_POINTS",
     "read_toml",
+    "read_json",
     "parse_header",
     "check_keys",
     "table",
@@ -37,6 +40,7 @@ __all__ = [
     "build_dataclass",
     "parse_range",
     "parse_targets",
+    "check_number",
     "resolve_path",
     "kind_tables",
     "image_files",
@@ -100,8 +104,26 @@ def read_toml(src: Path) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise StudyError(f"{src.name}: invalid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise StudyError(f"{src.name}: not a TOML study file (not UTF-8 text: byte {err.start})") from None
     except OSError as err:
         raise StudyError(f"{src}: cannot read the study file: {err.strerror}") from None
+
+
+def read_json(path: Union[str, os.PathLike], what: str) -> Any:
+    """A JSON document (``what`` names the file's role in errors: one line naming the file, for a
+    missing, unreadable, binary or malformed file)."""
+    import json
+
+    try:
+        with open(path, "rb") as fh:
+            return json.loads(fh.read().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{what} {str(path)!r} is not JSON (not UTF-8 text: byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{what} {str(path)!r} is not JSON: {err.msg} (line {err.lineno})") from None
+    except OSError as err:
+        raise ValueError(f"cannot read {what} {str(path)!r}: {err.strerror}") from None
 
 
 def parse_header(study: Mapping, src: Path, kind: str, quick: bool, out: Optional[str],
@@ -173,12 +195,54 @@ def parse_targets(v: Any, where: str, key: str) -> tuple[float, ...]:
     return tuple(float(x) for x in v)
 
 
-def build_dataclass(cls: type, d: Any, where: str, name: str, ranges: Optional[Mapping[str, str]] = None) -> Any:
+def check_number(v: Any, where: str, key: str, rng: Optional[Range] = None) -> None:
+    """A number of a study table: in ``rng`` (:mod:`scenarios.quantities`) when given, else below the
+    generic magnitude caps (larger values are typos)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return
+    if rng is not None:
+        if v not in rng:
+            raise StudyError(f"{where}: {key} must lie in {rng.text()}, got {v!r}")
+    elif isinstance(v, int) and abs(v) > MAX_STUDY_INT:
+        raise StudyError(f"{where}: {key} must be at most {MAX_STUDY_INT} in magnitude, got {v!r}")
+    elif isinstance(v, float) and not (math.isfinite(v) and abs(v) <= MAX_STUDY_FLOAT):
+        raise StudyError(f"{where}: {key} must be finite and at most {MAX_STUDY_FLOAT:g} in magnitude, got {v!r}")
+
+
+def _check_elements(v: tuple, default: tuple, where: str, key: str) -> None:
+    """The items of a list have the type of the default's items (numbers, integers, strings or lists)."""
+    if not default:
+        return
+    proto = default[0]
+    if isinstance(proto, bool):
+        ok, kind = all(isinstance(x, bool) for x in v), "true/false values"
+    elif isinstance(proto, int):
+        ok, kind = all(isinstance(x, int) and not isinstance(x, bool) for x in v), "integers"
+    elif isinstance(proto, float):
+        ok, kind = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v), "numbers"
+    elif isinstance(proto, str):
+        ok, kind = all(isinstance(x, str) for x in v), "strings"
+    elif isinstance(proto, (tuple, list)):
+        ok, kind = all(isinstance(x, (tuple, list)) for x in v), "lists"
+    else:
+        return
+    if not ok:
+        raise StudyError(f"{where}: {key} must be a list of {kind}, got {list(v)!r}")
+
+
+def _flat(v: Any) -> list:
+    return [y for x in v for y in (_flat(x) if isinstance(x, (list, tuple)) else [x])]
+
+
+def build_dataclass(cls: type, d: Any, where: str, name: str, ranges: Optional[Mapping[str, str]] = None,
+                    bounds: Optional[Mapping[str, Range]] = None) -> Any:
     """Build the frozen dataclass ``cls`` from table ``d``, type-checked against its defaults.
 
     A tuple default takes a non-empty list (or, for the keys in ``ranges``, a
     ``START:STEP:STOP`` string); bool, int, float and str defaults take values of that
-    type (an int is accepted for a float).
+    type (an int is accepted for a float). Numbers (also inside lists) must lie in
+    ``bounds[key]`` where given, else within :data:`~scenarios.quantities.MAX_STUDY_INT` /
+    :data:`~scenarios.quantities.MAX_STUDY_FLOAT` in magnitude.
     """
     d = table(d, where, f"[{name}]")
     check_keys(d, tuple(f.name for f in dataclasses.fields(cls)), where, f"[{name}]")
@@ -193,6 +257,9 @@ def build_dataclass(cls: type, d: Any, where: str, name: str, ranges: Optional[M
                 raise StudyError(f"{where}: [{name}] {k} must be a non-empty list, got {v!r}")
             else:
                 v = tuple(v)
+            _check_elements(v, default, where, f"[{name}] {k}")
+            for x in _flat(v):
+                check_number(x, where, f"[{name}] {k}", (bounds or {}).get(k))
         elif isinstance(default, bool):
             if not isinstance(v, bool):
                 raise StudyError(f"{where}: [{name}] {k} must be true or false, got {v!r}")
@@ -202,6 +269,7 @@ def build_dataclass(cls: type, d: Any, where: str, name: str, ranges: Optional[M
                 raise StudyError(f"{where}: [{name}] {k} must be {kind}, got {v!r}")
             if not math.isfinite(v):
                 raise StudyError(f"{where}: [{name}] {k} must be finite, got {v!r}")
+            check_number(v, where, f"[{name}] {k}", (bounds or {}).get(k))
             v = type(default)(v)
         elif isinstance(default, str) and not isinstance(v, str):
             raise StudyError(f"{where}: [{name}] {k} must be a string, got {v!r}")

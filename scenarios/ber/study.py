@@ -44,13 +44,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
 from linklevel import LinkConfig
 from linklevel.points import StopCriteria
 
+from ..quantities import BLER, SNR_DB
 from ..schema import StudyError, StudyHeader, check_keys, merge, parse_range
 from ..schema import table as _table
 from .run import BerRun, default_targets
@@ -134,8 +134,8 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
     confidence = study.get("confidence", 0.95)
     precision = study.get("precision", "single")
     target_bler = study.get("target_bler", 1e-2)
-    if not isinstance(target_bler, (int, float)) or not 0 < target_bler < 1:
-        raise StudyError(f"{where}: [study] target_bler must lie in (0, 1), got {target_bler!r}")
+    if target_bler not in BLER:
+        raise StudyError(f"{where}: [study] target_bler must lie in {BLER.text()}, got {target_bler!r}")
     base = {"seed": seed, "confidence": confidence, "precision": precision}
     base = merge(base, defaults)
     if quick:
@@ -288,10 +288,10 @@ def _build_run(c: dict, where: str, table: str) -> BerRun:
             ebno = parse_range(grid)
         elif isinstance(grid, list) and grid and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in grid):
             ebno = tuple(float(v) for v in grid)
-            if not all(math.isfinite(v) for v in ebno):
-                raise ValueError("ebno_db values must be finite")
         else:
             raise ValueError(f"ebno_db must be 'START:STEP:STOP' or a list of numbers, got {grid!r}")
+        if not all(v in SNR_DB for v in ebno):
+            raise ValueError(f"ebno_db values must lie in {SNR_DB.text()}, got {grid!r}")
         given = dict(stop)
         stop = {k: (None if k.startswith("target_") and v == 0 else v) for k, v in stop.items()}  # 0 disables
         link_d = dict(link)

@@ -2,7 +2,8 @@
 
 Handlers parse, call one library function and print. Errors in options or values print
 one line to stderr and exit with code 2 before anything is written; ``--debug`` shows
-tracebacks. Ctrl-C keeps finished work and exits with code 130.
+tracebacks. Ctrl-C keeps finished work and exits with code 130 (the executable starts in
+:mod:`scenarios.launch`, which handles Ctrl-C from the first line on).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Optional, Sequence
 
 from .common import Parser, UsageError
 
-__all__ = ["main", "entry", "build_parser", "UsageError"]
+__all__ = ["main", "build_parser", "UsageError"]
 
 
 def build_parser() -> Parser:
@@ -68,24 +69,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise
         print(f"semlink: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
-
-
-def entry() -> None:
-    """The ``semlink`` executable: :func:`main`, and after Ctrl-C an immediate exit 130 (no interpreter
-    shutdown, where a library's thread or exit hook could turn the interrupt into a traceback or a
-    death by SIGINT)."""
-    import signal
-
-    try:
-        rc = main()
-    except KeyboardInterrupt:  # arrived after main's own handler
-        rc = 130
-    if rc == 130:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(130)
-    sys.exit(rc)

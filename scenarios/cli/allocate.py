@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import float_list
+from ..quantities import CODE_RATE, GAIN_DB, NOISE_DBM, PERCEPTION, STREAM_BITS, UNIT
+from .common import bounded_float, float_list
 
 __all__ = ["add_parser"]
 
@@ -16,16 +17,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     al.add_argument("--method", default="optimal", choices=("unaware", "proportional", "bisection", "optimal"))
     src = al.add_mutually_exclusive_group()
     src.add_argument("--discard-perception", default=None,
-                     help="P_BOTH,P_PROMPT_ONLY,P_EDGE_ONLY of the discard receiver (coded)")
+                     help=f"P_BOTH,P_PROMPT_ONLY,P_EDGE_ONLY of the discard receiver (coded), each in {UNIT.text()}")
     src.add_argument("--perception-table", default=None, help="JSON perception table (see scenarios/xu/allocation.py)")
     src.add_argument("--paper-constants", default=None, choices=("clip", "ms-ssim"),
                      help="the paper's P_best, L1, L2 (coded, default clip)")
-    al.add_argument("--k", default="800,12227", help="bits per stream K1,K2 (prompt, edge); default: the mean of the "
-                    "first 6 Kodak images (caption prompt, HED + ntc q1 sketch)")
-    al.add_argument("--rate", type=float, default=0.8, help="code rate K/N (coded)")
-    al.add_argument("--gain-db", default="-98,-98", help="total channel power gain |h_i|^2 in dB per stream")
-    al.add_argument("--noise-dbm", type=float, default=-110.0)
-    al.add_argument("--target", type=float, required=True, help="maximum perception distance P-bar")
+    al.add_argument("--k", default="800,12227", help="bits per stream K1,K2 (prompt, edge), each in "
+                    f"{STREAM_BITS.text()}; default: the mean of the first 6 Kodak images (caption prompt, HED + "
+                    "ntc q1 sketch)")
+    al.add_argument("--rate", type=bounded_float(CODE_RATE), default=0.8, help=f"code rate K/N (coded), in {CODE_RATE.text()}")
+    al.add_argument("--gain-db", default="-98,-98",
+                    help=f"total channel power gain |h_i|^2 per stream, G1,G2 in {GAIN_DB.text()}")
+    al.add_argument("--noise-dbm", type=bounded_float(NOISE_DBM), default=-110.0, help=f"noise power in {NOISE_DBM.text()}")
+    al.add_argument("--target", type=bounded_float(PERCEPTION), required=True,
+                    help=f"maximum perception distance P-bar in {PERCEPTION.text()}")
     al.add_argument("--json", action="store_true")
     al.set_defaults(func=run)
 
@@ -33,14 +37,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..xu.sources import allocation_request
 
+    k = float_list(args.k, "--k", 2, rng=STREAM_BITS)
+    if any(v != int(v) for v in k):
+        raise ValueError(f"--k must be two whole numbers of bits, got {args.k!r}")
+    gain = float_list(args.gain_db, "--gain-db", 2, rng=GAIN_DB)
     if args.perception_table:
         source = "table:" + args.perception_table
     elif args.discard_perception:
+        float_list(args.discard_perception, "--discard-perception", 3, rng=UNIT)
         source = "discard:" + args.discard_perception
     else:
         source = "paper:" + (args.paper_constants or "clip")
-    d = allocation_request(args.scheme, args.method, source, float_list(args.k, "--k", 2),
-                           float_list(args.gain_db, "--gain-db", 2), args.noise_dbm, args.target, args.rate)
+    d = allocation_request(args.scheme, args.method, source, k, gain, args.noise_dbm, args.target, args.rate)
     if args.json:
         print(json.dumps(d))
     elif not d["feasible"]:

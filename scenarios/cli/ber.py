@@ -6,8 +6,14 @@ import argparse
 import json
 import sys
 
-from .common import (add_link_options, add_threads_option, check_output_path, check_result_file, json_default,
-                     link_config, nonneg_int, pos_int, seed_int)
+from ..quantities import CONFIDENCE, DURATION_S, SNR_DB
+from .common import (add_link_options, add_threads_option, bounded_float, bounded_int, check_output_path,
+                     check_result_file, db_grid, json_default, link_config, seed_int)
+
+#: Largest bit / block / error count of a point (10^15 bits: years of simulation).
+MAX_COUNT = 10**15
+_COUNT = bounded_int(0, MAX_COUNT)
+_POS_COUNT = bounded_int(1, MAX_COUNT)
 
 __all__ = ["add_parser"]
 
@@ -16,24 +22,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ber = sub.add_parser("ber", help="Monte Carlo BER/BLER sweep with confidence intervals")
     add_link_options(ber)
     snr = ber.add_mutually_exclusive_group()
-    snr.add_argument("--ebno", default=None, help="Eb/N0 grid START:STEP:STOP in dB, inclusive (default 0:2:10)")
-    snr.add_argument("--esno", default=None, help="Es/N0 grid START:STEP:STOP in dB (converted to Eb/N0)")
+    snr.add_argument("--ebno", type=db_grid, default=None,
+                     help=f"Eb/N0 grid START:STEP:STOP in dB, inclusive (default 0:2:10), values in {SNR_DB.text()}")
+    snr.add_argument("--esno", type=db_grid, default=None,
+                     help=f"Es/N0 grid START:STEP:STOP in dB (converted to Eb/N0), values in {SNR_DB.text()}")
     mc = ber.add_argument_group("Monte Carlo")
-    mc.add_argument("--target-bit-errors", type=nonneg_int, default=None,
+    mc.add_argument("--target-bit-errors", type=_COUNT, default=None,
                     help="stop a point at this many bit errors (0 disables; default: 1000 on uncoded links "
                          "when no target is given)")
-    mc.add_argument("--target-block-errors", type=nonneg_int, default=None,
+    mc.add_argument("--target-block-errors", type=_COUNT, default=None,
                     help="stop a point at this many block errors (0 disables; default: 100 on coded links "
                          "when no target is given)")
-    mc.add_argument("--max-bits", type=pos_int, default=10**7)
-    mc.add_argument("--max-blocks", type=pos_int, default=None)
-    mc.add_argument("--max-time", type=float, default=None, help="seconds per point")
+    mc.add_argument("--max-bits", type=_POS_COUNT, default=10**7, help=f"bits per point (1..{MAX_COUNT:.0e})")
+    mc.add_argument("--max-blocks", type=_POS_COUNT, default=None, help=f"blocks per point (1..{MAX_COUNT:.0e})")
+    mc.add_argument("--max-time", type=bounded_float(DURATION_S), default=None,
+                    help=f"seconds per point, in {DURATION_S.text()}")
     mc.add_argument("--stop-after-zero", action="store_true", help="stop the sweep after an error-free point")
-    mc.add_argument("--confidence", type=float, default=0.95)
+    mc.add_argument("--confidence", type=bounded_float(CONFIDENCE), default=0.95,
+                    help=f"level of the confidence intervals, in {CONFIDENCE.text()}")
     mc.add_argument("--seed", type=seed_int, default=0)
     mc.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     mc.add_argument("--precision", default="single", choices=("single", "double"))
-    mc.add_argument("--batch-size", type=pos_int, default=None, help="frames per batch (default: automatic)")
+    mc.add_argument("--batch-size", type=bounded_int(1, 10**7), default=None,
+                    help="frames per batch (default: automatic; 1..10^7)")
     mc.add_argument("--snr-batch", action="store_true",
                     help="simulate all SNR points in the same batches (fills a GPU with small links)")
     mc.add_argument("--compile", action="store_true",

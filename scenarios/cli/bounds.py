@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
-from .common import pos_int
+from ..quantities import BITS_PER_USE, BLER
+from .common import bounded_float, bounded_int, db_grid
 
 __all__ = ["add_parser"]
 
@@ -17,17 +17,19 @@ MAX_FBL_LENGTH = 10**7
 def add_parser(sub: argparse._SubParsersAction) -> None:
     bd = sub.add_parser("bounds", help="finite-blocklength approximations and bounds")
     bd.add_argument("--channel", default="biawgn", choices=("awgn", "awgn-complex", "biawgn", "rayleigh-csir"))
-    bd.add_argument("--n", type=pos_int, required=True, help="blocklength in channel uses")
+    length = bounded_int(1, MAX_FBL_LENGTH)
+    bd.add_argument("--n", type=length, required=True, help=f"blocklength in channel uses (1..{MAX_FBL_LENGTH})")
     kr = bd.add_mutually_exclusive_group(required=True)
-    kr.add_argument("--k", type=pos_int, help="information bits")
-    kr.add_argument("--rate", type=float, help="bits per channel use (k = round(rate * n))")
+    kr.add_argument("--k", type=length, help=f"information bits (1..{MAX_FBL_LENGTH})")
+    kr.add_argument("--rate", type=bounded_float(BITS_PER_USE),
+                    help=f"bits per channel use (k = round(rate * n)), in {BITS_PER_USE.text()}")
     mode = bd.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--target-bler", type=float, help="solve for the SNR reaching this BLER")
-    mode.add_argument("--ebno", help="evaluate the BLER on an Eb/N0 grid START:STEP:STOP (dB)")
-    mode.add_argument("--esno", help="evaluate the BLER on an Es/N0 grid START:STEP:STOP (dB)")
+    mode.add_argument("--target-bler", type=bounded_float(BLER), help=f"solve for the SNR reaching this BLER in {BLER.text()}")
+    mode.add_argument("--ebno", type=db_grid, help="evaluate the BLER on an Eb/N0 grid START:STEP:STOP (dB)")
+    mode.add_argument("--esno", type=db_grid, help="evaluate the BLER on an Es/N0 grid START:STEP:STOP (dB)")
     bd.add_argument("--bounds", default=None, help="comma list of normal_approximation, metaconverse, rcus (biawgn), outage (rayleigh-csir), "
                     "shannon (default: all that apply to the channel)")
-    bd.add_argument("--coherence", type=pos_int, default=1, help="rayleigh-csir: channel uses per fade")
+    bd.add_argument("--coherence", type=length, default=1, help=f"rayleigh-csir: channel uses per fade (1..{MAX_FBL_LENGTH})")
     bd.add_argument("--no-log-term", action="store_true", help="normal approximation without 1/2 log2(n)")
     bd.add_argument("--json", action="store_true")
     bd.set_defaults(func=run)
@@ -40,15 +42,10 @@ def run(args: argparse.Namespace) -> int:
     from ..schema import parse_range
 
     n, k = args.n, args.k
-    for name, v in (("--n", n), ("--k", k), ("--coherence", args.coherence)):
-        if v is not None and v > MAX_FBL_LENGTH:
-            raise ValueError(f"{name} must be at most {MAX_FBL_LENGTH}, got {v}")
     if args.rate is not None:
-        if not (math.isfinite(args.rate) and args.rate > 0):
-            raise ValueError(f"--rate must be positive, got {args.rate}")
         k = int(round(args.rate * n))
         if k < 1:
-            raise ValueError("--rate * --n gives no information bit")
+            raise ValueError(f"--rate {args.rate:g} * --n {n} gives no information bit")
     names = fbl.applicable_bounds(args.channel) if args.bounds is None else tuple(
         b.strip() for b in args.bounds.split(",") if b.strip())
     kw = {"coherence": args.coherence, "log_term": not args.no_log_term}

@@ -7,7 +7,8 @@ import json
 import math
 import os
 
-from .common import add_threads_option, check_output_path, json_default, pos_int
+from ..quantities import BANDWIDTH_HZ, BLER, HVS_VARIANCE, LATENCY_MS, SNR_DB, UNIT
+from .common import add_threads_option, bounded_float, bounded_int, check_output_path, json_default, pos_int
 
 __all__ = ["add_parser"]
 
@@ -15,12 +16,16 @@ __all__ = ["add_parser"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     cp = sub.add_parser("cie", help="critical-information embedding of one image (Huang et al.): bits, GVIF, latency")
     cp.add_argument("image", help="image file (centre crop, --crop)")
-    cp.add_argument("--alpha", type=float, default=0.5, help="filtering threshold alpha in [0, 1] (eq. 17)")
+    cp.add_argument("--alpha", type=bounded_float(UNIT), default=0.5, help="filtering threshold alpha in [0, 1] (eq. 17)")
     cp.add_argument("--coder", type=pos_int, default=None, help="rate point of the coder family (default: the middle)")
-    cp.add_argument("--snr-db", type=float, required=True, help="receive SNR |h|^2/sigma^2 in dB")
-    cp.add_argument("--bandwidth", type=float, default=1e6, help="B in Hz (eq. 8)")
-    cp.add_argument("--blocklength", type=pos_int, default=1024, help="real link: complex uses per codeword")
-    cp.add_argument("--target-bler", type=float, default=1e-3, help="real link: codeword error rate")
+    cp.add_argument("--snr-db", type=bounded_float(SNR_DB), required=True,
+                    help=f"receive SNR |h|^2/sigma^2 in {SNR_DB.text()}")
+    cp.add_argument("--bandwidth", type=bounded_float(BANDWIDTH_HZ), default=1e6,
+                    help=f"B (eq. 8) in {BANDWIDTH_HZ.text()}")
+    cp.add_argument("--blocklength", type=bounded_int(1, 10**6), default=1024,
+                    help="real link: complex uses per codeword (1..1000000)")
+    cp.add_argument("--target-bler", type=bounded_float(BLER), default=1e-3,
+                    help=f"real link: codeword error rate in {BLER.text()}")
     cp.add_argument("--mcs", default=None, metavar="MOD:RATE",
                     help="send the stream over the 5G LDPC link with this MCS (e.g. qpsk:0.5, 16qam:0.75; "
                          "--blocklength uses per codeword) with discard-with-error; default: normal approximation")
@@ -29,14 +34,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     help="normalization of the offline substitute (rank: alpha ~ filtered fraction; CAM: min-max)")
     cp.add_argument("--inpaint", default="classical", choices=("classical", "sd"))
     cp.add_argument("--prompt", default="", help="text prompt for diffusion inpainting")
-    cp.add_argument("--gamma2", type=float, default=0.1, help="HVS noise variance of GVIF (eq. 27)")
-    cp.add_argument("--crop", type=int, default=512, help="centre crop size (0: whole image)")
+    cp.add_argument("--gamma2", type=bounded_float(HVS_VARIANCE), default=0.1,
+                    help=f"HVS noise variance of GVIF (eq. 27) in {HVS_VARIANCE.text()}")
+    cp.add_argument("--crop", type=bounded_int(0, 4096), default=512, help="centre crop size (0: whole image; 0..4096)")
     cp.add_argument("--coder-weights", default=None, help="folder of hyperprior_rgb_q*.safetensors")
     cp.add_argument("--allow-random-weights", action="store_true", help="tiny random models (code-path tests)")
     cp.add_argument("--optimize", action="store_true", help="run Algorithm 1 for this SNR (needs --t-max-ms)")
-    cp.add_argument("--t-max-ms", type=float, default=None, help="latency budget T_max (ms) for --optimize")
-    cp.add_argument("--d0-psnr-db", type=float, default=30.0,
-                    help="--optimize: distortion bound D0 as mask-PSNR on the critical region (eq. 31c)")
+    cp.add_argument("--t-max-ms", type=bounded_float(LATENCY_MS), default=None,
+                    help=f"latency budget T_max for --optimize, in {LATENCY_MS.text()}")
+    cp.add_argument("--d0-psnr-db", type=bounded_float(SNR_DB), default=30.0,
+                    help=f"--optimize: distortion bound D0 as mask-PSNR on the critical region (eq. 31c), in {SNR_DB.text()}")
     cp.add_argument("--device", default="auto")
     cp.add_argument("--out", default=None, help="folder for partial.png, inpainted.png, mask.png")
     cp.add_argument("--json", action="store_true")
@@ -65,24 +72,13 @@ def run(args: argparse.Namespace) -> int:
 
     from ..huang.pipeline import importance_map, load_family, load_image, optimize_cie, run_cie
 
-    if not 0 <= args.alpha <= 1 or not math.isfinite(args.alpha):
-        raise ValueError(f"--alpha must lie in [0, 1], got {args.alpha}")
-    for name in ("snr_db", "bandwidth", "gamma2", "d0_psnr_db"):
-        if not math.isfinite(getattr(args, name)):
-            raise ValueError(f"--{name.replace('_', '-')} must be finite")
-    if args.bandwidth <= 0 or args.gamma2 <= 0:
-        raise ValueError("--bandwidth and --gamma2 must be positive")
-    if not 0 < args.target_bler < 1:
-        raise ValueError("--target-bler must lie in (0, 1)")
-    if args.t_max_ms is not None and not (math.isfinite(args.t_max_ms) and args.t_max_ms > 0):
-        raise ValueError(f"--t-max-ms must be a positive number of ms, got {args.t_max_ms}")
     if args.optimize and args.t_max_ms is None:
-        raise ValueError("--optimize needs --t-max-ms > 0")
-    if args.crop < 0:
-        raise ValueError("--crop must be >= 0")
+        raise ValueError(f"--optimize needs --t-max-ms in {LATENCY_MS.text()}")
     mcs = _parse_mcs(args.mcs, args.blocklength) if args.mcs is not None else None
     if args.out is not None:
-        check_output_path(os.path.join(args.out, "partial.png"), (".png",), "--out")
+        for name in ("partial", "inpainted", "mask"):
+            check_output_path(os.path.join(args.out, f"{name}.png"), (".png",), "--out",
+                              inputs=[("image", args.image)])
         created = not os.path.isdir(args.out)
         try:
             os.makedirs(args.out, exist_ok=True)

@@ -10,11 +10,13 @@ import argparse
 import math
 import os
 import re
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
 
-__all__ = ["UsageError", "Parser", "add_threads_option", "nonneg_int", "pos_int", "float_list", "add_link_options",
-           "link_config", "link_options",
-           "check_output_path", "check_result_file", "json_default", "MAX_SEED",
+from ..quantities import CODE_RATE, MINSUM_OFFSET, MINSUM_SCALE, SNR_DB, Range
+
+__all__ = ["UsageError", "Parser", "add_threads_option", "nonneg_int", "pos_int", "bounded_int", "bounded_float",
+           "float_list", "db_grid", "coherence_arg", "add_link_options", "link_config", "link_options",
+           "check_output_path", "check_result_file", "check_safetensors", "json_default", "MAX_SEED",
            "seed_int"]
 
 class UsageError(Exception):
@@ -72,8 +74,43 @@ def pos_int(text: str) -> int:
     return value
 
 
-def float_list(text: str, what: str, count: Optional[int] = None) -> tuple[float, ...]:
-    """Comma-separated finite numbers (negative ones too), ``count`` of them if given."""
+def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer in ``[lo, hi]`` (``1e6`` accepted when whole)."""
+
+    def parse(text: str) -> int:
+        value = nonneg_int(text) if lo >= 0 else _signed_int(text)
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected an integer in [{lo}, {hi}], got {text!r}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _signed_int(text: str) -> int:
+    neg = text.strip().startswith("-")
+    return -nonneg_int(text.strip()[1:]) if neg else nonneg_int(text)
+
+
+def bounded_float(rng: Range) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number in ``rng`` (:mod:`scenarios.quantities`); the error names the
+    range (argparse prefixes the option)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number in {rng.text()}, got {text!r}") from None
+        if value not in rng:
+            raise argparse.ArgumentTypeError(f"must be a finite number in {rng.text()}, got {text!r}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def float_list(text: str, what: str, count: Optional[int] = None, rng: Optional[Range] = None) -> tuple[float, ...]:
+    """Comma-separated finite numbers (negative ones too), ``count`` of them if given, each in ``rng`` if given."""
     try:
         vals = tuple(float(v) for v in text.split(","))
     except ValueError:
@@ -82,7 +119,38 @@ def float_list(text: str, what: str, count: Optional[int] = None) -> tuple[float
         raise ValueError(f"{what} must be finite numbers, got {text!r}")
     if count is not None and len(vals) != count:
         raise ValueError(f"{what} needs {count} comma-separated values, got {text!r}")
+    if rng is not None and not all(v in rng for v in vals):
+        raise ValueError(f"{what} values must lie in {rng.text()}, got {text!r}")
     return vals
+
+
+def db_grid(text: str) -> str:
+    """An argparse ``type``: an SNR grid ``START:STEP:STOP`` or comma list in dB, each value in
+    :data:`~scenarios.quantities.SNR_DB` (returned as given)."""
+    from ..schema import parse_range
+
+    try:
+        values = parse_range(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if not all(v in SNR_DB for v in values):
+        raise argparse.ArgumentTypeError(f"values must lie in {SNR_DB.text()}, got {text!r}")
+    return text
+
+
+def coherence_arg(text: str) -> str:
+    """An argparse ``type``: ``codeword``, ``iid`` or a whole number of symbols per fading block in
+    [1, 10^6] (returned as a digit string)."""
+    if text in ("codeword", "iid"):
+        return text
+    try:
+        value = nonneg_int(text)
+    except argparse.ArgumentTypeError:
+        value = -1
+    if not 1 <= value <= 10**6:
+        raise argparse.ArgumentTypeError(f"expected 'codeword', 'iid' or symbols per fading block in "
+                                         f"[1, 1000000], got {text!r}")
+    return str(value)
 
 
 def add_threads_option(p: argparse.ArgumentParser) -> None:
@@ -94,33 +162,37 @@ def add_threads_option(p: argparse.ArgumentParser) -> None:
 def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel") -> None:
     """The link options shared by ``ber``, ``transmit``, ``regenerate`` and ``maps``
     (``channel_flag``: the name of the fading-channel option, stored as ``channel``)."""
-    from linklevel.config import CRC_POLYNOMIALS, MODULATIONS
+    from linklevel.config import CRC_POLYNOMIALS, MAX_BP_ITERATIONS, MAX_LENGTH, MODULATIONS
 
+    length = bounded_int(1, MAX_LENGTH)
     g = p.add_argument_group("link")
     g.add_argument("--modulation", default="qpsk", help=f"one of {', '.join(MODULATIONS)} (Gray mapped)")
     g.add_argument(channel_flag, dest="channel", default="awgn", choices=("awgn", "rayleigh-block", "tdl"),
                    help="tdl needs --ofdm")
-    g.add_argument("--coherence", default="codeword",
-                   help="rayleigh-block: 'codeword', 'iid' or symbols per fading block")
+    g.add_argument("--coherence", type=coherence_arg, default="codeword",
+                   help="rayleigh-block: 'codeword', 'iid' or symbols per fading block (1..10^6)")
     g.add_argument("--csi", default="perfect", choices=("perfect", "ls"),
                    help="perfect CSI or pilot-based LS estimation")
-    g.add_argument("--pilots", type=pos_int, default=1, help="single-carrier pilots per fading block (--csi ls)")
+    g.add_argument("--pilots", type=length, default=1, help="single-carrier pilots per fading block (--csi ls)")
     g.add_argument("--ofdm", action="store_true", help="transmit over an OFDM resource grid")
-    g.add_argument("--fft-size", type=pos_int, default=72)
-    g.add_argument("--ofdm-symbols", type=pos_int, default=14)
-    g.add_argument("--cp-length", type=nonneg_int, default=0)
+    g.add_argument("--fft-size", type=length, default=72, help=f"subcarriers (1..{MAX_LENGTH})")
+    g.add_argument("--ofdm-symbols", type=bounded_int(1, 10_000), default=14, help="OFDM symbols per grid (1..10000)")
+    g.add_argument("--cp-length", type=bounded_int(0, MAX_LENGTH), default=0)
     g.add_argument("--tdl-model", default="A")
     g.add_argument("--code", default="none", choices=("none", "ldpc", "conv"),
                    help="ldpc: 5G LDPC (--k, --n or --rate); conv: terminated rate-1/2 convolutional code (--k)")
-    g.add_argument("--constraint-length", type=pos_int, default=7, help="convolutional code constraint length (3..8)")
-    g.add_argument("--k", type=pos_int, default=None, help="LDPC code dimension incl. CRC (uncoded: block length)")
-    g.add_argument("--n", type=pos_int, default=None, help="codeword length")
-    g.add_argument("--rate", type=float, default=None, help="code rate k/n (gives n from k)")
+    g.add_argument("--constraint-length", type=bounded_int(3, 8), default=7,
+                   help="convolutional code constraint length (3..8)")
+    g.add_argument("--k", type=length, default=None,
+                   help=f"LDPC code dimension incl. CRC (uncoded: block length; 1..{MAX_LENGTH})")
+    g.add_argument("--n", type=length, default=None, help=f"codeword length (1..{MAX_LENGTH})")
+    g.add_argument("--rate", type=bounded_float(CODE_RATE), default=None,
+                   help=f"LDPC code rate k/n in {CODE_RATE.text()} (gives n from k)")
     g.add_argument("--crc", nargs="?", const="CRC24A", default=None,
                    help=f"append a CRC per block (default CRC24A; one of {', '.join(CRC_POLYNOMIALS)})")
     g.add_argument("--demapping", default="app", choices=("app", "maxlog"))
-    g.add_argument("--bp-iterations", type=nonneg_int, default=20,
-                   help="LDPC BP iterations (the maximum with early stopping; default 20)")
+    g.add_argument("--bp-iterations", type=bounded_int(0, MAX_BP_ITERATIONS), default=20,
+                   help=f"LDPC BP iterations (the maximum with early stopping; default 20; 0..{MAX_BP_ITERATIONS})")
     g.add_argument("--decoder", default="semlink", choices=("semlink", "sionna"),
                    help="LDPC decoder: semlink's batched decoder with early stopping (default) or Sionna's")
     g.add_argument("--cn-update", default="boxplus-phi",
@@ -130,8 +202,10 @@ def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel"
                    help="BP schedule (layered: row blocks of the base graph as layers)")
     g.add_argument("--no-early-stop", action="store_true",
                    help="always run --bp-iterations (semlink decoder; Sionna's never stops early)")
-    g.add_argument("--minsum-scale", type=float, default=0.8, help="alpha of normalized-minsum (default 0.8)")
-    g.add_argument("--minsum-offset", type=float, default=0.5, help="beta of offset-minsum (default 0.5)")
+    g.add_argument("--minsum-scale", type=bounded_float(MINSUM_SCALE), default=0.8,
+                   help=f"alpha of normalized-minsum in {MINSUM_SCALE.text()} (default 0.8)")
+    g.add_argument("--minsum-offset", type=bounded_float(MINSUM_OFFSET), default=0.5,
+                   help=f"beta of offset-minsum in {MINSUM_OFFSET.text()} (default 0.5)")
     g.add_argument("--message-dtype", default="float32", choices=("float32", "float16", "bfloat16"),
                    help="LDPC message precision (semlink decoder; half precision is meant for CUDA)")
 
@@ -143,6 +217,24 @@ def link_config(args: argparse.Namespace) -> Any:
     return LinkConfig(**link_options(args))
 
 
+def _check_lengths(args: argparse.Namespace, k: Optional[int], n: Optional[int]) -> None:
+    """Contradictions between --code, --k, --n and --rate, named as the user gave them."""
+    if args.rate is not None and args.code != "ldpc":
+        raise ValueError(f"--rate {args.rate:g} applies to --code ldpc, not --code {args.code}")
+    if k is None or n is None:
+        return
+    if args.code == "ldpc" and k >= n:
+        raise ValueError(f"--k {k} must be below --n {n}" if args.rate is None
+                         else f"--rate {args.rate:g} with --k {k} gives n = {n}: an LDPC rate must be below 1")
+    if args.code == "none" and k != n:
+        raise ValueError(f"--k {k} and --n {n} differ: an uncoded link (--code none) has k == n")
+    if args.code == "conv":
+        n_conv = 2 * (k + args.constraint_length - 1)
+        if n != n_conv:
+            raise ValueError(f"--n {n}: the rate-1/2 convolutional code of --k {k} and --constraint-length "
+                             f"{args.constraint_length} has n = {n_conv}")
+
+
 def link_options(args: argparse.Namespace, k_required: bool = True) -> dict[str, Any]:
     """The link options as :class:`~linklevel.LinkConfig` keywords, ranges checked.
 
@@ -151,12 +243,13 @@ def link_options(args: argparse.Namespace, k_required: bool = True) -> dict[str,
     k, n = args.k, args.n
     if args.rate is not None:
         if not (math.isfinite(args.rate) and 0 < args.rate <= 1):
-            raise ValueError(f"--rate must lie in (0, 1], got {args.rate}")
+            raise ValueError(f"--rate must lie in {CODE_RATE.text()}, got {args.rate}")
         if n is not None:
-            raise ValueError("give either --n or --rate, not both")
+            raise ValueError(f"give either --n {n} or --rate {args.rate:g}, not both")
         if k is None and k_required:
-            raise ValueError("--rate needs --k")
+            raise ValueError(f"--rate {args.rate:g} needs --k")
         n = None if k is None else int(round(k / args.rate))
+    _check_lengths(args, k, n)
     return dict(
         modulation=args.modulation, channel=args.channel, coherence=args.coherence, csi=args.csi,
         pilots_per_block=args.pilots, ofdm=args.ofdm, code=args.code, k=k, n=n, crc=args.crc,
@@ -169,20 +262,40 @@ def link_options(args: argparse.Namespace, k_required: bool = True) -> dict[str,
     )
 
 
-def check_output_path(path: Optional[str], suffixes: tuple[str, ...], what: str) -> None:
+def _same_file(a: str, b: str) -> bool:
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_output_path(path: Optional[str], suffixes: tuple[str, ...], what: str,
+                      inputs: Sequence[tuple[str, Optional[str]]] = ()) -> None:
     """An output path semlink may create: right suffix, writable (missing parent folders are created
-    on write), not a directory."""
+    on write), not a directory, and not one of the ``inputs`` (``(option, path)`` pairs: an output
+    must never overwrite what the command reads)."""
     if path is None:
         return
+    for name, src in inputs:
+        if src is not None and _same_file(path, src):
+            raise ValueError(f"{what} {path!r} is the input {name}; write the output elsewhere")
     if not path.lower().endswith(suffixes):
         raise ValueError(f"{what} must end with {' or '.join(suffixes)}, got {path!r}")
     if os.path.isdir(path):
         raise ValueError(f"{what} {path!r} is a directory")
-    probe = os.path.dirname(os.path.abspath(path))
+    parent = os.path.dirname(os.path.abspath(path))
+    probe, missing = parent, []
     while not os.path.exists(probe):
+        missing.append(probe)
         probe = os.path.dirname(probe)
     if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
         raise ValueError(f"cannot write {what} {path!r}")
+    if missing:  # the folders must be creatable (os.access says yes on /proc to root): try, then undo
+        try:
+            os.makedirs(parent)
+        except OSError as err:
+            raise ValueError(f"cannot write {what} {path!r}: {err.strerror}") from None
+        for folder in missing:
+            os.rmdir(folder)
 
 
 def check_result_file(path: str, what: str, must_exist: bool = False) -> None:
@@ -195,6 +308,20 @@ def check_result_file(path: str, what: str, must_exist: bool = False) -> None:
     elif must_exist:
         raise ValueError(f"--resume: no earlier results at {path!r}")
     check_output_path(path, (".h5", ".hdf5"), what)
+
+
+def check_safetensors(path: str, what: str) -> None:
+    """``path`` is a readable ``.safetensors`` file (its header parses), else one line naming it."""
+    if not os.path.isfile(path):
+        raise ValueError(f"{what}: no such file {path!r}")
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(path, framework="numpy") as fh:
+            fh.keys()
+    except (SafetensorError, OSError, ValueError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{what} {path!r} is not a readable .safetensors file ({reason})") from None
 
 
 def json_default(obj: Any) -> Any:

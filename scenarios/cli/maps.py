@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 
-from .common import add_link_options, add_threads_option, check_output_path, json_default, link_options, seed_int
+from ..quantities import SNR_DB
+from .common import (add_link_options, add_threads_option, bounded_float, bounded_int, check_output_path, json_default,
+                     link_options, seed_int)
 
-__all__ = ["add_parser", "maps_request"]
+#: Class counts a label map may have (indices are stored as 16-bit values).
+MAX_CLASSES = 65535
+
+__all__ = ["add_parser", "maps_request", "MAX_CLASSES"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     mp = sub.add_parser("maps", help="send a semantic label map (PNG of class indices) analog or digital, score it")
     mp.add_argument("labels", help="indexed or greyscale PNG of class indices")
-    mp.add_argument("--psnr", type=float, required=True,
-                    help="analog: PSNR of eq. (1) in dB (P = 1); digital: Es/N0 of the link in dB")
+    mp.add_argument("--psnr", type=bounded_float(SNR_DB), required=True,
+                    help=f"analog: PSNR of eq. (1) (P = 1); digital: Es/N0 of the link; in {SNR_DB.text()}")
     mp.add_argument("--channel", dest="mode", default="analog", choices=("analog", "digital"),
                     help="analog values (the paper) or the coded map over a real link")
-    mp.add_argument("--classes", type=int, default=None, help="number of classes C (default: largest label + 1)")
+    mp.add_argument("--classes", type=bounded_int(2, MAX_CLASSES), default=None,
+                    help=f"number of classes C in [2, {MAX_CLASSES}] (default: largest label + 1)")
     mp.add_argument("--no-fds", action="store_true", help="analog: skip the fast denoising semantic block (eq. 2)")
     mp.add_argument("--paper-sigma", action="store_true",
                     help="analog: the authors' PSNR->sigma table (sigma as a standard deviation)")
@@ -27,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mp.add_argument("--map-codec", default="auto", choices=("auto", "planes", "g4", "png"),
                     help="digital: lossless codec (auto: the shortest of RLE planes, G4 planes and PNG)")
     add_link_options(mp, channel_flag="--fading")
-    mp.set_defaults(code="ldpc", rate=0.5, crc="CRC24A")
+    mp.set_defaults(code="ldpc", crc="CRC24A")  # --rate 0.5 unless --n or --k with --n is given
     mp.add_argument("--seed", type=seed_int, default=0)
     mp.add_argument("--device", default="auto")
     mp.add_argument("--out", default=None, help="write the received label map here (PNG)")
@@ -36,26 +41,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mp.set_defaults(func=run)
 
 
-def maps_request(args: argparse.Namespace) -> dict:
-    """Validate, send, score; the JSON-ready result (the received map under ``"_received"``)."""
-    from genai.semmaps import read_label_map
+def _check(args: argparse.Namespace) -> dict:
+    """Every option checked before anything is read or imported; the link options."""
     from linklevel.config import MODULATIONS
 
     if args.modulation not in MODULATIONS:
         raise ValueError(f"--modulation must be one of {', '.join(MODULATIONS)}, got {args.modulation!r}")
-    if not math.isfinite(args.psnr):
-        raise ValueError("--psnr must be a finite number")
     if not os.path.isfile(args.labels):
         raise ValueError(f"no such label map {args.labels!r}")
-    check_output_path(args.out, (".png",), "--out")
+    check_output_path(args.out, (".png",), "--out", inputs=[("label map", args.labels)])
+    if args.mode == "digital":
+        if args.no_fds or args.paper_sigma:
+            raise ValueError("--no-fds and --paper-sigma apply to --channel analog")
+        if args.code == "ldpc" and args.rate is None and args.n is None:
+            args.rate = 0.5
+    return link_options(args, k_required=False)
+
+
+def maps_request(args: argparse.Namespace) -> dict:
+    """Validate, send, score; the JSON-ready result (the received map under ``"_received"``)."""
+    opts = _check(args)
+    from genai.semmaps import read_label_map
+
     lab = read_label_map(args.labels)
     top = int(lab.max()) + 1
     classes = top if args.classes is None else args.classes
     if classes < top:
         raise ValueError(f"--classes {classes} is below the largest label + 1 ({top})")
-    if classes > 65535:
-        raise ValueError("--classes must be at most 65535")
-    opts = link_options(args, k_required=False)
+    if classes > MAX_CLASSES:
+        raise ValueError(f"the label map has {classes} classes; at most {MAX_CLASSES} are supported")
     if args.mode == "analog":
         from bridge.analog import AnalogChannel
 
@@ -74,11 +88,9 @@ def maps_request(args: argparse.Namespace) -> dict:
 
         from ..gesco.maps import map_codec, send_digital_map
 
-        if args.no_fds or args.paper_sigma:
-            raise ValueError("--no-fds and --paper-sigma apply to --channel analog")
         if opts["code"] == "ldpc" and opts["k"] is None:
             if args.rate is None:
-                raise ValueError("--code ldpc needs --rate (blocks sized from the map) or --k with --n/--rate")
+                raise ValueError(f"--n {args.n} needs --k (or give --rate alone: blocks sized from the map)")
             bits = map_codec(classes, args.map_codec).bit_count(torch.from_numpy(lab))
             opts["k"], opts["n"], _ = code_blocks(bits, args.rate)
         cfg = LinkConfig(**{**opts, "snr_type": "esno"})

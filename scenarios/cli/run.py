@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .common import add_threads_option, check_result_file, json_default, pos_int
+from .common import add_threads_option, check_output_path, json_default, pos_int
 
 __all__ = ["add_parser"]
 
@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     again = rn.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue an earlier execution (error if its result "
                        "file is missing); finished parts are always skipped")
-    again.add_argument("--fresh", action="store_true", help="move earlier results aside (.bak) and start over")
+    again.add_argument("--fresh", action="store_true",
+                       help="move earlier semlink results aside (<file>.<time>.bak, never overwritten) and start "
+                            "over; a file semlink did not write is never moved")
     rn.add_argument("--quick", action="store_true", help="the study's small [quick] variant (into <out>-quick)")
     rn.add_argument("--out", default=None, help="output folder (default: the study's 'out')")
     rn.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
@@ -33,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from linklevel.h5io import ResultFileError
     from linklevel.runtime import resolve_device
 
     from ..kinds import get_kind, load_study
@@ -44,20 +47,17 @@ def run(args: argparse.Namespace) -> int:
 
         set_threads(study.threads)
     kind = get_kind(study.kind)
-    if args.executor not in kind.executors:
-        raise ValueError(f"the {kind.name} study runs with the {' or '.join(kind.executors)} executor")
-    if args.executor == "ray":
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise ValueError("--executor ray needs Ray: pip install 'semlink[ray]'") from None
     resolve_device(args.device)
-    if kind.preflight is not None:
-        kind.preflight(study)
-    check_result_file(study.result_file, "result file", must_exist=args.resume)
+    check_output_path(study.result_file, (".h5", ".hdf5"), "result file")
     quiet = args.no_progress or args.json
-    result = run_study(study, executor=args.executor, device=args.device, batch_size=args.batch_size,
-                       progress=not quiet, fresh=args.fresh, log=None if quiet else (lambda m: print(m, file=sys.stderr)))
+    try:
+        result = run_study(study, executor=args.executor, device=args.device, batch_size=args.batch_size,
+                           progress=not quiet, fresh=args.fresh, resume=args.resume,
+                           log=None if quiet else (lambda m: print(m, file=sys.stderr)))
+    except ResultFileError as err:
+        hint = "" if args.fresh or "semlink never moves" in str(err) else \
+            " (or re-run with --fresh: it keeps the file as <file>.<time>.bak and starts over)"
+        raise ResultFileError(f"{err}{hint}") from None
     if args.json:
         print(json.dumps(result.to_dict(), default=json_default))
     else:

@@ -21,12 +21,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import h5py
 
+    from linklevel.h5io import file_state, verify_file
+
     from ..ber.report import show_lines, show_runs
 
     if not os.path.isfile(args.file):
         raise ValueError(f"no such file {args.file!r}")
     if not h5py.is_hdf5(args.file):
         raise ValueError(f"{args.file!r} is not an HDF5 file")
+    state = file_state(args.file)
+    if state == "damaged":
+        verify_file(args.file)  # raises the one-line damage message
+    if state != "semlink":
+        raise ValueError(f"{args.file!r} is not a semlink result file (an HDF5 file semlink did not write); "
+                         "`semlink show` reads only semlink's files")
+    verify_file(args.file)  # damage: one line naming the part
     data = show_runs(args.file)
     print(json.dumps(data, default=json_default) if args.json else "\n".join(show_lines(data)))
     return 0

@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 
-from .common import (add_link_options, add_threads_option, check_output_path, link_config, link_options,
+from ..quantities import SNR_DB
+from .common import (add_link_options, add_threads_option, bounded_float, check_output_path, link_config, link_options,
                      seed_int)
 
 __all__ = ["add_parser"]
@@ -18,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     what.add_argument("--text", help="text to send (UTF-8)")
     what.add_argument("--file", help="any file, sent as bytes")
     add_link_options(tx)
-    tx.add_argument("--ebno", type=float, required=True, help="Eb/N0 in dB")
+    tx.add_argument("--ebno", type=bounded_float(SNR_DB), required=True, help=f"Eb/N0 in {SNR_DB.text()}")
     tx.add_argument("--policy", default="forward", help="forward (deliver with errors) or discard (drop on CRC failure)")
     tx.add_argument("--compress", default=None, choices=("zlib", "lzma"), help="lossless text compression")
     tx.add_argument("--seed", type=seed_int, default=0)
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     rate = None
     if args.code == "ldpc" and args.k is None:  # code blocks sized from the stream (bridge.packets.code_blocks)
         if args.rate is None or args.n is not None:
-            raise ValueError("--code ldpc needs --rate alone (blocks sized from the stream) or --k with --n/--rate")
+            given = f"--n {args.n} needs --k" if args.n is not None else "--code ldpc needs --k with --n or --rate"
+            raise ValueError(f"{given} (or give --rate alone: blocks sized from the stream)")
         rate, args.rate = args.rate, None
         cfg = link_options(args, k_required=False)
     else:
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not os.path.isfile(args.file):
             raise ValueError(f"no such file {args.file!r}")
-        check_output_path(args.out, ("",), "--out")
+        check_output_path(args.out, ("",), "--out", inputs=[("--file", args.file)])
         with open(args.file, "rb") as fh:
             payload = fh.read()
     res = send_payload(payload, cfg, args.ebno, args.policy, compress=args.compress, seed=args.seed,

@@ -14,8 +14,9 @@ import math
 import os
 from typing import Any, Optional
 
-import h5py
 import numpy as np
+
+from linklevel.h5io import open_result
 
 from .study import FADING, read_maps, read_rows
 
@@ -102,7 +103,7 @@ def _examples(h5: str, out: str) -> Optional[str]:
     from genai.controlnet_seg import ade20k_palette, paint
 
     _, labels, _ = read_maps(h5)
-    with h5py.File(h5, "r") as f:
+    with open_result(h5) as f:
         if "fds/eq1/examples" not in f:
             return None
         g = f["fds/eq1/examples"]
@@ -126,7 +127,7 @@ def _compare_section(h5: str, channel: str, out: str, figs: list[str], summary: 
 
     d = read_rows(h5, f"compare/{channel}")
     a = read_rows(h5, f"compare/{channel}", "analog")
-    with h5py.File(h5, "r") as f:
+    with open_result(h5) as f:
         configs = json.loads(f[f"compare/{channel}"].attrs["configs"])
         policies = json.loads(f[f"compare/{channel}"].attrs["policies"])
     snrs = sorted(np.unique(d["snr_db"]).tolist())
@@ -216,7 +217,7 @@ def write_gesco_report(study: Any) -> tuple[dict[str, Any], list[str], str]:
                "(the paper's analogue: \"92 % fewer\")."]
     md += ["", "## FDS ablation (mIoU of the argmax map, AWGN)", ""]
     summary["fds"] = {}
-    with h5py.File(h5, "r") as f:
+    with open_result(h5) as f:
         variants = [v for v in ("eq1", "paper_sigma") if f"fds/{v}" in f]
         channels = list(f["compare"].keys()) if "compare" in f else []
         has_fading, has_gen = "fading" in f, "generate" in f
@@ -236,7 +237,7 @@ def write_gesco_report(study: Any) -> tuple[dict[str, Any], list[str], str]:
             md += _compare_section(h5, ch, out, figs, summary["compare"])
     if has_fading:
         r = read_rows(h5, "fading")
-        with h5py.File(h5, "r") as f:
+        with open_result(h5) as f:
             chans = json.loads(f["fading"].attrs["channels"])
         md += ["## Analog maps over fading (equalized)", "", "| channel | PSNR (dB) | mIoU FDS [95 % CI] | no FDS |",
                "| --- | --- | --- | --- |"]
@@ -252,7 +253,7 @@ def write_gesco_report(study: Any) -> tuple[dict[str, Any], list[str], str]:
         md.append("")
     if has_gen:
         r = read_rows(h5, "generate")
-        with h5py.File(h5, "r") as f:
+        with open_result(h5) as f:
             gnote = str(f["generate"].attrs["note"])
         summary["generate"] = {"note": gnote, "rows": [{k: float(v[i]) for k, v in r.items()} for i in range(
             len(r["map"]))]}

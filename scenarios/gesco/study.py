@@ -27,10 +27,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import h5py
 import numpy as np
 
+from linklevel.h5io import open_result
+
 from ..parts import Part, RunContext, write_group
+from ..quantities import SNR_DB
 from ..schema import IMAGE_SUFFIXES, StudyError, StudyHeader, build_dataclass, image_files, kind_tables
 
 __all__ = ["GescoMaps", "GescoFDS", "GescoCompare", "GescoFading", "GescoGenerate", "GescoStudy", "load_gesco",
@@ -119,10 +121,13 @@ def load_gesco(doc: dict, header: StudyHeader) -> GescoStudy:
     """Validate the GESCO tables (``[quick]`` merged with ``header.quick``)."""
     where, tabs = kind_tables(doc, header, PARTS)
     mp: GescoMaps = build_dataclass(GescoMaps, tabs["maps"], where, "maps")
-    fd: GescoFDS = build_dataclass(GescoFDS, tabs["fds"], where, "fds", ranges={"psnrs": ""})
-    cp: GescoCompare = build_dataclass(GescoCompare, tabs["compare"], where, "compare", ranges={"snrs_db": ""})
-    fa: GescoFading = build_dataclass(GescoFading, tabs["fading"], where, "fading", ranges={"psnrs": ""})
-    ge: GescoGenerate = build_dataclass(GescoGenerate, tabs["generate"], where, "generate", ranges={"psnrs": ""})
+    snr = {"psnrs": SNR_DB, "snrs_db": SNR_DB}
+    fd: GescoFDS = build_dataclass(GescoFDS, tabs["fds"], where, "fds", ranges={"psnrs": ""}, bounds=snr)
+    cp: GescoCompare = build_dataclass(GescoCompare, tabs["compare"], where, "compare", ranges={"snrs_db": ""},
+                                       bounds=snr)
+    fa: GescoFading = build_dataclass(GescoFading, tabs["fading"], where, "fading", ranges={"psnrs": ""}, bounds=snr)
+    ge: GescoGenerate = build_dataclass(GescoGenerate, tabs["generate"], where, "generate", ranges={"psnrs": ""},
+                                        bounds=snr)
     if mp.source not in SOURCES:
         raise StudyError(f"{where}: [maps] source must be one of {', '.join(SOURCES)}, got {mp.source!r}")
     if mp.source == "folder" and not mp.folder:
@@ -168,7 +173,7 @@ def resolve_sources(mp: GescoMaps) -> tuple[list[str], str]:
 
 def read_maps(path: str) -> tuple[list[str], list[np.ndarray], dict[str, Any]]:
     """Names, label maps and attributes (``note``, ``classes``) of the stored maps."""
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         g = f["maps"]
         names = json.loads(g.attrs["names"])
         return names, [g[f"labels/{n}"][()].astype(np.int64) for n in names], {k: g.attrs[k] for k in g.attrs}
@@ -176,7 +181,7 @@ def read_maps(path: str) -> tuple[list[str], list[np.ndarray], dict[str, Any]]:
 
 def read_rows(path: str, grp: str, name: str = "rows") -> dict[str, np.ndarray]:
     """A part's rows as columns."""
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         g = f[grp]
         cols = json.loads(g.attrs[f"{name}_columns"])
         data = g[name][()]

@@ -17,6 +17,8 @@ from typing import Any
 import h5py
 import numpy as np
 
+from linklevel.h5io import open_result
+
 __all__ = ["write_huang_report"]
 
 
@@ -52,7 +54,7 @@ def write_huang_report(study: Any) -> tuple[dict[str, Any], list[str], str]:
     figs: list[str] = []
     summary: dict[str, Any] = {}
     md = [f"# {study.name}: critical-information embedding, GVIF and Algorithm 1 (Huang et al.)", ""]
-    with h5py.File(h5, "r") as f:
+    with open_result(h5) as f:
         r7 = _rows(f, "fig7")
         coders = json.loads(f["fig7"].attrs["coders"])
         imp_note = str(f["fig7"].attrs["importance"])

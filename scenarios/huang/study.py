@@ -26,13 +26,20 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from linklevel.h5io import open_result
+
 from ..parts import Part, RunContext, write_group
+from ..quantities import BANDWIDTH_HZ, BLER, HVS_VARIANCE, LATENCY_MS, SNR_DB, SNR_STEP_DB, UNIT
 from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind_tables
 
 __all__ = ["HuangData", "HuangFig7", "HuangFig9", "HuangStudy", "load_huang", "huang_parts", "resolve_images",
            "PARTS"]
 
 PARTS = ("data", "fig7", "fig9")  # TOML tables
+#: Ranges of the physical [fig9] keys (:mod:`scenarios.quantities`, as ``semlink cie``).
+FIG9_BOUNDS = {"snrs_db": SNR_DB, "t_max_ms": LATENCY_MS, "bandwidth_hz": BANDWIDTH_HZ, "target_bler": BLER,
+               "d0_mask_psnr_db": SNR_DB, "latency_snr_db": SNR_DB, "t_max_sweep_ms": LATENCY_MS,
+               "example_alphas": UNIT, "alpha_th": UNIT, "mcs_step_db": SNR_STEP_DB}
 
 
 @dataclass(frozen=True)
@@ -84,9 +91,11 @@ class HuangStudy(StudyHeader):
 def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:
     """Validate the Huang tables (``[quick]`` merged with ``header.quick``)."""
     where, tabs = kind_tables(doc, header, PARTS)
-    da: HuangData = build_dataclass(HuangData, tabs["data"], where, "data")
-    f7: HuangFig7 = build_dataclass(HuangFig7, tabs["fig7"], where, "fig7", ranges={"alphas": ""})
-    f9: HuangFig9 = build_dataclass(HuangFig9, tabs["fig9"], where, "fig9", ranges={"snrs_db": "", "t_max_sweep_ms": ""})
+    da: HuangData = build_dataclass(HuangData, tabs["data"], where, "data", bounds={"gamma2": HVS_VARIANCE})
+    f7: HuangFig7 = build_dataclass(HuangFig7, tabs["fig7"], where, "fig7", ranges={"alphas": ""},
+                                    bounds={"alphas": UNIT})
+    f9: HuangFig9 = build_dataclass(HuangFig9, tabs["fig9"], where, "fig9", ranges={"snrs_db": "", "t_max_sweep_ms": ""},
+                                    bounds=FIG9_BOUNDS)
     if da.count < 1 or not (da.crop == 0 or 64 <= da.crop <= 4096) or da.gamma2 <= 0:
         raise StudyError(f"{where}: [data] needs count >= 1, crop 0 or in [64, 4096] and gamma2 > 0")
     if da.importance not in ("spectral_residual", "cam"):
@@ -197,11 +206,9 @@ def _mcs(study: HuangStudy, ctx: RunContext) -> None:
 
 
 def _thresholds(path: str) -> list:
-    import h5py
-
     from .reallink import MCS, Threshold, modulation_of
 
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         table, target = f["mcs/table"][()], float(f["mcs"].attrs["target_bler"])
     return [Threshold(MCS(modulation_of(int(r[0])), float(r[1]), int(r[2])), float(r[5]), float(r[6]), target)
             for r in table]

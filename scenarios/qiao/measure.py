@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence
 
-import h5py
 import numpy as np
 
-from linklevel.h5io import atomic_h5
+from linklevel.h5io import atomic_h5, open_result
 
 from .quality import QualityTable
 
@@ -114,7 +113,7 @@ def store_table(path: str, doc: dict[str, Any], source: str) -> None:
 
 def read_table(path: str) -> QualityTable:
     """The study's stored quality table."""
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         g = f["quality"]
         return QualityTable(tuple(g["ber"][()].tolist()), {q: tuple(g[f"metrics/{q}"][()].tolist())
                                                            for q in g["metrics"]}, str(g.attrs["source"]))

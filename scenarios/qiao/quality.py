@@ -16,7 +16,6 @@ Table file (JSON)::
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -74,13 +73,9 @@ class QualityTable:
 
 def read_quality_table(path: str) -> QualityTable:
     """Read a JSON quality table (format in the module docstring); clear errors on a bad file."""
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except OSError as err:
-        raise ValueError(f"cannot read the quality table {path}: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path} is not JSON: {err.msg} (line {err.lineno})") from None
+    from ..schema import read_json
+
+    doc = read_json(path, "the quality table")
     if not isinstance(doc, dict) or not isinstance(doc.get("ber"), list) or not isinstance(doc.get("metrics"), dict):
         raise ValueError(f"{path}: a quality table needs 'ber' (list) and 'metrics' (object of lists)")
     try:

@@ -18,6 +18,8 @@ from typing import Any, Optional
 import h5py
 import numpy as np
 
+from linklevel.h5io import open_result
+
 from . import models as m
 from .sweep import draw_summary
 
@@ -330,7 +332,7 @@ def write_qiao_report(study: Any, v: tuple[int, int]) -> tuple[dict[str, Any], l
           f"{sy.b0_hz / 1e6:g}+{sy.b1_hz / 1e6:g} MHz, N0 {sy.n0_dbm_hz:g} dBm/Hz, {{k, b}} = {{{sy.k}, {sy.b}}}, "
           f"{{α, β}} = {{{sy.alpha}, {sy.beta}}}). Seed {study.seed}.", ""]
     targets = ber_targets(study, h5)
-    with h5py.File(h5, "r") as f:
+    with open_result(h5) as f:
         # ---- quality
         if "quality" in f:
             src = str(f["quality"].attrs["source"])

@@ -52,11 +52,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
-import h5py
 import numpy as np
+
+from linklevel.h5io import open_result
 
 from ..parts import Part, RunContext, write_group
 from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
+from ..quantities import (BANDWIDTH_HZ, BER, CODE_RATE, EQ2_B, EQ2_K, EQ4_ALPHA, EQ4_BETA, GAIN_DB, NOISE_DBM_HZ,
+                          PATH_LOSS_EXPONENT, POWER_MW, SNR_DB, SNR_STEP_DB, STREAM_BITS)
 from . import models as m
 
 __all__ = ["QiaoSystem", "QiaoQuality", "QiaoDesigns", "QiaoEq2", "QiaoEq4", "QiaoE2E", "QiaoStudy", "load_qiao",
@@ -160,27 +163,34 @@ class QiaoStudy(StudyHeader):
 def _bits(v: Any, where: str, key: str) -> Optional[int]:
     if v == "measured":
         return None
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise StudyError(f"{where}: [study] {key} must be a positive integer or \"measured\", got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, int) or v not in STREAM_BITS:
+        raise StudyError(f"{where}: [study] {key} must be an integer in {STREAM_BITS.text()} or \"measured\", got {v!r}")
     return int(v)
 
 
 def _bers(vals: tuple, where: str, key: str, hi: float = 0.2) -> None:
-    if any(isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x < hi for x in vals):
-        raise StudyError(f"{where}: {key} must be BERs in (0, {hi:g}), got {list(vals)}")
+    if any(isinstance(x, bool) or not isinstance(x, (int, float)) or not BER.lo <= x < hi for x in vals):
+        raise StudyError(f"{where}: {key} must be BERs in [{BER.lo:g}, {hi:g}), got {list(vals)}")
 
 
 def load_qiao(doc: dict, header: StudyHeader) -> QiaoStudy:
     """Validate the Qiao tables of a study file (``[quick]`` merged with ``header.quick``)."""
     src = Path(header.source)
     where, tabs = kind_tables(doc, header, PARTS)
-    sy: QiaoSystem = build_dataclass(QiaoSystem, tabs["system"], where, "system")
+    sy: QiaoSystem = build_dataclass(QiaoSystem, tabs["system"], where, "system", bounds={
+        "power_mw": POWER_MW, "eps0_db": GAIN_DB, "phi": PATH_LOSS_EXPONENT, "n0_dbm_hz": NOISE_DBM_HZ,
+        "b0_hz": BANDWIDTH_HZ, "b1_hz": BANDWIDTH_HZ, "r": CODE_RATE, "k": EQ2_K, "b": EQ2_B, "alpha": EQ4_ALPHA,
+        "beta": EQ4_BETA})
     qu: QiaoQuality = build_dataclass(QiaoQuality, tabs["quality"], where, "quality")
     de: QiaoDesigns = build_dataclass(QiaoDesigns, tabs["designs"], where, "designs",
-                                      ranges={"avg_snr_db": "", "check_snrs_db": ""})
-    e2: QiaoEq2 = build_dataclass(QiaoEq2, tabs["eq2"], where, "eq2")
+                                      ranges={"avg_snr_db": "", "check_snrs_db": ""},
+                                      bounds={"avg_snr_db": SNR_DB, "check_snrs_db": SNR_DB,
+                                              "table2_step_db": SNR_STEP_DB})
+    e2: QiaoEq2 = build_dataclass(QiaoEq2, tabs["eq2"], where, "eq2",
+                                  bounds={k: SNR_DB for k in ("awgn_snrs_db", "rayleigh_snrs_db", "retx_snrs_db")})
     e4: QiaoEq4 = build_dataclass(QiaoEq4, tabs["eq4"], where, "eq4")
-    ee: QiaoE2E = build_dataclass(QiaoE2E, tabs["end_to_end"], where, "end_to_end", ranges={"avg_snr_db": ""})
+    ee: QiaoE2E = build_dataclass(QiaoE2E, tabs["end_to_end"], where, "end_to_end", ranges={"avg_snr_db": ""},
+                                  bounds={"avg_snr_db": SNR_DB})
     try:
         sy.params()
     except ValueError as err:
@@ -281,7 +291,7 @@ def ber_targets(study: QiaoStudy, path: str) -> list[dict[str, Any]]:
 def _has(path: str, key: str) -> bool:
     if not os.path.exists(path):
         return False
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         return key in f
 
 

@@ -220,10 +220,9 @@ class TablePerception:
 
     @classmethod
     def from_json(cls, path: str) -> "TablePerception":
-        import json
+        from ..schema import read_json
 
-        with open(path, encoding="utf-8") as fh:
-            return cls.from_dict(json.load(fh), path)
+        return cls.from_dict(read_json(path, "the perception table"), path)
 
     def digest(self) -> str:
         """Content hash (grids, values, single-stream curves): names results computed with this table."""

@@ -60,10 +60,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence, Union
 
-import h5py
 import numpy as np
 
-from linklevel.h5io import atomic_h5
+from linklevel.h5io import atomic_h5, open_result
 
 __all__ = ["STREAMS", "ABSENT", "Item", "FeatureMetric", "RegeneratedMetric", "make_metric", "cache_streams",
            "load_items", "stream_bits", "joint_conditions", "single_conditions", "one_correct_conditions",
@@ -101,7 +100,7 @@ def cache_streams(path: str, images: Sequence[str], captions: Optional[str], qua
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     have = set()
     if os.path.exists(path):
-        with h5py.File(path, "r") as f:
+        with open_result(path) as f:
             have = set(f["streams"].keys()) if "streams" in f else set()
     todo = [p for p in images if os.path.splitext(os.path.basename(p))[0] not in have]
     if todo:
@@ -121,13 +120,13 @@ def cache_streams(path: str, images: Sequence[str], captions: Optional[str], qua
                 g.attrs["pixels"] = int(img.shape[0] * img.shape[1])
                 g.create_dataset("sketch", data=sketch.astype(np.float32), compression="gzip")
                 g.create_dataset("ntc_bytes", data=np.frombuffer(data, dtype=np.uint8))
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         return sorted(f["streams"].keys())
 
 
 def load_items(path: str) -> list[Item]:
     """The cached images, sorted by name (their index is the ``image`` column of the samples)."""
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         if "streams" not in f:
             raise ValueError(f"{path}: no cached streams (run cache_streams first)")
         return [Item(n, str(f[f"streams/{n}"].attrs["image"]), str(f[f"streams/{n}"].attrs["prompt"]),
@@ -140,7 +139,7 @@ def stream_bits(path: str) -> dict[str, np.ndarray]:
     from bridge import BytesCodec, TextCodec
 
     tc, bc = TextCodec(), BytesCodec()
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         names = sorted(f["streams"].keys())
         pix = np.array([int(f[f"streams/{n}"].attrs.get("pixels", 0)) for n in names])
     items = load_items(path)
@@ -294,7 +293,7 @@ def measure(path: str, conditions: Sequence[tuple[float, float]], metric: Union[
     items = load_items(path)
     grp = _group(metric.key, channel)
     done: set = set()
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         if grp in f:
             g = f[grp]
             if g.attrs.get("metric", metric.label) != metric.label:
@@ -362,7 +361,7 @@ def _append(path: str, grp: str, rows: list, label: str, channel: str) -> None:
 def read_samples(path: str, metric_key: str, channel: str = "bsc") -> dict[str, np.ndarray]:
     """All samples of a metric: ``psi1, psi2, repeat, image, distance`` (+ ``label``)."""
     grp = _group(metric_key, channel)
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         if grp not in f:
             raise ValueError(f"{path}: no samples for metric {metric_key!r} ({channel})")
         g = f[grp]
@@ -586,7 +585,7 @@ def read_fits(path: str, metric_key: str) -> dict[str, Any]:
     from .allocation import DiscardPerception
 
     out: dict[str, Any] = {}
-    with h5py.File(path, "r") as f:
+    with open_result(path) as f:
         root = f"fits/{metric_key}"
         if root not in f:
             raise ValueError(f"{path}: no fits for metric {metric_key!r} (run store_fits)")

@@ -19,6 +19,8 @@ from typing import Any
 import h5py
 import numpy as np
 
+from linklevel.h5io import open_result
+
 from .allocation import PAPER_CONSTANTS
 from .study import source_key
 
@@ -146,7 +148,7 @@ def write_xu_report(study: Any, metric_key: str, k_meas: tuple[int, int], k_used
     figs += _fig_one_correct(out, fits5, discard)
     # ---- curves
     curve_rows = []
-    with h5py.File(h5, "r") as f:
+    with open_result(h5) as f:
         panels = []
         for src in study.curves.sources:
             for scheme in study.curves.schemes:

@@ -3,7 +3,6 @@ source description into a perception-error function (and its semantic values).""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from typing import Any, Optional, Sequence
@@ -38,8 +37,9 @@ def perception_source(name: str, scheme: str, measured: Optional[tuple[Any, Any]
             raise ValueError(f"no such file {path!r}")
         try:
             tab = TablePerception.from_json(path)
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise ValueError(f"{path}: not a perception table ({err})") from None
+        except (KeyError, TypeError, ValueError) as err:
+            msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ValueError(msg if path in msg else f"{path}: not a perception table ({msg})") from None
         return tab, tab.semantic_values()
     if name == "measured" and measured is not None:
         discard, forward = measured

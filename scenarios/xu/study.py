@@ -85,6 +85,7 @@ from typing import Any, Iterator, Optional
 import numpy as np
 
 from ..parts import Part, RunContext, write_group
+from ..quantities import BER, CODE_RATE, DISTANCE_M, GAIN_DB, NOISE_DBM, PATH_LOSS_EXPONENT, POWER_W, STREAM_BITS
 from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
 from .allocation import METHODS, PAPER_CONSTANTS, DiscardPerception
 from .sources import perception_source
@@ -170,23 +171,26 @@ def load_xu(doc: dict, header: StudyHeader) -> XuStudy:
     src = Path(header.source)
     study = doc["study"]
     where, tabs = kind_tables(doc, header, PARTS)
-    ch: XuChannel = build_dataclass(XuChannel, tabs["channel"], where, "channel")
+    ch: XuChannel = build_dataclass(XuChannel, tabs["channel"], where, "channel", bounds={
+        "distance_m": DISTANCE_M, "pl0_db": GAIN_DB, "exponent": PATH_LOSS_EXPONENT, "noise_dbm": NOISE_DBM,
+        "rate": CODE_RATE})
     me: XuMeasure = build_dataclass(XuMeasure, tabs["measure"], where, "measure")
     cu: XuCurves = build_dataclass(XuCurves, tabs["curves"], where, "curves", ranges={"targets": "targets"})
-    re: XuRealizations = build_dataclass(XuRealizations, tabs["realizations"], where, "realizations")
+    re: XuRealizations = build_dataclass(XuRealizations, tabs["realizations"], where, "realizations",
+                                         bounds={"budgets_w": POWER_W})
     rl: XuRealLink = build_dataclass(XuRealLink, tabs["real_link"], where, "real_link")
     # ---- values
     if ch.distance_m <= 0 or not 0 < ch.rate <= 1:
         raise StudyError(f"{where}: [channel] needs distance_m > 0 and rate in (0, 1]")
     if me.metric not in ("feature", "regen-clip", "regen-ms-ssim"):
         raise StudyError(f"{where}: [measure] metric must be feature, regen-clip or regen-ms-ssim, got {me.metric!r}")
-    if me.count < 1 or me.repeats < 1:
-        raise StudyError(f"{where}: [measure] count and repeats must be positive")
+    if me.count < 1 or me.repeats < 1 or me.quality < 1:
+        raise StudyError(f"{where}: [measure] count, repeats and quality (the ntc rate point) must be positive")
     for key in ("psis", "joint_psis", "link_psis"):
         vals = getattr(me, key)
         hi = 0.5 if key != "link_psis" else 0.4999
-        if any(not isinstance(x, (int, float)) or not 0 < x <= hi for x in vals):
-            raise StudyError(f"{where}: [measure] {key} must be BERs in (0, {hi:g}], got {list(vals)}")
+        if any(not BER.lo <= x <= hi for x in vals):
+            raise StudyError(f"{where}: [measure] {key} must be BERs in [{BER.lo:g}, {hi:g}], got {list(vals)}")
     if len(me.weights) != 2 or abs(sum(me.weights) - 1) > 1e-9 or min(me.weights) < 0:
         raise StudyError(f"{where}: [measure] weights must be two non-negative numbers summing to 1")
     for tab, methods in (("curves", cu.methods), ("realizations", re.methods)):
@@ -218,8 +222,8 @@ def load_xu(doc: dict, header: StudyHeader) -> XuStudy:
     k = study.get("k", "measured")
     if k == "measured":
         k = None
-    elif not (isinstance(k, list) and len(k) == 2 and all(isinstance(x, int) and x > 0 for x in k)):
-        raise StudyError(f"{where}: [study] k must be \"measured\" or [K1, K2] (positive bits), got {k!r}")
+    elif not (isinstance(k, list) and len(k) == 2 and all(isinstance(x, int) and x in STREAM_BITS for x in k)):
+        raise StudyError(f"{where}: [study] k must be \"measured\" or [K1, K2] (bits in {STREAM_BITS.text()}), got {k!r}")
     return XuStudy(**header.fields(), k=None if k is None else (int(k[0]), int(k[1])), channel=ch, measure=me,
                    curves=cu, realizations=re, real_link=rl)
 

@@ -16,6 +16,8 @@ from scenarios.cli import main
 from scenarios.kinds import builtin_studies, load_study
 from scenarios.schema import StudyError
 
+from ..tamper import assert_damage_detected
+
 ROOT = Path(__file__).resolve().parents[3]
 
 TINY = """
@@ -147,7 +149,8 @@ def test_run_writes_hdf5_figures_report_and_skips_finished(tmp_path, capsys):
     assert main(["run", path, "--out", str(out), "--json", "--fresh"]) == 0
     d3 = json.loads(capsys.readouterr().out)
     assert {r["status"] for r in d3["parts"]} == {"finished"}
-    assert (out / "tiny.h5.bak").exists()
+    assert len(list(out.glob("tiny.h5.*.bak"))) == 1
+    assert_damage_detected(path, out, tmp_path, capsys)
     again = {rid: ResultStore(h5).read_run(rid).points for rid in ResultStore(h5).runs()}
     assert again == {rid: r.points for rid, r in before.items()}
 

@@ -17,6 +17,8 @@ from scenarios.gesco.maps import analog_channel_uses, equal_resource_analog, sen
 from scenarios.kinds import load_study
 from scenarios.schema import StudyError
 
+from ..tamper import assert_damage_detected
+
 
 def _map(h=24, w=40, seed=0, classes=5):
     rng = np.random.default_rng(seed)
@@ -151,6 +153,7 @@ def test_study_runs_resumes_and_reports(tmp_path, folder, capsys):
     assert "classical segmentation stand-in" in (out / "report.md").read_text()
     assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
     assert {p["status"] for p in json.loads(capsys.readouterr().out)["parts"]} == {"skipped"}
+    assert_damage_detected(str(toml), out, tmp_path, capsys)
 
 
 BAD = {

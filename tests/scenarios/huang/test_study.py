@@ -10,6 +10,8 @@ from scenarios.cli import main
 from scenarios.kinds import load_study
 from scenarios.schema import StudyError
 
+from ..tamper import assert_damage_detected
+
 STUDY = """
 [study]
 kind = "huang_cie"
@@ -94,6 +96,7 @@ def test_study_runs_resumes_and_reports(tmp_path, setup, capsys):
     assert "saliency substitute" in (out / "report.md").read_text()
     assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
     assert {p["status"] for p in json.loads(capsys.readouterr().out)["parts"]} == {"skipped"}
+    assert_damage_detected(str(toml), out, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("line,msg", [('importance = "lime"', "importance"), ("crop = 10", "crop"),

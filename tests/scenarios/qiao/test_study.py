@@ -17,6 +17,8 @@ from scenarios.qiao.report import PAPER_TABLE_II, e2e_summary
 from scenarios.qiao.study import paper_implied_bers
 from scenarios.schema import StudyError
 
+from ..tamper import assert_damage_detected
+
 V0, V1 = 800, 7864
 
 
@@ -194,6 +196,7 @@ def test_study_runs_resumes_and_reports(tmp_path, folder, capsys):
     assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert {p["status"] for p in again["parts"]} == {"skipped"}
+    assert_damage_detected(str(toml), out, tmp_path, capsys)
     # a changed design grid recomputes only the designs (and what depends on them)
     toml.write_text(STUDY.format(images=folder).replace('avg_snr_db = "0:10:30"', 'avg_snr_db = "0:15:30"'))
     assert main(["run", str(toml), "--out", str(out), "--json"]) == 0

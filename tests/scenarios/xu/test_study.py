@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 from scenarios.cli import main
 from scenarios.kinds import load_study, study_kind
 from scenarios.schema import StudyError
+
+from ..tamper import assert_damage_detected
 
 STUDY = """
 [study]
@@ -131,6 +134,7 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
     with h5py.File(res["file"], "r") as f:
         assert f["curves/paper:clip/coded/optimal"].attrs["updated"] == stamp
         assert f["perception/feature/distance"].size == n
+    assert_damage_detected(toml, Path(out), tmp_path, capsys)
     # a changed part is the only one recomputed
     _write(tmp_path, folder, count=6)
     assert main(["run", toml, "--out", out, "--json"]) == 0
