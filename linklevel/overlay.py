@@ -19,8 +19,28 @@ bits where bit errors are independent, else on frames with the empirical design 
 rule for JSON, HDF5, plots, ``semlink show`` and reports.
 
 Verdict: ``consistent`` when the analytic value lies inside the simulated interval;
-otherwise the signed horizontal gap in dB, ``Eb/N0(sim) - Eb/N0(analytic)`` at the
-simulated error rate (positive: the simulation needs more SNR than the model).
+otherwise ``gap``, with the signed horizontal gap in dB, ``Eb/N0(sim) - Eb/N0(analytic)`` at
+the simulated error rate (positive: the simulation needs more SNR than the model).
+
+Neither is said without enough information: the verdict is ``insufficient`` (with a ``reason``,
+and no gap) when the point has fewer than :data:`MIN_INDEPENDENT_TRIALS` = 30 independent trials
+or fewer than :data:`MIN_INDEPENDENT_ERRORS` = 10 errors of the independent unit. The unit is the
+interval's (:func:`~linklevel.montecarlo.error_units`): bits only when bit errors are i.i.d.
+(uncoded, perfect CSI, AWGN, or i.i.d. fading with BPSK), blocks when blocks are independent,
+else frames (a codeword, a fade, an OFDM grid); on frames the errors counted are the *effective* errors
+``e / D`` that the interval is built on (``D``: the empirical design effect). Why these numbers:
+
+* 30 frames: ``D`` is a variance ratio estimated from the spread of the per-frame error counts,
+  with ``F - 1`` degrees of freedom; below 30 its relative standard error exceeds
+  ``sqrt(2 / 29)`` = 26 %, and a handful of frames (two frames of 1200 bits at 5 dB) gives an
+  interval that misses an exact formula far more often than its level says;
+* 10 errors: the gap is read at the simulated rate, whose relative standard error is about
+  ``1 / sqrt(e)``; below 10 errors (32 %) a single error moves it by a decibel or more on a
+  steep curve (two errors gave "gap -13.99 dB" on a correct formula), and with no error there
+  is no rate to read at all.
+
+``insufficient`` replaces ``consistent`` too: an interval wide enough to hold any plausible value
+confirms nothing, and a verdict that can only be one way carries no information.
 """
 
 from __future__ import annotations
@@ -36,8 +56,16 @@ from .monotone import invert_monotone
 from .points import PointResult
 from .snr import ebno_to_esno
 
-__all__ = ["AnalyticModel", "analytic_model", "verdict", "point_verdict", "curve", "curve_metric",
-           "no_model_reason", "CURVE_LABELS"]
+__all__ = ["AnalyticModel", "analytic_model", "verdict", "point_verdict", "independent_counts", "curve",
+           "curve_metric", "no_model_reason", "CURVE_LABELS", "VERDICT_STATUSES", "MIN_INDEPENDENT_TRIALS",
+           "MIN_INDEPENDENT_ERRORS"]
+
+#: Verdict statuses.
+VERDICT_STATUSES = ("consistent", "gap", "insufficient")
+#: Fewest independent trials (bits, blocks or frames: the unit of the interval) for a verdict.
+MIN_INDEPENDENT_TRIALS = 30
+#: Fewest errors of the independent unit (effective errors ``e / D`` on frames) for a verdict.
+MIN_INDEPENDENT_ERRORS = 10
 
 
 class AnalyticModel:
@@ -129,6 +157,17 @@ def no_model_reason(config: LinkConfig) -> str:
     return "no bound: coded references exist for perfect-CSI single-carrier Rayleigh fading only"
 
 
+def _insufficient(independent: tuple[str, float, float]) -> Optional[str]:
+    """Why a point with ``(unit, trials, errors)`` of its independent unit gets no verdict (None: it does)."""
+    unit, n, e = independent
+    if n < MIN_INDEPENDENT_TRIALS:
+        return f"{n:g} independent {unit} < {MIN_INDEPENDENT_TRIALS}"
+    if e < MIN_INDEPENDENT_ERRORS:
+        what = "effective errors (e/D)" if unit == "frames" else "errors"
+        return f"{e:.3g} {what} of independent {unit} < {MIN_INDEPENDENT_ERRORS}"
+    return None
+
+
 def verdict(
     model: AnalyticModel,
     ebno_db: float,
@@ -137,24 +176,62 @@ def verdict(
     ci: tuple[float, float],
     bound_gaps: bool = False,
     rate: Optional[float] = None,
+    independent: Optional[tuple[str, float, float]] = None,
 ) -> dict:
     """Verdict of one simulated point against the model's reference curve.
 
-    :output: ``{"against", "status": "consistent" | "gap", "gap_db"}``; with
-        ``bound_gaps`` also ``gap_db_<curve>`` for every other curve.
+    :param independent: ``(unit, trials, errors)`` of the independent unit (see the module
+        docstring); default ``("trials", trials, errors)``: the trials are independent.
+    :output: ``{"against", "status": "consistent" | "gap" | "insufficient", "gap_db"}``; with
+        ``bound_gaps`` also ``gap_db_<curve>`` for every other curve. ``insufficient`` (below
+        :data:`MIN_INDEPENDENT_TRIALS` / :data:`MIN_INDEPENDENT_ERRORS`) carries a ``reason`` and
+        no gap (``gap_db`` is None).
     """
     ref = model.curves[model.reference](ebno_db)
     out: dict = {"against": model.reference}
+    names = list(model.curves) if bound_gaps else [model.reference]
+    keys = ["gap_db" if n == model.reference else f"gap_db_{n.removeprefix('bler_')}" for n in names]
+    reason = _insufficient(independent if independent is not None else ("trials", trials, errors))
+    if reason is not None:
+        out.update({"status": "insufficient", "reason": reason}, **dict.fromkeys(keys, None))
+        return out
     sim = rate if rate is not None else errors / trials if trials else float("nan")
     out["status"] = "consistent" if ci[0] <= ref <= ci[1] else "gap"
-    names = list(model.curves) if bound_gaps else [model.reference]
-    for name in names:
+    for name, key in zip(names, keys):
         x = model.ebno_for(name, sim) if errors > 0 else None
-        key = "gap_db" if name == model.reference else f"gap_db_{name.removeprefix('bler_')}"
         out[key] = None if x is None else ebno_db - x
     if out["status"] == "consistent":
         out["gap_db"] = 0.0 if out.get("gap_db") is None else out["gap_db"]
     return out
+
+
+def _design_effect(point: PointResult, metric: str) -> float:
+    """The empirical design effect of ``point``'s ``metric`` on frames (1 when its trials are independent)."""
+    from .stats import design_effect
+
+    if metric == "ber":
+        if point.ber_unit != "frames":
+            return 1.0
+        return design_effect(point.bit_errors, point.bits, point.bit_err_sq, point.bits_sq, point.bit_err_bits,
+                             point.frames)
+    if point.bler_unit != "frames":
+        return 1.0
+    return design_effect(point.block_errors, point.blocks, point.block_err_sq, point.blocks_sq,
+                         point.block_err_blocks, point.frames)
+
+
+def independent_counts(point: PointResult, metric: str) -> tuple[str, float, float]:
+    """``(unit, trials, errors)`` of ``point``'s independent unit for ``metric`` (``ber``/``bler``).
+
+    Bits or blocks when those trials are independent (:attr:`~linklevel.points.PointResult.ber_unit`);
+    else frames, with the effective errors ``e / D`` the interval is built on
+    (:func:`~linklevel.stats.design_effect`).
+    """
+    unit = point.ber_unit if metric == "ber" else point.bler_unit
+    e, n = (point.bit_errors, point.bits) if metric == "ber" else (point.block_errors, point.blocks)
+    if unit != "frames":
+        return unit, float(n), float(e)
+    return "frames", float(point.frames), e / _design_effect(point, metric)
 
 
 def point_verdict(model: AnalyticModel, point: PointResult, confidence: float,
@@ -162,29 +239,22 @@ def point_verdict(model: AnalyticModel, point: PointResult, confidence: float,
     """The interval of one simulated point (the point's own, on its independent unit) and its
     verdict against ``model``; the verdict is ``None`` without trials.
 
-    The verdict carries ``ci_method`` and, for clustered errors, the empirical ``design_effect``.
+    The verdict carries ``ci_method``, the independent ``unit`` with its ``independent_trials`` and
+    ``independent_errors`` (:func:`independent_counts`), and for clustered errors the empirical
+    ``design_effect``.
     """
-    from .stats import design_effect
-
-    if model.metric == "ber":
-        errors, trials = point.bit_errors, point.bits
-        lo, hi = point.ber_ci(confidence)
-        clustered = point.ber_unit == "frames"
-        d = design_effect(errors, trials, point.bit_err_sq, point.bits_sq, point.bit_err_bits, point.frames) \
-            if clustered else 1.0
-    else:
-        errors, trials = point.block_errors, point.blocks
-        lo, hi = point.bler_ci(confidence)
-        clustered = point.bler_unit == "frames"
-        d = design_effect(errors, trials, point.block_err_sq, point.blocks_sq, point.block_err_blocks,
-                          point.frames) if clustered else 1.0
+    metric = model.metric
+    errors, trials = (point.bit_errors, point.bits) if metric == "ber" else (point.block_errors, point.blocks)
+    lo, hi = point.ber_ci(confidence) if metric == "ber" else point.bler_ci(confidence)
     if not trials:
         return (lo, hi), None
+    ind = independent_counts(point, metric)
     v = verdict(model, point.ebno_db, errors, trials, (lo, hi), bound_gaps,
-                rate=point.ber if model.metric == "ber" else point.bler)
-    v["ci_method"] = point.ci_method(model.metric)
-    if clustered:
-        v["design_effect"] = d
+                rate=point.ber if metric == "ber" else point.bler, independent=ind)
+    v["ci_method"] = point.ci_method(metric)
+    v["unit"], v["independent_trials"], v["independent_errors"] = ind
+    if ind[0] == "frames":
+        v["design_effect"] = _design_effect(point, metric)
     return (lo, hi), v
 
 

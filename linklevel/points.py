@@ -44,8 +44,8 @@ class StopCriteria:
 
     :param target_bit_errors: Stop a point at this many bit errors (`None`: no target).
     :param target_block_errors: Stop a point at this many block errors (`None`: no target).
-    :param max_bits: Stop a point after this many information bits.
-    :param max_blocks: Stop a point after this many blocks (codewords).
+    :param max_bits: Stop a point at exactly this many information bits (the last batch is truncated).
+    :param max_blocks: Stop a point at exactly this many blocks (codewords).
     :param max_time_s: Stop a point after this many seconds.
     :param stop_after_zero_errors: Skip the rest of the sweep after a point with no
         bit error (points are simulated in increasing SNR order).

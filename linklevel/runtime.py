@@ -12,7 +12,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 
-__all__ = ["resolve_device", "point_seed", "seed_everything", "rng_scope", "physical_cores", "set_threads", "versions",
+__all__ = ["resolve_device", "point_seed", "seed_everything", "rng_scope", "physical_cores", "default_threads", "set_threads", "versions",
            "git_sha"]
 
 
@@ -125,15 +125,45 @@ def physical_cores() -> int:
 MAX_THREADS = 1024
 
 
+#: Environment variables whose thread count semlink respects when none is given (the ecosystem's).
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def default_threads() -> int:
+    """Threads when none is given: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` if set (a positive
+    integer), else **1**. One thread per process is semlink's default because its kernels are many
+    small ops: two intra-op threads on a machine where another process holds a core made the
+    early-stopping decoder 16x slower (``benchmarks/RESULTS.md``); use processes to use cores.
+
+    .. code-block:: python
+
+        >>> import os
+        >>> old = {v: os.environ.pop(v, None) for v in THREAD_VARS}
+        >>> default_threads()
+        1
+        >>> os.environ["OMP_NUM_THREADS"] = "3"; default_threads()
+        3
+        >>> for v, x in old.items():
+        ...     _ = os.environ.pop(v, None) if x is None else os.environ.__setitem__(v, x)
+    """
+    import os
+
+    for var in THREAD_VARS:
+        text = os.environ.get(var, "").strip()
+        if text.isdigit() and 1 <= int(text) <= MAX_THREADS:
+            return int(text)
+    return 1
+
+
 def set_threads(threads: Optional[int] = None) -> int:
     """Set torch's intra-op thread count once at start-up; returns it.
 
-    :param threads: ``None``: the physical cores of this process (one worker process per GPU or
-        Ray task sets 1). An oversubscribed pool is much slower on a loaded machine (benchmarks).
+    :param threads: ``None``: :func:`default_threads` (the environment's setting, else 1); an
+        explicit count (``--threads``, ``[study] threads``) wins over the environment.
     """
     import torch
 
-    n = physical_cores() if threads is None else threads
+    n = default_threads() if threads is None else threads
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_THREADS:
         raise ValueError(f"threads must be an integer in [1, {MAX_THREADS}], got {threads!r}")
     if torch.get_num_threads() != n:

@@ -1,7 +1,7 @@
 """Confidence intervals for error rates (NumPy/SciPy float64, no torch).
 
 * :func:`clopper_pearson`: exact binomial interval, valid when the trials are independent
-  (bits on uncoded AWGN or i.i.d. fading; blocks that do not share a fade);
+  (bits on uncoded AWGN, or i.i.d. fading with BPSK; blocks that do not share a fade);
 * :func:`cluster_interval`: errors counted in independent *clusters* (frames: a codeword, a
   fade, an OFDM grid) whose members are correlated. Clopper–Pearson on effective counts
   ``(e/D, n/D)`` with the empirical design effect ``D`` of the ratio estimator, clipped to

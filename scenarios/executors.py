@@ -1,7 +1,8 @@
 """Parallel executors for parts that can run away from the result file.
 
-* ``multi-gpu``: with several CUDA devices and ``--executor local``, one ``spawn``
-  worker process per GPU;
+* ``pool``: ``spawn`` worker processes, one per entry of ``devices`` (one torch thread each):
+  ``semlink run --workers N`` gives N entries of the run's device; with several CUDA devices and
+  an automatic device, one per GPU;
 * ``ray``: one Ray task per part on a cluster (``RAY_ADDRESS``, or a local Ray instance
   when unset), one GPU per task when the cluster has GPUs (optional extra ``semlink[ray]``).
 
@@ -39,14 +40,14 @@ def execute_parallel(parts: Sequence[Part], ctx: RunContext, mode: str, on_done:
                      devices: Sequence[str] = ()) -> None:
     """Run remote-capable ``parts`` on workers; write and report each as it completes.
 
-    :param mode: ``multi-gpu`` (one spawned worker per entry of ``devices``, default one
-        per visible GPU) or ``ray``.
+    :param mode: ``pool`` (one spawned worker per entry of ``devices``, default one per visible
+        GPU) or ``ray``.
     :param on_done: ``(part, seconds)`` after the parent stored the part's result.
     :raises KeyboardInterrupt: When interrupted (finished parts stay stored).
     """
     if mode == "ray":
         _execute_ray(parts, ctx, on_done)
-    elif mode == "multi-gpu":
+    elif mode == "pool":
         devs = list(devices) or [f"cuda:{g}" for g in range(cuda_count())]
         _execute_pool(parts, ctx, devs, on_done)
     else:

@@ -60,17 +60,21 @@ def run_study(
     fresh: bool = False,
     log: Optional[Callable[[str], None]] = None,
     resume: bool = False,
+    workers: int = 1,
 ) -> StudyResult:
     """Execute every part of ``study`` not yet done in its file, then report.
 
     :param study: From :func:`~scenarios.kinds.load_study`.
-    :param executor: ``local`` (serial; one worker per GPU when several GPUs are visible
-        and ``device`` is automatic) or ``ray``; the kind lists which it supports.
+    :param executor: ``local`` (serial, or ``workers`` processes; one worker per GPU when several GPUs
+        are visible and ``device`` is automatic) or ``ray``; the kind lists which it supports.
     :param device: ``auto``/``None``, ``cpu``, ``cuda[:N]``.
     :param batch_size: Frames per batch (default: automatic).
     :param progress: Progress bars on stderr.
     :param fresh: Move an existing semlink result file aside (:func:`aside_name`) and start over.
     :param resume: Insist on an earlier result file.
+    :param workers: ``local`` executor: parts that can run away from the file (``Part.remote``) run in
+        this many spawned processes, one torch thread each, on ``device``; the parent alone writes.
+        Parts without ``remote`` (their kind's parts depend on each other) run serially.
     :param log: One-line progress messages.
 
     Before any work (the kind's preflight included) the result file is checked
@@ -81,6 +85,8 @@ def run_study(
     kind = get_kind(study.kind)
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
+        raise ValueError(f"workers must be an integer in [1, 1024], got {workers!r}")
     if executor not in kind.executors:
         raise ValueError(f"the {kind.name} study runs with the {' or '.join(kind.executors)} executor")
     if executor == "ray":
@@ -96,11 +102,13 @@ def run_study(
         kind.preflight(study)
     t0 = time.perf_counter()
     os.makedirs(study.out, exist_ok=True)
-    mode = executor
-    if executor == "local" and device in (None, "auto") and cuda_count() > 1:
-        mode = "multi-gpu"
+    mode, devices = executor, []
     ctx = RunContext(file=path, out=study.out, device=resolve_device(device), batch_size=batch_size,
                      progress=progress, log=log)
+    if executor == "local" and workers > 1:
+        mode, devices = "pool", [ctx.device] * workers
+    elif executor == "local" and device in (None, "auto") and cuda_count() > 1:
+        mode, devices = "pool", [f"cuda:{g}" for g in range(cuda_count())]
     store = PartStore(path)
     result = StudyResult(study=study)
     waiting: list[Part] = []
@@ -113,7 +121,8 @@ def run_study(
 
     def flush() -> None:
         if waiting:
-            execute_parallel(waiting, ctx, mode, lambda p, dt: (store.stamp(p), record(p, "finished", dt)))
+            execute_parallel(waiting, ctx, mode, lambda p, dt: (store.stamp(p), record(p, "finished", dt)),
+                             devices=devices)
             waiting.clear()
 
     try:

@@ -71,7 +71,7 @@ class StudyHeader:
     :param out: Output folder (``-quick`` appended for the quick variant).
     :param seed: Study seed.
     :param quick: Whether ``[quick]`` was merged.
-    :param threads: torch threads of the run (``None``: the physical cores; ``semlink run --threads``
+    :param threads: torch threads of the run (``None``: ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``, else 1; ``semlink run --threads``
         overrides it).
     :param decoder: LDPC decoder of every coded link of the study (``semlink``/``sionna``),
         overriding the link tables (``semlink run --decoder``); ``None`` keeps them.

@@ -49,8 +49,9 @@ def _report(study: BerStudy, ctx: RunContext) -> tuple[dict[str, Any], list[str]
 def _summary_lines(s: dict[str, Any]) -> list[str]:
     v = s.get("verdicts", {})
     lines = [f"verdicts: uncoded vs exact formulas: {v.get('uncoded_consistent', 0)} consistent, "
-             f"{v.get('uncoded_gap', 0)} gap; all points: {v.get('consistent', 0)} consistent, "
-             f"{v.get('gap', 0)} gap, {v.get('none', 0)} no model"]
+             f"{v.get('uncoded_gap', 0)} gap, {v.get('uncoded_insufficient', 0)} insufficient; all points: "
+             f"{v.get('consistent', 0)} consistent, {v.get('gap', 0)} gap, {v.get('insufficient', 0)} insufficient, "
+             f"{v.get('none', 0)} no model"]
     for g in s.get("coded_gaps", []):
         gaps = ", ".join(f"{k[4:-3]} {g[k]:+.2f} dB" + (f" [{g[k[:-3] + '_range_db'][0]:+.2f}, "
                                                          f"{g[k[:-3] + '_range_db'][1]:+.2f}]"

@@ -5,7 +5,7 @@ report of a resumed or partly finished study is as complete as the file.
 
 * one PNG per figure: simulated BER (uncoded) or BLER (coded) with their intervals
   and the analytic curves of each run in the same colour;
-* ``report.md``: a verdict table (per run: points, consistent, worst gap), a
+* ``report.md``: a verdict table (per run: points, consistent, gap, insufficient, worst gap), a
   per-point table, and for coded runs the measured SNR gap to the normal
   approximation, the meta-converse and the RCUs bound at the study's target BLER
   (the simulated Eb/N0 at the target is interpolated linearly in log10 BLER between
@@ -24,7 +24,8 @@ import numpy as np
 from linklevel import LinkConfig
 from linklevel.plotting import FORMATS, plot_panels
 from linklevel.points import PointResult
-from linklevel.overlay import CURVE_LABELS, AnalyticModel, analytic_model, point_verdict
+from linklevel.overlay import (CURVE_LABELS, MIN_INDEPENDENT_ERRORS, MIN_INDEPENDENT_TRIALS, AnalyticModel,
+                               analytic_model, point_verdict)
 from linklevel.results import ResultStore
 
 from .study import BerStudy
@@ -200,8 +201,10 @@ def _fmt(x: Optional[float], spec: str = ".3e") -> str:
 
 
 def summary(views: list[RunView]) -> dict[str, int]:
-    """Counts of point verdicts over all runs: consistent, gap, none (no model or no trials)."""
-    c = {"consistent": 0, "gap": 0, "none": 0, "uncoded_consistent": 0, "uncoded_gap": 0}
+    """Counts of point verdicts over all runs: consistent, gap, insufficient (too little information
+    for a verdict, :data:`~linklevel.overlay.MIN_INDEPENDENT_ERRORS`), none (no model or no trials)."""
+    c = {"consistent": 0, "gap": 0, "insufficient": 0, "none": 0, "uncoded_consistent": 0, "uncoded_gap": 0,
+         "uncoded_insufficient": 0}
     for v in views:
         for d in v.verdicts:
             key = "none" if d is None else d["status"]
@@ -209,6 +212,17 @@ def summary(views: list[RunView]) -> dict[str, int]:
             if d is not None and v.metric == "ber":
                 c[f"uncoded_{key}"] += 1
     return c
+
+
+def _verdict_word(d: Optional[dict], short: bool = False) -> str:
+    """A verdict in words: ``consistent``, ``gap +x.xx dB`` or ``insufficient (reason)`` (``–``: none)."""
+    if d is None:
+        return "–"
+    if d["status"] == "consistent":
+        return "consistent"
+    if d["status"] == "insufficient":
+        return "insufficient" if short else f"insufficient ({d.get('reason', '')})"
+    return "gap" if d.get("gap_db") is None else f"gap {d['gap_db']:+.2f} dB"
 
 
 def _gap(g: dict, name: str) -> str:
@@ -237,21 +251,27 @@ def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> s
             "frames: Clopper–Pearson on effective counts with the empirical design effect D." if clustered else "")
     lines += [f"Result file: `{os.path.basename(study.result_file)}` · study file: "
               f"`{os.path.basename(study.source)}` · {study.confidence:.0%} Clopper–Pearson intervals.{note}", "",
-              f"**Verdicts:** {s['consistent']} consistent, {s['gap']} with a gap, {s['none']} without an analytic "
-              f"model or trials, over {len(views)} runs.", ""]
+              f"**Verdicts:** {s['consistent']} consistent, {s['gap']} with a gap, {s['insufficient']} with too "
+              f"little information for a verdict, {s['none']} without an analytic model or trials, over "
+              f"{len(views)} runs.", ""]
     if uncoded:
+        decided = s['uncoded_consistent'] + s['uncoded_gap']
         lines += [f"**Uncoded links vs exact formulas:** {s['uncoded_consistent']} consistent, {s['uncoded_gap']} "
-                  f"with a gap; with correct formulas about {1 - study.confidence:.0%} of the points fall outside "
-                  f"their interval by chance (≈ {(1 - study.confidence) * (s['uncoded_consistent'] + s['uncoded_gap']):.1f}"
-                  " expected here).", ""]
+                  f"with a gap, {s['uncoded_insufficient']} insufficient; with correct formulas at most about "
+                  f"{1 - study.confidence:.0%} of the decided points fall outside their interval by chance "
+                  f"(≈ {(1 - study.confidence) * decided:.1f} expected here).", ""]
     if coded:
         lines += ["**Coded links** are compared with references for *random* codes (finite-blocklength bounds, "
                   "outage), so a gap is expected there and measured below.", ""]
     lines += ["A point is *consistent* when the analytic value lies inside the simulated interval; otherwise the "
               "gap is the horizontal distance Eb/N0(sim) − Eb/N0(analytic) at the simulated rate (positive: the "
-              "simulation needs more SNR).", "", "## Verdict table", "",
-              "| figure | run | link | metric | against | points | consistent | worst gap [dB] | runtime [s] |",
-              "|---|---|---|---|---|---:|---:|---:|---:|"]
+              "simulation needs more SNR). A point is *insufficient* (neither) with fewer than "
+              f"{MIN_INDEPENDENT_TRIALS} independent trials (frames where errors are clustered) or fewer than "
+              f"{MIN_INDEPENDENT_ERRORS} errors of the independent unit (effective errors e/D on frames).", "",
+              "## Verdict table", "",
+              "| figure | run | link | metric | against | points | consistent | gap | insufficient | worst gap [dB] "
+              "| runtime [s] |",
+              "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for v in views:
         vd = [d for d in v.verdicts if d is not None]
         worst = max((abs(d["gap_db"]) for d in vd if d["status"] == "gap" and d.get("gap_db") is not None),
@@ -259,6 +279,7 @@ def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> s
         against = v.model.reference if v.model is not None else no_model_reason(v.link)
         lines.append(f"| {v.figure} | {v.label} | {link_title(v.link)} | {v.metric.upper()} | {against} | "
                      f"{len(v.points)} | {sum(d['status'] == 'consistent' for d in vd)}/{len(vd)} | "
+                     f"{sum(d['status'] == 'gap' for d in vd)} | {sum(d['status'] == 'insufficient' for d in vd)} | "
                      f"{_fmt(worst, '.2f')} | {v.runtime_s:.1f} |")
     gaps = [(v, coded_gaps(v, study.target_bler)) for v in coded]
     gaps = [(v, g) for v, g in gaps if g is not None]
@@ -294,8 +315,7 @@ def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> s
                 errors, trials = (p.bit_errors, p.bits) if v.metric == "ber" else (p.block_errors, p.blocks)
                 rate = getattr(p, v.metric) if trials else None
                 ref = v.model.curves[v.model.reference](p.ebno_db) if v.model is not None else None
-                word = "–" if d is None else "consistent" if d["status"] == "consistent" else \
-                    f"gap {_fmt(d.get('gap_db'), '+.2f')} dB"
+                word = _verdict_word(d)
                 deff = f" {_fmt(d.get('design_effect', 1.0) if d else None, '.1f')} |" if show_d else ""
                 lines.append(f"| {v.label} | {p.ebno_db:g} | {errors:,} / {trials:,} {unit} | {_fmt(rate)} | "
                              f"[{_fmt(lo)}, {_fmt(hi)}] | {_fmt(ref)} |{deff} {word} |")
@@ -371,9 +391,7 @@ def table_lines(result: Any) -> list[str]:
         extra = ""
         if v is not None:
             ref = values[v["against"]]
-            gap = v.get("gap_db")
-            extra = (f"  {v['against']}={ref:.3e} " + ("consistent" if v["status"] == "consistent" else
-                                                       f"gap {gap:+.2f} dB" if gap is not None else "inconsistent"))
+            extra = f"  {v['against']}={ref:.3e} " + _verdict_word(v, short=True)
         it = f"{p.avg_iterations:5.2f}" if p.avg_iterations is not None else "    -"
         lines.append(f"{p.ebno_db:7.2f} {p.bits:11d} {p.bit_errors:9d} {ber:>10} [{lo:.3e}, {hi:.3e}] "
                      f"{p.blocks:8d} {p.block_errors:8d} {bler:>9} {it} {tag:>18}{extra}")
@@ -420,7 +438,9 @@ def show_lines(data: dict[str, Any]) -> list[str]:
             ber = f"{p['ber']:.3e}" if p["ber"] is not None else "-"
             bler = f"{p['bler']:.3e}" if p["bler"] is not None else "-"
             verdict = ""
-            if p.get("verdict_consistent") is not None:
+            if p.get("verdict_insufficient"):
+                verdict = "  insufficient"
+            elif p.get("verdict_consistent") is not None:
                 verdict = "  consistent" if p["verdict_consistent"] else (
                     f"  gap {p['verdict_gap_db']:+.2f} dB" if p.get("verdict_gap_db") is not None else "  gap")
             bci, lci = p["ber_ci"], p["bler_ci"]

@@ -164,7 +164,10 @@ class BerRunResult:
         values, v = self.point_analytic(p)
         extras = {f"analytic_{k}": val for k, val in values.items()}
         if v is not None:
-            extras["verdict_consistent"] = float(v["status"] == "consistent")
+            # 1 consistent, 0 gap, NaN insufficient (flagged by verdict_insufficient = 1)
+            extras["verdict_consistent"] = float("nan") if v["status"] == "insufficient" else \
+                float(v["status"] == "consistent")
+            extras["verdict_insufficient"] = float(v["status"] == "insufficient")
             extras["verdict_gap_db"] = float("nan") if v.get("gap_db") is None else v["gap_db"]
             if "design_effect" in v:
                 extras["verdict_design_effect"] = v["design_effect"]

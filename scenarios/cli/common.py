@@ -154,9 +154,10 @@ def coherence_arg(text: str) -> str:
 
 
 def add_threads_option(p: argparse.ArgumentParser) -> None:
-    """``--threads N``: torch threads, set once at start-up (default: the physical cores)."""
+    """``--threads N``: torch threads, set once at start-up (default: ``OMP_NUM_THREADS`` /
+    ``MKL_NUM_THREADS`` if set, else 1: :func:`linklevel.runtime.default_threads`)."""
     p.add_argument("--threads", type=pos_int, default=None,
-                   help="torch threads (default: physical cores; worker processes use 1 each)")
+                   help="torch threads per process (default: OMP_NUM_THREADS or MKL_NUM_THREADS if set, else 1)")
 
 
 def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel") -> None:

@@ -21,7 +21,7 @@ def test_stopping_rules(link):
     p = simulate_point(link, 2.0, StopCriteria(target_bit_errors=None, target_block_errors=30, max_bits=10**7), 8, 0)
     assert p.status == "target_block_errors" and p.block_errors >= 30
     p = simulate_point(link, 30.0, StopCriteria(target_bit_errors=10, max_bits=50_000), 8, 0)
-    assert p.status == "max_bits" and p.bits >= 50_000 and p.bit_errors == 0
+    assert p.status == "max_bits" and p.bits == 50_000 and p.bit_errors == 0
     p = simulate_point(link, 30.0, StopCriteria(target_bit_errors=10, max_bits=None, max_blocks=40), 8, 0)
     assert p.status == "max_blocks" and p.blocks == 40 and p.batches == 5
     p = simulate_point(link, 30.0, StopCriteria(target_bit_errors=10, max_bits=None, max_time_s=0.3), 8, 0)
@@ -39,7 +39,7 @@ def test_bad_criteria():
 
 
 def test_same_seed_same_counts_and_seed_matters(link):
-    stop = StopCriteria(target_bit_errors=200, max_bits=10**6)
+    stop = StopCriteria(target_bit_errors=200, target_block_errors=None, max_bits=10**6)
     a = simulate_sweep(link, [0, 3, 6], stop, batch_size=8, seed=42, progress=False).points
     b = simulate_sweep(link, [6, 0, 3], stop, batch_size=8, seed=42, progress=False).points
     c = simulate_sweep(link, [0, 3, 6], stop, batch_size=8, seed=43, progress=False).points
@@ -181,7 +181,7 @@ def test_counts_do_not_depend_on_the_sync_interval(monkeypatch):
     budget = StopCriteria(target_bit_errors=None, target_block_errors=None, max_blocks=100)
     monkeypatch.setattr(mc, "_sync_interval", lambda *a: 16)
     p = simulate_point(link, 1.5, budget, 32, seed=2)
-    assert p.blocks == 128 and p.batches == 4 and p.status == "max_blocks"
+    assert p.blocks == 100 and p.batches == 4 and p.status == "max_blocks"  # the 4th batch is truncated
 
 
 def test_iterations_are_counted_per_block():
@@ -228,3 +228,39 @@ def test_joint_snr_batches_reproduce_and_stop_per_point():
     assert [p.block_errors for p in sweep.points] == [p.block_errors for p in a]
     with pytest.raises(ValueError, match="distinct"):
         simulate_joint(link, [1.0, 1.0], stop, 64, seed=5)
+
+
+@pytest.mark.parametrize("cfg", [
+    LinkConfig("bpsk", k=100),                                              # bits and blocks independent
+    LinkConfig("qpsk", k=100, channel="rayleigh-block", coherence=20),      # clustered bits: frames
+    LinkConfig("qpsk", channel="rayleigh-block", ofdm=True, fft_size=12, num_ofdm_symbols=14, k=84),  # codewords per grid
+])
+def test_trial_budgets_are_exact(cfg):
+    """``max_blocks`` / ``max_bits`` end a point at exactly the budget: the last batch is truncated
+    (here the batch of 7 frames divides neither 3000 blocks nor 100,001 bits)."""
+    link = Link(cfg, device="cpu")
+    blocks = simulate_point(link, 3.0, StopCriteria(target_bit_errors=None, target_block_errors=None, max_bits=None,
+                                                    max_blocks=3000), 7, seed=5)
+    assert blocks.status == "max_blocks" and blocks.blocks == 3000
+    assert blocks.bits == 3000 * cfg.info_bits
+    bits = simulate_point(link, 3.0, StopCriteria(target_bit_errors=None, target_block_errors=None,
+                                                  max_bits=100_001), 7, seed=5)
+    assert bits.status == "max_bits" and bits.bits == 100_001 and bits.inverse == ""
+    assert bits.blocks == -(-100_001 // cfg.info_bits)  # the cut codeword counts as a block
+    # the truncated sample is a prefix of the same stream: fewer trials, never more errors
+    longer = simulate_point(link, 3.0, StopCriteria(target_bit_errors=None, target_block_errors=None,
+                                                    max_bits=200_000), 7, seed=5)
+    assert bits.bit_errors <= longer.bit_errors and bits.frames <= longer.frames
+
+
+def test_error_target_stops_are_unchanged_by_a_budget():
+    """A point that reaches its error target within the budget keeps its counts; a budget that
+    falls exactly on the target-th error still ends on the target (inverse sampling kept)."""
+    link = Link(LinkConfig("bpsk", k=100), device="cpu")
+    free = simulate_point(link, 4.0, StopCriteria(target_bit_errors=200, target_block_errors=None, max_bits=10**6), 7, seed=3)
+    assert free.status == "target_bit_errors" and free.inverse == "bits"
+    tie = simulate_point(link, 4.0, StopCriteria(target_bit_errors=200, target_block_errors=None, max_bits=free.bits), 7, seed=3)
+    assert tie == free
+    short = simulate_point(link, 4.0, StopCriteria(target_bit_errors=200, target_block_errors=None, max_bits=free.bits - 1), 7, seed=3)
+    assert short.status == "max_bits" and short.bits == free.bits - 1 and short.bit_errors == 199
+    assert short.inverse == ""

@@ -63,11 +63,12 @@ TRANSMIT_FILE = ["transmit", "--file", "{d}/bad.txt", "--ebno", "5", "--out", "{
 BAD_TRANSMIT_FILE = {"--out": ["{d}/bad.txt", "{d}", "/proc/nope/x"], "--file": ["{d}/none.bin"],
                      "--ebno": ["1e308", "-inf"], "--code": ["ldpc"], "--rate": ["0.5"]}
 ALLOCATE = ["allocate", "--target", "0.5", "--json"]
-BAD_ALLOCATE = {"--target": ["nan", "inf", "x"], "--k": ["1,2,3", "0,5", "a,b", "1e400,5", "1.5,3"],
-                "--gain-db": ["1", "x,y", "1e400,1", "1e300,1e300"], "--noise-dbm": ["1e308", "nan", "-1e308"],
+BAD_ALLOCATE = {"--target": ["nan", "inf", "x", "1e308", "-1", "0"], "--k": ["1,2,3", "0,5", "a,b", "1e400,5", "1.5,3"],
+                "--gain-db": ["1", "x,y", "1e400,1", "1e300,1e300"],
+                "--noise-dbm": ["1e308", "nan", "-1e308", "1e5", "inf"],
                 "--rate": ["0", "2", "nan"], "--perception-table": ["{d}/none.json", "{d}/bad.json"],
                 "--discard-perception": ["1,2", "a,b,c", "0.5,2,0.7", "nan,0.5,0.5"], "--method": ["greedy"],
-                "--scheme": ["turbo"], "--noise-dbm": ["1e5", "inf"], "--target": ["1e308", "-1", "0"],
+                "--scheme": ["turbo"],
                 "--perception-table ": ["{d}/binary.json"], "--rate ": ["1e-300", "inf"], "--k ": ["1e20,5", "0.5,5"]}
 LATENCY = ["latency", "--avg-snr-db", "15", "--ber-target", "1e-6", "--json"]
 BAD_LATENCY = {"--avg-snr-db": ["nan", "x", "inf"], "--ber-target": ["0", "0.5", "-1", "nan", "x"],

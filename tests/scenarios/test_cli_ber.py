@@ -190,9 +190,23 @@ def test_ctrl_c_at_any_moment_exits_130_without_traceback(tmp_path):
     finally:
         for b in busy:
             b.terminate()
-    assert sum(rc == 130 for _, rc in seen) >= 15, seen  # the handler is in place from the first ~50 ms on
+    # a silent death by SIGINT only before the interpreter runs (perl's and Python's start-up: tens of ms
+    # under this load); from 0.5 s on semlink's handler is always the one that answers
+    assert all(rc == 130 for d, rc in seen if d >= 0.5), seen
 
 
 def _spin() -> None:
     while True:
         pass
+
+
+def test_budgets_are_exact_through_the_cli(capsys):
+    """``--max-blocks 3000`` / ``--max-bits`` give exactly the budget, also with a batch size that
+    divides neither (the last batch is truncated), and with ``--snr-batch`` (joint batches)."""
+    base = ["ber", "--modulation", "bpsk", "--k", "100", "--target-bit-errors", "0", "--target-block-errors", "0",
+            "--batch-size", "64", "--no-progress"]
+    for extra in ([], ["--snr-batch"]):
+        doc = run_json(capsys, base + ["--ebno", "10:2:12", "--max-blocks", "3000", *extra])
+        assert [(p["blocks"], p["bits"], p["status"]) for p in doc["points"]] == [(3000, 300_000, "max_blocks")] * 2
+        doc = run_json(capsys, base + ["--ebno", "10:2:12", "--max-bits", "12345", *extra])
+        assert [(p["bits"], p["status"]) for p in doc["points"]] == [(12_345, "max_bits")] * 2

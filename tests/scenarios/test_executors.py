@@ -37,7 +37,7 @@ def test_spawned_workers_write_what_the_serial_run_writes(tmp_path):
     parts = list(get_kind("ber").parts(study, ctx))
     assert all(p.remote is not None and p.store is not None for p in parts)
     done = []
-    execute_parallel(parts, ctx, "multi-gpu", lambda p, dt: (store.stamp(p), done.append(p.key)),
+    execute_parallel(parts, ctx, "pool", lambda p, dt: (store.stamp(p), done.append(p.key)),
                      devices=["cpu", "cpu"])
     assert sorted(done) == sorted(p.key for p in parts)
     assert all(store.done(p) for p in parts)
@@ -50,3 +50,19 @@ def test_spawned_workers_write_what_the_serial_run_writes(tmp_path):
     # and a re-run of the study skips every part the workers completed
     again = run_study(load_study(str(toml), out=str(tmp_path / "par")), progress=False)
     assert {p["status"] for p in again.parts} == {"skipped"}
+
+
+def test_workers_option_gives_the_serial_counts(tmp_path, capsys):
+    """``semlink run --workers 2``: the parts run in two spawned processes; the file holds the serial counts."""
+    from scenarios.cli import main
+
+    toml = tmp_path / "par.toml"
+    toml.write_text(STUDY)
+    assert main(["run", str(toml), "--out", str(tmp_path / "serial"), "--no-progress", "--json"]) == 0
+    assert main(["run", str(toml), "--out", str(tmp_path / "two"), "--no-progress", "--json", "--workers", "2"]) == 0
+    capsys.readouterr()
+    a, b = ResultStore(tmp_path / "serial" / "par.h5"), ResultStore(tmp_path / "two" / "par.h5")
+    assert a.runs() == b.runs() and len(a.runs()) == 3
+    for rid in a.runs():
+        assert a.read_run(rid).points == b.read_run(rid).points
+    assert main(["run", str(toml), "--out", str(tmp_path / "two"), "--workers", "0"]) == 2

@@ -197,3 +197,12 @@ def test_eq2_against_the_real_prompt_link():
 
     ref = quad(lambda v: m.prompt_per(10 * v, 200) * math.exp(-v), 0, 60, limit=200, points=[0.01, 0.1, 1])[0]
     assert model_per(10.0, 200, "rayleigh") == pytest.approx(ref, rel=2e-3)
+
+
+def test_eq2_packet_budget_is_exact():
+    """``max_packets`` is a budget, not a floor: exactly 1000 packets in batches of 2^16 // 188 = 348
+    packets (L = 64: n = 188 coded bits; the engine truncates the third batch), not 3 x 348 = 1044."""
+    from scenarios.qiao.eq2_check import simulate_per
+
+    (p,) = simulate_per([64], [8.0], "awgn", target_errors=10**6, max_packets=1000, seed=3)
+    assert p.packets == 1000
