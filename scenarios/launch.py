@@ -6,7 +6,11 @@ argument parsing, imports or work ends the same way: **exit 130 and one line on 
 a traceback and never exit 0. Work in progress is kept by the code that was interrupted (the
 handler raises :class:`KeyboardInterrupt`, as Python's own does; finished points and parts are
 already stored). The handler also remembers the interrupt, so an interrupt swallowed on the way
-by a library still ends in 130. A second Ctrl-C leaves at once.
+by a library still ends in 130. A second Ctrl-C leaves at once, and so does an interrupt that lands
+where Python cannot raise it (a weakref callback of the import lock, a ``__del__``: Python would
+print "Exception ignored" with a traceback and go on): :func:`_unraisable` leaves with 130 and one
+line instead. Leaving at once loses nothing stored: result files are only ever replaced atomically
+(:func:`linklevel.h5io.atomic_h5`), so the guarantees are those of ``kill -9``.
 
 Before the interpreter has installed any handler (its first few milliseconds) a Ctrl-C ends the
 process by the signal itself: no output, and the shell reports status 130 (``128 + SIGINT``).
@@ -37,12 +41,36 @@ def _leave(line: bool) -> None:
     os._exit(130)
 
 
+def _in_import(frame: object) -> bool:
+    """Whether the interrupted code runs inside an import (a frame of importlib's bootstrap below it).
+
+    Module initialization may run under native code (torch's pybind11 modules call back into Python
+    while they load): a :class:`KeyboardInterrupt` raised there crosses C++ and aborts the process
+    (``std::terminate``, SIGABRT), or lands in an import lock's weakref callback where Python only
+    prints it. Nothing is stored during an import, so the handler leaves at once instead.
+    """
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _on_sigint(signum: int, frame: object) -> None:
     global _interrupted
     if _interrupted:  # a second Ctrl-C: do not wait for the work to wind down
         _leave(line=False)
     _interrupted = True
+    if _in_import(frame):
+        _leave(line=True)
     raise KeyboardInterrupt
+
+
+def _unraisable(unraisable: object) -> None:
+    """``sys.unraisablehook``: an interrupt that cannot propagate ends the process (130, one line)."""
+    if issubclass(getattr(unraisable, "exc_type", type(None)) or type(None), KeyboardInterrupt):
+        _leave(line=True)
+    sys.__unraisablehook__(unraisable)
 
 
 def entry() -> None:
@@ -52,6 +80,7 @@ def entry() -> None:
     shows (raised before ``main``'s handler, or swallowed) prints the line here. Either way the
     exit is ``os._exit(130)``.
     """
+    sys.unraisablehook = _unraisable
     if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:  # a background job (`&`, nohup) keeps ignoring it
         signal.signal(signal.SIGINT, _on_sigint)
     rc = 1
