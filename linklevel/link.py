@@ -91,6 +91,7 @@ class Link(Block):
             raise ValueError("compile needs the semlink decoder (Sionna's decoder is not compiled)")
         kw = dict(precision=precision, device=device)
         self._config = config
+        self._compile = bool(compile)
         m = config.bits_per_symbol
         self._m = m
         self._n = int(config.n or 0)
@@ -124,6 +125,11 @@ class Link(Block):
     def config(self) -> LinkConfig:
         """The link configuration."""
         return self._config
+
+    @property
+    def spec(self) -> tuple[LinkConfig, str, bool]:
+        """``(config, precision, compile)``: what rebuilds this link in another process."""
+        return self._config, self.precision, self._compile
 
     @property
     def codewords_per_frame(self) -> int:

@@ -430,6 +430,7 @@ def simulate_sweep(
     on_point: Optional[Callable[[PointResult], None]] = None,
     progress: bool = True,
     joint: bool = False,
+    workers: int = 1,
 ) -> SweepResult:
     """Simulate a sweep in increasing SNR order; resumable and interruptible.
 
@@ -444,6 +445,10 @@ def simulate_sweep(
     :param progress: Show a progress bar on stderr.
     :param joint: Simulate all unfinished points in the same batches (:func:`simulate_joint`);
         ``stop_after_zero_errors`` then skips nothing (all points run together).
+    :param workers: Processes computing points (the caller included; :mod:`~linklevel.workers`,
+        one torch thread each): points are independent (own seeds), so the counts equal the serial
+        sweep's; they are passed to ``on_point`` in SNR order, and points past a zero-error point
+        (``stop_after_zero_errors``) are dropped as the serial sweep would skip them.
     :output: :class:`SweepResult`. Ctrl-C ends the sweep with ``interrupted=True``;
         the points finished before it are kept (and were passed to ``on_point``).
     """
@@ -458,7 +463,6 @@ def simulate_sweep(
     t_start = time.perf_counter()
     out = SweepResult(points=[])
     bar = tqdm(total=len(snrs), file=sys.stderr, disable=not progress, unit="pt", leave=False)
-    stop_rest = False
     try:
         if joint:
             todo = [v for v in snrs if round(v, 9) not in finished]
@@ -480,31 +484,66 @@ def simulate_sweep(
                     if p is not None:
                         p.resumed = True
                     out.points.append(p or got.get(round(snr, 9)) or PointResult(ebno_db=snr, status="interrupted"))
-        for snr in snrs if not joint else ():
-            if stop_rest:
-                out.points.append(PointResult(ebno_db=snr, status="skipped"))
-                bar.update(1)
-                continue
-            done_pt = finished.get(round(snr, 9))
-            if done_pt is not None:
-                done_pt.resumed = True
-                point = done_pt
-            else:
-                bar.set_description(f"{snr:g} dB")
-
-                def show(p: PointResult) -> None:
-                    bar.set_postfix(bits=p.bits, bit_err=p.bit_errors, blk_err=p.block_errors, refresh=False)
-
-                point = simulate_point(link, snr, criteria, batch_size, seed, on_batch=show if progress else None)
-                if on_point is not None:
-                    on_point(point)
-            out.points.append(point)
-            bar.update(1)
-            if criteria.stop_after_zero_errors and point.bit_errors == 0:
-                stop_rest = True
+        if not joint:
+            _sweep_in_order(link, snrs, criteria, batch_size, seed, finished, on_point, bar, out, workers)
     except KeyboardInterrupt:
         out.interrupted = True
     finally:
         bar.close()
     out.runtime_s = time.perf_counter() - t_start
     return out
+
+
+def _point_task(spec: tuple, ebno_db: float, criteria: StopCriteria, batch_size: int, seed: int,
+                device: str) -> PointResult:
+    """One SNR point in a worker process (the link is built once per process and spec)."""
+    key = (spec, device)
+    link = _WORKER_LINKS.get(key)
+    if link is None:
+        config, precision, compile_ = spec
+        link = _WORKER_LINKS[key] = Link(config, precision=precision, device=device, compile=compile_)
+    return simulate_point(link, ebno_db, criteria, batch_size, seed)
+
+
+_WORKER_LINKS: dict = {}
+
+
+def _sweep_in_order(link: Link, snrs: list[float], criteria: StopCriteria, batch_size: int, seed: int,
+                    finished: dict[float, PointResult], on_point: Optional[Callable[[PointResult], None]],
+                    bar: Any, out: SweepResult, workers: int) -> None:
+    """The point-by-point sweep (serial, or points on ``workers`` processes), results in SNR order."""
+    import functools
+
+    from .workers import ordered_parallel
+
+    todo = [v for v in snrs if round(v, 9) not in finished]
+    progress = not bar.disable
+
+    def show(p: PointResult) -> None:
+        bar.set_postfix(bits=p.bits, bit_err=p.bit_errors, blk_err=p.block_errors, refresh=False)
+
+    def local(i: int) -> PointResult:
+        bar.set_description(f"{todo[i]:g} dB")
+        return simulate_point(link, todo[i], criteria, batch_size, seed, on_batch=show if progress else None)
+
+    tasks = [functools.partial(_point_task, link.spec, v, criteria, batch_size, seed) for v in todo]
+    computed = ordered_parallel(tasks, workers, device=str(link.device), local=local)
+    stop_rest = False
+    try:
+        for snr in snrs:
+            if stop_rest:
+                out.points.append(PointResult(ebno_db=snr, status="skipped"))
+            elif round(snr, 9) in finished:
+                point = finished[round(snr, 9)]
+                point.resumed = True
+                out.points.append(point)
+            else:
+                point = next(computed)[1]
+                if on_point is not None:
+                    on_point(point)
+                out.points.append(point)
+            bar.update(1)
+            if criteria.stop_after_zero_errors and out.points[-1].bit_errors == 0:
+                stop_rest = True
+    finally:
+        computed.close()

@@ -12,7 +12,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 
-__all__ = ["resolve_device", "point_seed", "seed_everything", "rng_scope", "physical_cores", "default_threads", "set_threads", "versions",
+__all__ = ["resolve_device", "point_seed", "seed_everything", "rng_scope", "physical_cores", "default_threads", "default_workers", "set_threads", "versions",
            "git_sha"]
 
 
@@ -153,6 +153,35 @@ def default_threads() -> int:
         if text.isdigit() and 1 <= int(text) <= MAX_THREADS:
             return int(text)
     return 1
+
+
+#: Environment variable with the default number of worker processes (``--workers``).
+WORKERS_VAR = "SEMLINK_WORKERS"
+
+
+def default_workers() -> int:
+    """Worker processes when none is given: ``SEMLINK_WORKERS`` if set (an integer in [1, 1024]),
+    else the physical cores this process may use (:func:`physical_cores`), each process with one torch
+    thread (:func:`default_threads`).
+
+    .. code-block:: python
+
+        >>> import os
+        >>> old = os.environ.pop(WORKERS_VAR, None)
+        >>> default_workers() == physical_cores()
+        True
+        >>> os.environ[WORKERS_VAR] = "3"; default_workers()
+        3
+        >>> _ = os.environ.pop(WORKERS_VAR) if old is None else os.environ.__setitem__(WORKERS_VAR, old)
+    """
+    import os
+
+    text = os.environ.get(WORKERS_VAR, "").strip()
+    if text:
+        if not (text.isdigit() and 1 <= int(text) <= MAX_THREADS):
+            raise ValueError(f"{WORKERS_VAR} must be an integer in [1, {MAX_THREADS}], got {text!r}")
+        return int(text)
+    return physical_cores()
 
 
 def set_threads(threads: Optional[int] = None) -> int:

@@ -1,8 +1,8 @@
 """Parallel executors for parts that can run away from the result file.
 
-* ``pool``: ``spawn`` worker processes, one per entry of ``devices`` (one torch thread each):
-  ``semlink run --workers N`` gives N entries of the run's device; with several CUDA devices and
-  an automatic device, one per GPU;
+* ``pool``: one process per entry of ``devices``, this one included (:mod:`linklevel.workers`:
+  spawned workers with one torch thread each): ``semlink run --workers N`` gives N entries of the
+  run's device; with several CUDA devices and an automatic device, one per GPU;
 * ``ray``: one Ray task per part on a cluster (``RAY_ADDRESS``, or a local Ray instance
   when unset), one GPU per task when the cluster has GPUs (optional extra ``semlink[ray]``).
 
@@ -55,28 +55,15 @@ def execute_parallel(parts: Sequence[Part], ctx: RunContext, mode: str, on_done:
 
 
 def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on_done: OnDone) -> None:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    """``len(devices)`` processes in all: this one (on ``ctx.device``) computes parts while the
+    spawned workers (``devices[1:]``) start, then beside them; each part is stored on arrival."""
+    from linklevel.workers import ordered_parallel
 
-    mpc = mp.get_context("spawn")
-    pools = [ProcessPoolExecutor(max_workers=1, mp_context=mpc) for _ in devices]
-    pending = list(parts)
-    in_flight: dict = {}
-    try:
-        while pending or in_flight:
-            busy = {w for w, _, _ in in_flight.values()}
-            for w, dev in enumerate(devices):
-                if w not in busy and pending:
-                    part = pending.pop(0)
-                    in_flight[pools[w].submit(part.remote, dev)] = (w, part, time.perf_counter())
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            for fut in done:
-                _, part, t = in_flight.pop(fut)
-                part.store(ctx.file, fut.result())
-                on_done(part, time.perf_counter() - t)
-    finally:
-        for p in pools:
-            p.shutdown(wait=False, cancel_futures=True)
+    t = {i: time.perf_counter() for i in range(len(parts))}
+    tasks = [part.remote for part in parts]
+    for i, result in ordered_parallel(tasks, len(devices), device=devices[0], devices=devices[1:], ordered=False):
+        parts[i].store(ctx.file, result)
+        on_done(parts[i], time.perf_counter() - t[i])
 
 
 def _execute_ray(parts: Sequence[Part], ctx: RunContext, on_done: OnDone) -> None:

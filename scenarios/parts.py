@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Optional
 from linklevel.h5io import atomic_h5, open_result
 from linklevel.results import canonical_json, config_hash
 
-__all__ = ["Part", "PartStore", "RunContext", "write_group"]
+__all__ = ["Part", "PartStore", "RunContext", "group_part", "read_group", "write_group"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class RunContext:
     :param batch_size: Frames per batch (``None``: automatic).
     :param progress: Progress bars on stderr.
     :param log: One-line progress messages (stderr), or ``None``.
+    :param workers: Processes a part may use for its own independent items (e.g. the SNR points of
+        a BER run) when it runs in this process (:mod:`linklevel.workers`).
     """
 
     file: str
@@ -46,6 +48,7 @@ class RunContext:
     batch_size: Optional[int] = None
     progress: bool = False
     log: Optional[Callable[[str], None]] = None
+    workers: int = 1
 
     def say(self, message: str) -> None:
         if self.log is not None:
@@ -159,3 +162,51 @@ def write_group(path: str, grp: str, data: Mapping[str, Any], attrs: Optional[Ma
             g.create_dataset(name, data=value, compression="gzip" if np.asarray(value).size > 4096 else None)
         for name, value in (attrs or {}).items():
             g.attrs[name] = value if isinstance(value, str) else json.dumps(value)
+
+
+def read_group(path: str, grp: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Group ``grp`` of a study file as :func:`write_group` takes it: ``(datasets by relative name,
+    attributes)``, checksums verified (:func:`~linklevel.h5io.open_result`)."""
+    import h5py
+
+    data: dict[str, Any] = {}
+    with open_result(path) as f:
+        g = f[grp]
+        g.visititems(lambda name, obj: data.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
+    return data, attrs
+
+
+def _run_on_copy(run: Callable[[RunContext], Any], key: str, file: str, out: str, device: str
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A :func:`group_part`'s work in any process: on a private copy of the study file (what the
+    earlier parts stored), returning the group it wrote."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="semlink-part-") as tmp:
+        copy = os.path.join(tmp, os.path.basename(file))
+        if os.path.exists(file):
+            shutil.copyfile(file, copy)
+        run(RunContext(file=copy, out=out, device=device))
+        return read_group(copy, key)
+
+
+def _store_group(key: str, file: str, result: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    write_group(file, key, *result)
+
+
+def group_part(key: str, config: Mapping[str, Any], run: Callable[[RunContext], Any], ctx: RunContext,
+               label: str = "", seed: int = 0) -> Part:
+    """A :class:`Part` that can run in a worker process: ``run`` (picklable) writes only group ``key``
+    (through :func:`write_group`) and reads only groups that earlier parts stored.
+
+    In a worker it runs on a private copy of the study file and the parent writes the group it
+    produced (the file keeps one writer); serially it runs on the file itself. Its results are the
+    same either way, so a kind declares with it which of its parts are independent.
+    """
+    import functools
+
+    return Part(key=key, config=config, run=run, label=label, seed=seed,
+                remote=functools.partial(_run_on_copy, run, key, ctx.file, ctx.out),
+                store=functools.partial(_store_group, key))

@@ -104,7 +104,7 @@ def run_study(
     os.makedirs(study.out, exist_ok=True)
     mode, devices = executor, []
     ctx = RunContext(file=path, out=study.out, device=resolve_device(device), batch_size=batch_size,
-                     progress=progress, log=log)
+                     progress=progress, log=log, workers=workers if executor == "local" else 1)
     if executor == "local" and workers > 1:
         mode, devices = "pool", [ctx.device] * workers
     elif executor == "local" and device in (None, "auto") and cuda_count() > 1:

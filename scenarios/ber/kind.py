@@ -14,7 +14,8 @@ __all__ = ["KIND"]
 
 
 def _run_local(run: BerRun, ctx: RunContext) -> None:
-    res = run_ber(run, out=ctx.file, device=ctx.device, batch_size=ctx.batch_size, progress=ctx.progress)
+    res = run_ber(run, out=ctx.file, device=ctx.device, batch_size=ctx.batch_size, progress=ctx.progress,
+                  workers=ctx.workers)
     if res.interrupted:
         raise KeyboardInterrupt
 
@@ -24,12 +25,14 @@ def _parts(study: BerStudy, ctx: RunContext) -> Iterator[Part]:
     for fig in study.figures:
         for sr in fig.runs:
             labels.setdefault(sr.run.run_id, []).append(f"{fig.name}: {sr.label}")
-    for run in study.unique_runs():
+    runs = study.unique_runs()
+    for run in runs:
         label = "; ".join(labels[run.run_id])
         run = run.on(ctx.device, ctx.batch_size)
+        # several runs: the runs are the parallel unit; a single run: its SNR points are (_run_local)
+        remote = functools.partial(worker_run, run, ctx.batch_size) if len(runs) > 1 else None
         yield Part(key=f"runs/{run.run_id}", config=run.identity(), run=functools.partial(_run_local, run),
-                   label=label, extent=run.ebno_db, seed=run.seed,
-                   remote=functools.partial(worker_run, run, ctx.batch_size), store=store_result)
+                   label=label, extent=run.ebno_db, seed=run.seed, remote=remote, store=store_result)
 
 
 def _report(study: BerStudy, ctx: RunContext) -> tuple[dict[str, Any], list[str], Optional[str]]:

@@ -220,6 +220,7 @@ def run_ber(
     resume: bool = True,
     analytic: bool = True,
     bound_gaps: bool = False,
+    workers: int = 1,
 ) -> BerRunResult:
     """Simulate a sweep, persisting each finished point to ``out`` (HDF5) at once.
 
@@ -232,6 +233,8 @@ def run_ber(
     :param analytic: Put the matching analytic values and a verdict beside each point
         (:mod:`linklevel.overlay`); stored as extra datasets in ``out``.
     :param bound_gaps: Also report the SNR gaps to the meta-converse and RCUs (slower).
+    :param workers: Processes computing SNR points, this one included (one torch thread each;
+        the counts are those of the serial sweep; :func:`~linklevel.montecarlo.simulate_sweep`).
     """
     from linklevel import Link  # torch and Sionna load here, not on import
     from linklevel.montecarlo import auto_batch_size, simulate_sweep
@@ -261,7 +264,7 @@ def run_ber(
     t0 = time.perf_counter()
     sweep = simulate_sweep(
         link, run.ebno_db, run.stop, batch_size=batch_size, seed=run.seed,
-        finished=finished, on_point=persist, progress=progress, joint=run.snr_batch,
+        finished=finished, on_point=persist, progress=progress, joint=run.snr_batch, workers=workers,
     )
     runtime = time.perf_counter() - t0
     if store is not None:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from ..quantities import CONFIDENCE, DURATION_S, SNR_DB
-from .common import (add_link_options, add_threads_option, bounded_float, bounded_int, check_output_path,
+from .common import (add_link_options, add_threads_option, add_workers_option, cli_workers, bounded_float, bounded_int, check_output_path,
                      check_result_file, db_grid, json_default, link_config, seed_int)
 
 #: Largest bit / block / error count of a point (10^15 bits: years of simulation).
@@ -58,6 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--bound-gaps", action="store_true",
                      help="coded links: also the SNR gaps to the meta-converse and RCUs (slower)")
     add_threads_option(ber)
+    add_workers_option(ber, "the SNR points")
     ber.set_defaults(func=run)
 
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.plot, (".png", ".pdf", ".svg"), "--plot")
     result = run_ber(run_, out=args.out, device=args.device, batch_size=args.batch_size,
                      progress=not args.no_progress and not args.json, analytic=not args.no_analytic,
-                     bound_gaps=args.bound_gaps)
+                     bound_gaps=args.bound_gaps, workers=cli_workers(args.workers, args.device))
     if args.plot:
         plot_run(result, args.plot)
     if args.json:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from ..quantities import CODE_RATE, MINSUM_OFFSET, MINSUM_SCALE, SNR_DB, Range
 
-__all__ = ["UsageError", "Parser", "add_threads_option", "nonneg_int", "pos_int", "bounded_int", "bounded_float",
+__all__ = ["UsageError", "Parser", "add_threads_option", "add_workers_option", "cli_workers", "nonneg_int", "pos_int", "bounded_int", "bounded_float",
            "float_list", "db_grid", "coherence_arg", "add_link_options", "link_config", "link_options",
            "check_output_path", "check_result_file", "check_safetensors", "json_default", "MAX_SEED",
            "seed_int"]
@@ -158,6 +158,25 @@ def add_threads_option(p: argparse.ArgumentParser) -> None:
     ``MKL_NUM_THREADS`` if set, else 1: :func:`linklevel.runtime.default_threads`)."""
     p.add_argument("--threads", type=pos_int, default=None,
                    help="torch threads per process (default: OMP_NUM_THREADS or MKL_NUM_THREADS if set, else 1)")
+
+
+def add_workers_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--workers N``: processes, one torch thread each (default: ``SEMLINK_WORKERS``, else the
+    physical cores: :func:`linklevel.runtime.default_workers`)."""
+    p.add_argument("--workers", type=bounded_int(1, 1024), default=None,
+                   help=f"processes running {what} in parallel, one torch thread each, this one included "
+                        "(default: SEMLINK_WORKERS, else the physical cores; 1: serial; counts are identical "
+                        "for any N)")
+
+
+def cli_workers(workers: Optional[int], device: Optional[str]) -> int:
+    """``--workers`` as given, else the default: one process on a CUDA device (the GPU is the parallel
+    unit), :func:`linklevel.runtime.default_workers` on the CPU."""
+    if workers is not None:
+        return workers
+    from linklevel.runtime import default_workers, resolve_device
+
+    return 1 if resolve_device(device).startswith("cuda") else default_workers()
 
 
 def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel") -> None:

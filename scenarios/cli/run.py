@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .common import add_threads_option, check_output_path, json_default, pos_int
+from .common import add_threads_option, add_workers_option, cli_workers, check_output_path, json_default, pos_int
 
 __all__ = ["add_parser"]
 
@@ -25,9 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rn.add_argument("--quick", action="store_true", help="the study's small [quick] variant (into <out>-quick)")
     rn.add_argument("--out", default=None, help="output folder (default: the study's 'out')")
     rn.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    rn.add_argument("--workers", type=pos_int, default=1,
-                    help="local executor: run independent parts in N spawned processes, one torch thread each "
-                         "(default 1: serial; counts are identical for any N)")
+    add_workers_option(rn, "independent parts (local executor)")
     rn.add_argument("--batch-size", type=pos_int, default=None)
     rn.add_argument("--decoder", default=None, choices=("semlink", "sionna"),
                     help="LDPC decoder of every coded link (default: as the study says; semlink's if unset)")
@@ -55,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     quiet = args.no_progress or args.json
     try:
         result = run_study(study, executor=args.executor, device=args.device, batch_size=args.batch_size,
-                           progress=not quiet, fresh=args.fresh, resume=args.resume, workers=args.workers,
+                           progress=not quiet, fresh=args.fresh, resume=args.resume,
+                           workers=cli_workers(args.workers, args.device),
                            log=None if quiet else (lambda m: print(m, file=sys.stderr)))
     except ResultFileError as err:
         hint = "" if args.fresh or "semlink never moves" in str(err) else \

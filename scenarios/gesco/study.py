@@ -31,7 +31,7 @@ import numpy as np
 
 from linklevel.h5io import open_result
 
-from ..parts import Part, RunContext, write_group
+from ..parts import Part, RunContext, group_part, write_group
 from ..quantities import SNR_DB
 from ..schema import IMAGE_SUFFIXES, StudyError, StudyHeader, build_dataclass, image_files, kind_tables
 
@@ -370,16 +370,19 @@ def gesco_parts(study: GescoStudy, ctx: RunContext) -> Iterator[Part]:
     """The parts in order (the later ones read the stored maps)."""
     base = {"maps": asdict(study.maps), "seed": study.seed}
     yield Part("maps", base, functools.partial(_maps, study), label="label maps + bits table", seed=study.seed)
+    # independent of each other (each reads only the stored maps): parallel with --workers N
     for variant in ("eq1",) + (("paper_sigma",) if study.fds.paper_sigma else ()):
-        yield Part(f"fds/{variant}", {**base, "fds": asdict(study.fds), "variant": variant},
-                   functools.partial(_fds, study, variant), label=f"FDS ablation ({variant})", seed=study.seed)
+        yield group_part(f"fds/{variant}", {**base, "fds": asdict(study.fds), "variant": variant},
+                         functools.partial(_fds, study, variant), ctx, label=f"FDS ablation ({variant})",
+                         seed=study.seed)
     for ch in study.compare.channels:
-        yield Part(f"compare/{ch}", {**base, "compare": asdict(study.compare), "channel": ch,
-                                     "decoder": study.decoder or "semlink"},
-                   functools.partial(_compare, study, ch), label=f"analog vs digital ({ch})", seed=study.seed)
+        yield group_part(f"compare/{ch}", {**base, "compare": asdict(study.compare), "channel": ch,
+                                           "decoder": study.decoder or "semlink"},
+                         functools.partial(_compare, study, ch), ctx, label=f"analog vs digital ({ch})",
+                         seed=study.seed)
     if study.fading.channels:
-        yield Part("fading", {**base, "fading": asdict(study.fading)}, functools.partial(_fading, study),
-                   label="analog over fading", seed=study.seed)
+        yield group_part("fading", {**base, "fading": asdict(study.fading)}, functools.partial(_fading, study), ctx,
+                         label="analog over fading", seed=study.seed)
     if study.generate.enabled:
         yield Part("generate", {**base, "generate": asdict(study.generate)}, functools.partial(_generate, study),
                    label="ControlNet-seg regeneration", seed=study.seed)

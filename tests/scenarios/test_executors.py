@@ -66,3 +66,41 @@ def test_workers_option_gives_the_serial_counts(tmp_path, capsys):
     for rid in a.runs():
         assert a.read_run(rid).points == b.read_run(rid).points
     assert main(["run", str(toml), "--out", str(tmp_path / "two"), "--workers", "0"]) == 2
+
+
+def test_ber_sweep_points_in_two_processes_give_the_serial_counts(tmp_path, capsys):
+    """``semlink ber --workers 2``: the SNR points run in this process and a spawned one; the points,
+    the stored file and the points skipped after an error-free point equal the serial sweep's."""
+    from scenarios.cli import main
+
+    base = ["ber", "--modulation", "16qam", "--ebno", "0:2:22", "--target-bit-errors", "300", "--max-bits", "150000",
+            "--stop-after-zero", "--seed", "3", "--no-progress", "--json", "--batch-size", "500"]
+    docs = {}
+    for w in ("1", "2"):
+        assert main(base + ["--workers", w, "--out", str(tmp_path / f"w{w}.h5")]) == 0
+        docs[w] = json.loads(capsys.readouterr().out)["points"]
+    key = [(p["ebno_db"], p["status"], p["bits"], p["bit_errors"], p["blocks"], p["block_errors"]) for p in docs["1"]]
+    assert key == [(p["ebno_db"], p["status"], p["bits"], p["bit_errors"], p["blocks"], p["block_errors"])
+                   for p in docs["2"]]
+    statuses = [p["status"] for p in docs["1"]]
+    assert "skipped" in statuses and statuses.count("target_bit_errors") >= 3
+    a, b = ResultStore(tmp_path / "w1.h5"), ResultStore(tmp_path / "w2.h5")
+    assert a.runs() == b.runs() and [a.read_run(r).points for r in a.runs()] == [b.read_run(r).points for r in b.runs()]
+
+
+def test_a_single_run_study_parallelizes_its_points(tmp_path, capsys):
+    """A BER study with one run has no parallel parts: ``--workers 2`` runs its SNR points in two
+    processes (the run's part stays local) and stores the serial counts."""
+    from scenarios.cli import main
+
+    toml = tmp_path / "one.toml"
+    toml.write_text(STUDY.replace('sweep = { "link.modulation" = ["bpsk", "16qam", "64qam"] }', ""))
+    study = load_study(str(toml), out=str(tmp_path / "x"))
+    parts = list(get_kind("ber").parts(study, RunContext(file=study.result_file, out=study.out)))
+    assert len(parts) == 1 and parts[0].remote is None
+    for w in ("1", "2"):
+        assert main(["run", str(toml), "--out", str(tmp_path / w), "--no-progress", "--json", "--workers", w]) == 0
+    capsys.readouterr()
+    a, b = ResultStore(tmp_path / "1" / "par.h5"), ResultStore(tmp_path / "2" / "par.h5")
+    assert a.runs() == b.runs() and len(a.runs()) == 1
+    assert a.read_run(a.runs()[0]).points == b.read_run(b.runs()[0]).points

@@ -240,3 +240,21 @@ def test_study_from_a_folder_of_label_maps(tmp_path, capsys):
         assert names == ["000_x0_labelIds", "001_x1_labelIds"]
         assert f["maps/labels/000_x0_labelIds"][()].tolist() == np.asarray(
             __import__("PIL.Image", fromlist=["Image"]).open(maps / "x0_labelIds.png").resize((64, 48), 0)).tolist()
+
+
+def test_independent_parts_in_two_processes_store_the_serial_numbers(tmp_path, folder, capsys):
+    """``--workers 2``: the FDS, compare and fading parts (each reading only the stored maps) run in
+    this process and a spawned one on copies of the file; the parent alone writes. Every stored
+    number equals the serial run's."""
+    import numpy as np
+
+    from tests.scenarios.h5digest import datasets
+
+    toml = tmp_path / "g.toml"
+    toml.write_text(STUDY.format(images=folder).replace("enabled = true", "enabled = false"))
+    for name, w in (("serial", "1"), ("two", "2")):
+        assert main(["run", str(toml), "--out", str(tmp_path / name), "--json", "--workers", w]) == 0
+        assert {p["status"] for p in json.loads(capsys.readouterr().out)["parts"]} == {"finished"}
+    a, b = datasets(str(tmp_path / "serial" / "gesco_test.h5")), datasets(str(tmp_path / "two" / "gesco_test.h5"))
+    assert sorted(a) == sorted(b) and any(k.startswith("compare/") for k in a) and "fading/rows" in a
+    assert [k for k in a if not np.array_equal(a[k], b[k], equal_nan=True)] == []
