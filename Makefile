@@ -21,7 +21,7 @@ QUIET  := 2>&1 | sed '/is ignored/d'
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-all bench install lock clean
+.PHONY: demo test test-all bench gpu-check install lock clean
 
 install: $(STAMP)
 
@@ -72,6 +72,13 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_fbl.py --check 1e6
 	$(PY) benchmarks/bench_startup.py --check 1.5
 	$(PY) benchmarks/bench_decoders.py --codes 400x500 --check 8
+	$(PY) benchmarks/bench_parallel.py --check
+
+# GPU readiness (benchmarks/gpu_check.py): pytest -m gpu, decoders and uncoded throughput on CUDA,
+# CPU-vs-GPU agreement, training-step timings -> one Markdown table ($(OUT)/gpu_check.md).
+# Without a GPU the CPU-safe parts run and the GPU rows say "skipped: no CUDA device".
+gpu-check: $(STAMP)
+	$(PY) benchmarks/gpu_check.py --out $(OUT)/gpu_check.md
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .lock-venv

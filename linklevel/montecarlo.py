@@ -34,6 +34,7 @@ __all__ = [
     "simulate_point",
     "simulate_joint",
     "simulate_sweep",
+    "cached_link",
     "MAX_SYNC_INTERVAL",
     "error_units",
     "batch_memory",
@@ -494,18 +495,24 @@ def simulate_sweep(
     return out
 
 
-def _point_task(spec: tuple, ebno_db: float, criteria: StopCriteria, batch_size: int, seed: int,
-                device: str) -> PointResult:
-    """One SNR point in a worker process (the link is built once per process and spec)."""
+def cached_link(spec: tuple, device: str) -> Link:
+    """The :class:`Link` of ``spec`` (:attr:`Link.spec`) on ``device``, built once per process
+    (worker processes simulate many points of the same links)."""
     key = (spec, device)
-    link = _WORKER_LINKS.get(key)
+    link = _CACHED_LINKS.get(key)
     if link is None:
         config, precision, compile_ = spec
-        link = _WORKER_LINKS[key] = Link(config, precision=precision, device=device, compile=compile_)
-    return simulate_point(link, ebno_db, criteria, batch_size, seed)
+        link = _CACHED_LINKS[key] = Link(config, precision=precision, device=device, compile=compile_)
+    return link
 
 
-_WORKER_LINKS: dict = {}
+_CACHED_LINKS: dict = {}
+
+
+def _point_task(spec: tuple, ebno_db: float, criteria: StopCriteria, batch_size: int, seed: int,
+                device: str) -> PointResult:
+    """One SNR point in a worker process."""
+    return simulate_point(cached_link(spec, device), ebno_db, criteria, batch_size, seed)
 
 
 def _sweep_in_order(link: Link, snrs: list[float], criteria: StopCriteria, batch_size: int, seed: int,

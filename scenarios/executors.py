@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .parts import Part, RunContext
 
@@ -55,15 +55,29 @@ def execute_parallel(parts: Sequence[Part], ctx: RunContext, mode: str, on_done:
 
 
 def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on_done: OnDone) -> None:
-    """``len(devices)`` processes in all: this one (on ``ctx.device``) computes parts while the
-    spawned workers (``devices[1:]``) start, then beside them; each part is stored on arrival."""
+    """``len(devices)`` processes in all: this one (on ``ctx.device``) computes while the spawned
+    workers (``devices[1:]``) start, then beside them. The unit of work is a part's ``tasks`` where
+    it has them (combined in order when all are in), else the part; each part is stored as soon
+    as it is complete, in whatever order parts complete."""
     from linklevel.workers import ordered_parallel
 
-    t = {i: time.perf_counter() for i in range(len(parts))}
-    tasks = [part.remote for part in parts]
-    for i, result in ordered_parallel(tasks, len(devices), device=devices[0], devices=devices[1:], ordered=False):
-        parts[i].store(ctx.file, result)
-        on_done(parts[i], time.perf_counter() - t[i])
+    owner: list[tuple[int, int]] = []  # task -> (part, position)
+    tasks: list = []
+    for k, part in enumerate(parts):
+        units = part.tasks if part.tasks and part.combine is not None else (part.remote,)
+        owner += [(k, j) for j in range(len(units))]
+        tasks += list(units)
+    got: dict[int, dict[int, Any]] = {k: {} for k in range(len(parts))}
+    t0 = {k: time.perf_counter() for k in range(len(parts))}
+    for i, value in ordered_parallel(tasks, len(devices), device=devices[0], devices=devices[1:], ordered=False):
+        k, j = owner[i]
+        got[k][j] = value
+        part = parts[k]
+        units = len(part.tasks) if part.tasks and part.combine is not None else 1
+        if len(got[k]) == units:
+            values = [got[k][j] for j in range(units)]
+            part.store(ctx.file, part.combine(values) if part.tasks and part.combine is not None else values[0])
+            on_done(part, time.perf_counter() - t0[k])
 
 
 def _execute_ray(parts: Sequence[Part], ctx: RunContext, on_done: OnDone) -> None:

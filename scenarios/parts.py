@@ -69,6 +69,10 @@ class Part:
     :param remote: Optional picklable ``device -> result`` for the parallel executors
         (the result is written by ``store`` in the parent, the only writer).
     :param store: ``(file, result) -> None``, with ``remote``.
+    :param tasks: Optional finer parallel work: picklable ``device -> value`` callables whose values,
+        in order, ``combine`` turns into the result ``remote`` would return (e.g. the SNR points of a
+        BER run); the process-pool executor then balances tasks, not parts.
+    :param combine: ``values -> result``, with ``tasks``.
     """
 
     key: str
@@ -79,6 +83,8 @@ class Part:
     seed: int = 0
     remote: Optional[Callable[[str], Any]] = field(default=None, compare=False)
     store: Optional[Callable[[str, Any], None]] = field(default=None, compare=False)
+    tasks: tuple = field(default=(), compare=False)
+    combine: Optional[Callable[[list], Any]] = field(default=None, compare=False)
 
     @property
     def config_hash(self) -> str:

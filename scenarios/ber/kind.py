@@ -7,7 +7,7 @@ from typing import Any, Iterator, Optional
 
 from ..kinds import StudyKind
 from ..parts import Part, RunContext
-from .run import BerRun, run_ber, store_result, worker_run
+from .run import BerRun, combine_points, point_task, run_ber, store_result, worker_run
 from .study import STUDY_KEYS, TABLES, BerStudy, load_ber
 
 __all__ = ["KIND"]
@@ -29,10 +29,13 @@ def _parts(study: BerStudy, ctx: RunContext) -> Iterator[Part]:
     for run in runs:
         label = "; ".join(labels[run.run_id])
         run = run.on(ctx.device, ctx.batch_size)
-        # several runs: the runs are the parallel unit; a single run: its SNR points are (_run_local)
+        # several runs: parallel over every run's SNR points (tasks; Ray: one task per run); a single
+        # run: its SNR points in parallel inside the run's local part (_run_local)
         remote = functools.partial(worker_run, run, ctx.batch_size) if len(runs) > 1 else None
+        tasks = tuple(functools.partial(point_task, run, v) for v in sorted(run.ebno_db)) if remote else ()
         yield Part(key=f"runs/{run.run_id}", config=run.identity(), run=functools.partial(_run_local, run),
-                   label=label, extent=run.ebno_db, seed=run.seed, remote=remote, store=store_result)
+                   label=label, extent=run.ebno_db, seed=run.seed, remote=remote, store=store_result,
+                   tasks=tasks, combine=functools.partial(combine_points, run, ctx.device) if tasks else None)
 
 
 def _report(study: BerStudy, ctx: RunContext) -> tuple[dict[str, Any], list[str], Optional[str]]:

@@ -24,7 +24,8 @@ from ..schema import parse_range
 #: Largest batch (frames per link call) accepted up front.
 MAX_BATCH = 1 << 24
 
-__all__ = ["MAX_BATCH", "default_targets", "BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run"]
+__all__ = ["MAX_BATCH", "default_targets", "BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run",
+           "point_task", "combine_points"]
 
 
 def default_targets(link: LinkConfig) -> dict[str, Optional[int]]:
@@ -303,3 +304,27 @@ def worker_run(run: BerRun, batch_size: Optional[int], device: str) -> BerRunRes
     res = run_ber(run, out=None, device=device, batch_size=batch_size, progress=False, analytic=False)
     res.model = None  # closures do not pickle; the parent rebuilds the model
     return res
+
+
+def point_task(run: BerRun, ebno_db: float, device: str) -> tuple[PointResult, int, float]:
+    """One SNR point of ``run`` in any process (the parallel executor's unit for BER studies):
+    ``(point, batch size, information bits per symbol)``; the same counts as in :func:`run_ber`."""
+    from linklevel.montecarlo import auto_batch_size, cached_link, simulate_point
+
+    link = cached_link((run.link, run.precision, run.compile), device)
+    batch = run.batch_size if run.batch_size is not None else auto_batch_size(link, run.stop)
+    return simulate_point(link, ebno_db, run.stop, batch, run.seed), batch, link.info_rate
+
+
+def combine_points(run: BerRun, device: str, results: list[tuple[PointResult, int, float]]) -> BerRunResult:
+    """The :class:`BerRunResult` of :func:`point_task` results in SNR order (for
+    :func:`store_result`): points after an error-free one are ``skipped`` when the run stops
+    after zero errors, exactly as the serial sweep skips them."""
+    points: list[PointResult] = []
+    skip = False
+    for p, _, _ in results:
+        points.append(PointResult(ebno_db=p.ebno_db, status="skipped") if skip else p)
+        skip = skip or (run.stop.stop_after_zero_errors and p.bit_errors == 0)
+    _, batch, rate = results[0]
+    return BerRunResult(run=run, run_id=run.run_id, points=points, interrupted=False, device=device, batch_size=batch,
+                        info_rate=rate, runtime_s=float(sum(p.runtime_s for p in points)))

@@ -56,7 +56,7 @@ import numpy as np
 
 from linklevel.h5io import open_result
 
-from ..parts import Part, RunContext, write_group
+from ..parts import Part, RunContext, group_part, write_group
 from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
 from ..quantities import (BANDWIDTH_HZ, BER, CODE_RATE, EQ2_B, EQ2_K, EQ4_ALPHA, EQ4_BETA, GAIN_DB, NOISE_DBM_HZ,
                           PATH_LOSS_EXPONENT, POWER_MW, SNR_DB, SNR_STEP_DB, STREAM_BITS)
@@ -447,7 +447,8 @@ def _edge_streams(study: QiaoStudy, v1: int, ctx: RunContext) -> tuple[list, Any
 
 def qiao_parts(study: QiaoStudy, ctx: RunContext) -> Iterator[Part]:
     """The parts in order; designs/Table II/end-to-end are built after the quality part (their
-    targets come from it)."""
+    targets come from it). Each later part reads only the quality part's results, so ``--workers N``
+    runs them in parallel (:func:`~scenarios.parts.group_part`)."""
     q, sy = study.quality, study.system
     if q.source != "none":
         cfg = {**asdict(q), "seed": study.seed}
@@ -462,20 +463,22 @@ def qiao_parts(study: QiaoStudy, ctx: RunContext) -> Iterator[Part]:
     base = {"bits": v, "system": asdict(sy), "seed": study.seed}
     for rm in study.designs.rate_models:
         cfg = {**base, "designs": asdict(study.designs), "bers": bers, "rate_model": rm}
-        yield Part(f"designs/{rm}", cfg, functools.partial(_designs, study, v, bers, rm), label=f"designs {rm}",
-                   seed=study.seed)
+        yield group_part(f"designs/{rm}", cfg, functools.partial(_designs, study, v, bers, rm), ctx,
+                         label=f"designs {rm}", seed=study.seed)
     # Table II from the paper's implied BER1* always, and from the quality source when there is one
     cfg = {**base, "targets": targets, "grid": [min(study.designs.avg_snr_db), max(study.designs.avg_snr_db),
                                                 study.designs.table2_step_db], "paper_implied": True}
-    yield Part("table2", cfg, functools.partial(_table2, study, v, targets), label="Table II", seed=study.seed)
-    yield Part("eq2", {**asdict(study.eq2), "system": asdict(sy), "seed": study.seed},
-               functools.partial(_eq2, study), label="eq. (2) on the link", seed=study.seed)
-    yield Part("eq4", {**asdict(study.eq4), "system": asdict(sy), "seed": study.seed},
-               functools.partial(_eq4, study), label="eq. (4) on the link", seed=study.seed)
+    yield group_part("table2", cfg, functools.partial(_table2, study, v, targets), ctx, label="Table II",
+                     seed=study.seed)
+    yield group_part("eq2", {**asdict(study.eq2), "system": asdict(sy), "seed": study.seed},
+                     functools.partial(_eq2, study), ctx, label="eq. (2) on the link", seed=study.seed)
+    yield group_part("eq4", {**asdict(study.eq4), "system": asdict(sy), "seed": study.seed},
+                     functools.partial(_eq4, study), ctx, label="eq. (4) on the link", seed=study.seed)
     ber: Union[float, None] = study.end_to_end.ber
     if targets:
         ber = targets[study.end_to_end.target_pair]["ber_star"]
     if ber:
         ber = min(float(ber), 0.999 / sy.beta)
         cfg = {**base, "end_to_end": asdict(study.end_to_end), "ber": ber, "quality": q.source}
-        yield Part("end_to_end", cfg, functools.partial(_e2e, study, v, ber), label="end to end", seed=study.seed)
+        yield group_part("end_to_end", cfg, functools.partial(_e2e, study, v, ber), ctx, label="end to end",
+                         seed=study.seed)

@@ -80,11 +80,11 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
-from ..parts import Part, RunContext, write_group
+from ..parts import Part, RunContext, group_part, write_group
 from ..quantities import BER, CODE_RATE, DISTANCE_M, GAIN_DB, NOISE_DBM, PATH_LOSS_EXPONENT, POWER_W, STREAM_BITS
 from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
 from .allocation import METHODS, PAPER_CONSTANTS, DiscardPerception
@@ -308,11 +308,24 @@ def _real_link(k: tuple[int, int], gain: float, noise: float, P: Any, sv: Any, s
     write_group(ctx.file, "real_link", {}, attrs)
 
 
+def _with_source(fn: Callable[..., None], key: str, name: str, scheme: str, head: tuple, tail: tuple,
+                 ctx: RunContext) -> None:
+    """``fn(*head, P, sv, *tail, ctx)`` with the perception functions ``P`` and semantic values ``sv``
+    of source ``name`` rebuilt from the stored measurement (closures do not cross processes: a
+    part's inputs are what the file holds)."""
+    from . import perception as pc
+
+    measured = (pc.read_fits(ctx.file, key)["discard"][0], pc.forward_table(ctx.file, key))
+    P, sv = perception_source(name, scheme, measured=measured)
+    fn(*head, P, sv, *tail, ctx)
+
+
 def xu_parts(study: XuStudy, ctx: RunContext) -> Iterator[Part]:
     """The study's parts in order: measurement, power curves, realizations, real-link check.
 
     The later parts' configs depend on the measurement (measured K, fitted functions),
-    so they are built after it has run (or was found done).
+    so they are built after it has run (or was found done); they depend on nothing else, so
+    ``--workers N`` runs them in parallel (:func:`~scenarios.parts.group_part`).
     """
     from . import allocation as al
     from . import perception as pc
@@ -341,27 +354,29 @@ def xu_parts(study: XuStudy, ctx: RunContext) -> Iterator[Part]:
         for scheme in cu.schemes:
             if scheme == "uncoded" and src.startswith("paper:"):
                 continue  # the paper publishes constants of the discard receiver only
-            P, sv = source(src, scheme)
+            P, _ = source(src, scheme)
             for m in cu.methods:
                 grp = f"curves/{source_key(src)}/{scheme}/{m}"
                 cfg = {"targets": cu.targets, "k": k_for(src), "channel": asdict(ch), "perception": _desc(P),
                        "method": m, "scheme": scheme}
-                yield Part(grp, cfg, functools.partial(_curve, scheme, m, k_for(src), gain, noise, P, sv, study, grp),
-                           label=f"power curve {source_key(src)} {scheme} {m}", seed=study.seed)
+                run = functools.partial(_with_source, _curve, key, src, scheme, (scheme, m, k_for(src), gain, noise),
+                                        (study, grp))
+                yield group_part(grp, cfg, run, ctx, label=f"power curve {source_key(src)} {scheme} {m}",
+                                 seed=study.seed)
     re = study.realizations
-    P, sv = source(re.source, "coded")
+    P, _ = source(re.source, "coded")
     for m in re.methods:
         cfg = {"count": re.count, "target": re.target, "budgets_w": re.budgets_w, "k": k_for(re.source),
                "channel": asdict(ch), "perception": _desc(P), "method": m, "seed": study.seed}
-        yield Part(f"realizations/{m}", cfg,
-                   functools.partial(_realizations, m, k_for(re.source), noise, P, sv, study),
-                   label=f"realizations {m}", seed=study.seed)
+        run = functools.partial(_with_source, _realizations, key, re.source, "coded", (m, k_for(re.source), noise),
+                                (study,))
+        yield group_part(f"realizations/{m}", cfg, run, ctx, label=f"realizations {m}", seed=study.seed)
     rl = study.real_link
-    P, sv = source(rl.source, "coded")
+    P, _ = source(rl.source, "coded")
     cfg = {**asdict(rl), "k": k_for(rl.source), "channel": asdict(ch), "perception": _desc(P), "seed": study.seed,
            "decoder": study.decoder or "semlink"}
-    yield Part("real_link", cfg, functools.partial(_real_link, k_for(rl.source), gain, noise, P, sv, study),
-               label="real-link check", seed=study.seed)
+    run = functools.partial(_with_source, _real_link, key, rl.source, "coded", (k_for(rl.source), gain, noise), (study,))
+    yield group_part("real_link", cfg, run, ctx, label="real-link check", seed=study.seed)
 
 
 def _desc(P: Any) -> str:

@@ -6,6 +6,8 @@ devices) and checks that the file equals the serial local run point for point.
 
 import json
 
+import pytest
+
 from linklevel.results import ResultStore
 from scenarios.executors import execute_parallel
 from scenarios.kinds import get_kind, load_study
@@ -52,12 +54,16 @@ def test_spawned_workers_write_what_the_serial_run_writes(tmp_path):
     assert {p["status"] for p in again.parts} == {"skipped"}
 
 
-def test_workers_option_gives_the_serial_counts(tmp_path, capsys):
-    """``semlink run --workers 2``: the parts run in two spawned processes; the file holds the serial counts."""
+@pytest.mark.parametrize("study", [STUDY, STUDY.replace('ebno_db = "0:3:6"', 'ebno_db = "0:4:24"').replace(
+    "max_bits = 60_000 }", "max_bits = 60_000, stop_after_zero_errors = true }")], ids=["plain", "stop-after-zero"])
+def test_workers_option_gives_the_serial_counts(tmp_path, capsys, study):
+    """``semlink run --workers 2``: every run's SNR points are the tasks of this process and a spawned
+    one; the file holds the serial counts, also where a run stops after an error-free point (the
+    points the serial sweep skips are dropped, whatever a worker computed)."""
     from scenarios.cli import main
 
     toml = tmp_path / "par.toml"
-    toml.write_text(STUDY)
+    toml.write_text(study)
     assert main(["run", str(toml), "--out", str(tmp_path / "serial"), "--no-progress", "--json"]) == 0
     assert main(["run", str(toml), "--out", str(tmp_path / "two"), "--no-progress", "--json", "--workers", "2"]) == 0
     capsys.readouterr()
@@ -65,6 +71,8 @@ def test_workers_option_gives_the_serial_counts(tmp_path, capsys):
     assert a.runs() == b.runs() and len(a.runs()) == 3
     for rid in a.runs():
         assert a.read_run(rid).points == b.read_run(rid).points
+    if "stop_after_zero" in study:
+        assert any(p.bit_errors == 0 for r in a.runs() for p in a.read_run(r).points)
     assert main(["run", str(toml), "--out", str(tmp_path / "two"), "--workers", "0"]) == 2
 
 
@@ -104,3 +112,71 @@ def test_a_single_run_study_parallelizes_its_points(tmp_path, capsys):
     a, b = ResultStore(tmp_path / "1" / "par.h5"), ResultStore(tmp_path / "2" / "par.h5")
     assert a.runs() == b.runs() and len(a.runs()) == 1
     assert a.read_run(a.runs()[0]).points == b.read_run(b.runs()[0]).points
+
+
+def _spawned_children(pid: int) -> list[int]:
+    """Worker processes (multiprocessing spawn) whose parent is ``pid``."""
+    import os
+
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{d}/stat").read()
+            cmd = open(f"/proc/{d}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmd:
+            kids.append(int(d))
+    return kids
+
+
+def _stored_points(path) -> list:
+    try:
+        store = ResultStore(path)
+        return [p for r in store.runs() for p in store.read_run(r).points]
+    except Exception:  # noqa: BLE001 - not there yet, or being replaced
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_interrupt_or_kill_with_workers_leaves_no_worker_and_a_readable_file(tmp_path, sig):
+    """``semlink ber --workers 2`` interrupted (exit 130, one line, finished points kept) or killed
+    with -9 mid-sweep: the spawned worker is gone with the parent, the file holds whole points."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    out = tmp_path / "r.h5"
+    argv = [str(Path(sys.executable).with_name("semlink")), "ber", "--modulation", "16qam", "--ebno", "0:1:40",
+            "--target-bit-errors", "0", "--max-bits", "8000000", "--workers", "2", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    kids: list[int] = []
+    deadline = time.time() + 90
+    while time.time() < deadline and not (kids and _stored_points(out)):
+        kids = kids or _spawned_children(proc.pid)
+        time.sleep(0.2)
+    assert kids, "a worker process was started"
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    if sig == "SIGINT":
+        assert proc.returncode == 130 and "Traceback" not in err and err.strip().count("\n") == 0, err[-1500:]
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    deadline = time.time() + 3  # a point takes longer: the worker is stopped, not left to finish it
+    while time.time() < deadline and any(_alive(k) for k in kids):
+        time.sleep(0.2)
+    assert not any(_alive(k) for k in kids), "the worker outlived its parent"
+    pts = _stored_points(out)
+    assert pts and all(p.bits == 8_000_000 for p in pts)
