@@ -13,7 +13,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= out
-PYTEST_ARGS ?= -m "not slow"
+PYTEST_ARGS ?= -m "not slow" --durations=15
 UNPINNED ?= 0
 MODE   := $(if $(filter 1,$(UNPINNED)),unpinned,locked)
 STAMP  := $(VENV)/.semlink-installed-$(MODE)

@@ -534,7 +534,10 @@ def _sweep_in_order(link: Link, snrs: list[float], criteria: StopCriteria, batch
         return simulate_point(link, todo[i], criteria, batch_size, seed, on_batch=show if progress else None)
 
     tasks = [functools.partial(_point_task, link.spec, v, criteria, batch_size, seed) for v in todo]
-    computed = ordered_parallel(tasks, workers, device=str(link.device), local=local)
+    def drop(i: int, p: PointResult) -> range:  # points the serial sweep would skip are never started
+        return range(i + 1, len(todo)) if criteria.stop_after_zero_errors and p.bit_errors == 0 else range(0)
+
+    computed = ordered_parallel(tasks, workers, device=str(link.device), local=local, drop=drop)
     stop_rest = False
     try:
         for snr in snrs:

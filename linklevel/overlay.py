@@ -85,18 +85,23 @@ class AnalyticModel:
         self.curves = curves
         self.reference = reference
         self.metric = metric
+        self._inverse: dict[tuple, Optional[float]] = {}
 
     def values(self, ebno_db: float) -> dict[str, float]:
         return {name: float(f(ebno_db)) for name, f in self.curves.items()}
 
     def ebno_for(self, name: str, rate: float, lo: float = -20.0, hi: float = 60.0) -> Optional[float]:
-        """Eb/N0 at which curve ``name`` equals ``rate`` (None if outside the range)."""
+        """Eb/N0 at which curve ``name`` equals ``rate`` (None if outside the range); each inversion
+        is computed once per model (the finite-blocklength bounds take a second each)."""
         if not 0 < rate < 1:
             return None
-        try:
-            return invert_monotone(self.curves[name], rate, lo, hi, log_y=True, xtol=1e-6)
-        except ValueError:
-            return None
+        key = (name, float(rate), float(lo), float(hi))
+        if key not in self._inverse:
+            try:
+                self._inverse[key] = invert_monotone(self.curves[name], rate, lo, hi, log_y=True, xtol=1e-6)
+            except ValueError:
+                self._inverse[key] = None
+        return self._inverse[key]
 
 
 def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticModel]:

@@ -20,7 +20,7 @@ A worker that fails raises its exception in the parent.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 __all__ = ["ordered_parallel", "worker_init"]
 
@@ -50,33 +50,56 @@ def _ready() -> bool:
 class _Dispatch:
     """The shared state of one :func:`ordered_parallel` call (guarded by ``cond``)."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, after: Optional[Sequence[Optional[int]]] = None,
+                 priority: Optional[Sequence[float]] = None) -> None:
         self.cond = threading.Condition()
         self.n = n
-        self.next_task = 0
+        self.after = list(after) if after is not None else [None] * n
+        self.order = sorted(range(n), key=lambda j: (-priority[j], j)) if priority is not None else list(range(n))
+        self.claimed: set[int] = set()
+        self.finished: set[int] = set()
         self.results: dict[int, tuple[bool, Any]] = {}  # index -> (ok, value or exception)
+        self.dropped: set[int] = set()  # tasks no longer needed (never started if not yet claimed)
         self.stopped = False
 
-    def claim(self) -> Optional[int]:
+    def open_tasks(self) -> bool:
+        """Whether some task may still be claimed (now or once its predecessor finished)."""
         with self.cond:
-            if self.stopped or self.next_task >= self.n:
+            return not self.stopped and len(self.claimed | self.dropped) < self.n
+
+    def claim(self) -> Optional[int]:
+        """The first task (by priority, then index) not claimed, not dropped and whose predecessor
+        (``after``) has finished."""
+        with self.cond:
+            if self.stopped:
                 return None
-            self.next_task += 1
-            return self.next_task - 1
+            for j in self.order:
+                if j not in self.claimed and j not in self.dropped and \
+                        (self.after[j] is None or self.after[j] in self.finished or self.after[j] in self.dropped):
+                    self.claimed.add(j)
+                    return j
+            return None
 
     def put(self, i: int, ok: bool, value: Any) -> None:
         with self.cond:
             self.results[i] = (ok, value)
+            self.finished.add(i)
             self.cond.notify_all()
 
 
 def _dispatcher(state: _Dispatch, pools: list, devices: list[str], tasks: Sequence[Task]) -> None:
-    """Keep every started worker busy: assign the next unclaimed task when one becomes idle."""
+    """Keep every started worker busy: give an idle one the next claimable task (a task waiting for
+    its predecessor is looked at again as results come in, from any process)."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
     outstanding = {pool.submit(_ready): (w, None) for w, pool in enumerate(pools)}
-    while outstanding:
-        done, _ = wait(list(outstanding), return_when=FIRST_COMPLETED)
+    idle: list[int] = []
+    while outstanding or (idle and state.open_tasks()):
+        done, _ = wait(list(outstanding), timeout=0.2, return_when=FIRST_COMPLETED) if outstanding else \
+            (set(), None)
+        if not outstanding:
+            with state.cond:
+                state.cond.wait(0.2)
         for fut in done:
             w, i = outstanding.pop(fut)
             err = fut.exception()
@@ -85,9 +108,13 @@ def _dispatcher(state: _Dispatch, pools: list, devices: list[str], tasks: Sequen
                 continue
             if i is not None:
                 state.put(i, True, fut.result())
+            idle.append(w)
+        while idle:
             j = state.claim()
-            if j is not None:
-                outstanding[pools[w].submit(tasks[j], devices[w])] = (w, j)
+            if j is None:
+                break
+            w = idle.pop(0)
+            outstanding[pools[w].submit(tasks[j], devices[w])] = (w, j)
 
 
 def ordered_parallel(
@@ -98,6 +125,9 @@ def ordered_parallel(
     devices: Optional[Sequence[str]] = None,
     threads: int = 1,
     ordered: bool = True,
+    drop: Optional[Callable[[int, Any], Iterable[int]]] = None,
+    after: Optional[Sequence[Optional[int]]] = None,
+    priority: Optional[Sequence[float]] = None,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(i, tasks[i](device))`` for every task, computed on ``workers`` processes.
 
@@ -110,12 +140,22 @@ def ordered_parallel(
     :param devices: One device per spawned worker (``workers - 1`` entries), e.g. one GPU each.
     :param threads: torch threads of each spawned worker.
     :param ordered: Yield in index order (else as results arrive, e.g. to store each at once).
+    :param drop: ``(i, result) -> indices`` of tasks that result makes unnecessary (e.g. the SNR
+        points after an error-free one): those not started never start, and none of them is yielded.
+    :param after: Per task, the index of a task that must have finished before it starts (or
+        ``None``): e.g. a chain over the SNR points of a run that stops after an error-free point,
+        so that no point the serial sweep would skip is computed; other tasks fill the processes.
+    :param priority: Per task, higher starts first among those that may start (default: index
+        order); e.g. the expensive tasks first, so that no long task is left for the end.
     :output: An iterator of ``(index, result)``. Closing it early kills the workers.
 
     .. code-block:: python
 
         >>> list(ordered_parallel([lambda dev, k=k: k * k for k in range(4)], workers=1))
         [(0, 0), (1, 1), (2, 4), (3, 9)]
+        >>> list(ordered_parallel([lambda dev, k=k: k for k in range(5)], workers=1,
+        ...                       drop=lambda i, v: range(i + 1, 5) if v == 2 else ()))
+        [(0, 0), (1, 1), (2, 2)]
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
@@ -125,45 +165,62 @@ def ordered_parallel(
     if len(devs) < spawn:
         raise ValueError(f"{spawn} workers need {spawn} devices, got {len(devs)}")
     compute = local if local is not None else (lambda i: tasks[i](device))
+    drop = drop or (lambda i, v: ())
     if spawn == 0:
+        dropped: set[int] = set()
         for i in range(n):
-            yield i, compute(i)
+            if i not in dropped:
+                value = compute(i)
+                yield i, value
+                dropped.update(drop(i, value))
         return
-    yield from _parallel(tasks, compute, devs[:spawn], threads, ordered)
+    yield from _parallel(tasks, compute, devs[:spawn], threads, ordered, drop, after, priority)
 
 
-def _parallel(tasks: Sequence[Task], compute: Callable[[int], Any], devices: list[str],
-              threads: int, ordered: bool) -> Iterator[tuple[int, Any]]:
+def _parallel(tasks: Sequence[Task], compute: Callable[[int], Any], devices: list[str], threads: int,
+              ordered: bool, drop: Callable[[int, Any], Iterable[int]],
+              after: Optional[Sequence[Optional[int]]], priority: Optional[Sequence[float]]
+              ) -> Iterator[tuple[int, Any]]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("spawn")
-    state = _Dispatch(len(tasks))
+    state = _Dispatch(len(tasks), after, priority)
     pools = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=worker_init, initargs=(threads,))
              for _ in devices]
     thread = threading.Thread(target=_dispatcher, args=(state, pools, devices, tasks), daemon=True,
                               name="semlink-dispatch")
     thread.start()
+    yielded: set[int] = set()
     try:
-        for k in range(len(tasks)):
-            while True:
-                with state.cond:
-                    failed = None if state.stopped else state.results.get(-1)
-                    i = k if ordered else min((j for j in state.results if j >= 0), default=k)
-                    got = state.results.pop(i, None)
-                    mine = None if got is not None or failed is not None else state.claim()
-                    if failed is not None:
-                        raise failed[1]
-                    if got is None and mine is None:
-                        state.cond.wait(0.5)
-                        continue
-                if got is not None:
-                    ok, value = got
-                    if not ok:
-                        raise value
-                    yield i, value
+        while True:
+            with state.cond:
+                wanted = [j for j in range(len(tasks)) if j not in yielded and j not in state.dropped]
+                if not wanted:
                     break
+                failed = state.results.get(-1)
+                if failed is not None:
+                    raise failed[1]
+                for j in [j for j in state.results if j in state.dropped]:
+                    del state.results[j]  # computed before it was dropped: not wanted
+                ready = [wanted[0]] if ordered else wanted
+                got = next((j for j in ready if j in state.results), None)
+                item = state.results.pop(got) if got is not None else None
+                mine = state.claim() if got is None else None
+                if got is None and mine is None:
+                    state.cond.wait(0.5)
+                    continue
+            if got is None:
                 state.put(mine, True, compute(mine))
+                continue
+            ok, value = item
+            if not ok:
+                raise value
+            yielded.add(got)
+            yield got, value
+            extra = set(drop(got, value)) - yielded
+            with state.cond:
+                state.dropped.update(extra)
     finally:
         # every result is in (or the caller stopped): what runs or starts up is killed
         with state.cond:

@@ -59,25 +59,67 @@ def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on
     workers (``devices[1:]``) start, then beside them. The unit of work is a part's ``tasks`` where
     it has them (combined in order when all are in), else the part; each part is stored as soon
     as it is complete, in whatever order parts complete."""
+    from tqdm.auto import tqdm
+
     from linklevel.workers import ordered_parallel
 
     owner: list[tuple[int, int]] = []  # task -> (part, position)
+    first: list[int] = []  # part -> index of its first task
     tasks: list = []
     for k, part in enumerate(parts):
-        units = part.tasks if part.tasks and part.combine is not None else (part.remote,)
+        units = part.tasks if _split(part) else (part.remote,)
+        first.append(len(tasks))
         owner += [(k, j) for j in range(len(units))]
         tasks += list(units)
     got: dict[int, dict[int, Any]] = {k: {} for k in range(len(parts))}
+    need = {k: len(part.tasks) if _split(part) else 1 for k, part in enumerate(parts)}
     t0 = {k: time.perf_counter() for k in range(len(parts))}
-    for i, value in ordered_parallel(tasks, len(devices), device=devices[0], devices=devices[1:], ordered=False):
-        k, j = owner[i]
-        got[k][j] = value
-        part = parts[k]
-        units = len(part.tasks) if part.tasks and part.combine is not None else 1
-        if len(got[k]) == units:
-            values = [got[k][j] for j in range(units)]
-            part.store(ctx.file, part.combine(values) if part.tasks and part.combine is not None else values[0])
-            on_done(part, time.perf_counter() - t0[k])
+    stored: set[int] = set()
+
+    def stops(i: int, value: Any) -> bool:
+        part = parts[owner[i][0]]
+        return _split(part) and part.stop is not None and bool(part.stop(value))
+
+    def drop(i: int, value: Any) -> range:  # a part's tasks after one that stops it never start
+        k, _ = owner[i]
+        return range(i + 1, first[k] + len(parts[k].tasks)) if stops(i, value) else range(0)
+
+    bar = tqdm(total=len(tasks), disable=not ctx.progress, unit="task", leave=False,
+               desc=f"{len(parts)} parts on {len(devices)} processes")
+    try:
+        # a part that may stop early runs its tasks one after another (nothing computed that would be
+        # dropped); the other parts' tasks fill the processes meanwhile
+        after = [i - 1 if j > 0 and parts[k].stop is not None and _split(parts[k]) else None
+                 for i, (k, j) in enumerate(owner)]
+        # the longest tasks first (longest processing time first: no long task left for the end): a
+        # part's chain (on the critical path), then every part's last tasks (a BER run's highest SNR
+        # points, the ones that run to the trial budget), then the earlier ones
+        priority = [float("inf") if after[i] is not None or (parts[k].stop is not None and _split(parts[k]))
+                    else float(j - len(parts[k].tasks or (None,))) for i, (k, j) in enumerate(owner)]
+        for i, value in ordered_parallel(tasks, len(devices), device=devices[0], devices=devices[1:], ordered=False,
+                                         drop=drop, after=after, priority=priority):
+            bar.update(1)  # every process's results, as they arrive
+            k, j = owner[i]
+            got[k][j] = value
+            part = parts[k]
+            if stops(i, value):
+                need[k] = min(need[k], j + 1)
+            if k not in stored and all(q in got[k] for q in range(need[k])):
+                if _split(part):
+                    n = len(part.tasks)
+                    result = part.combine([got[k].get(q) if q < need[k] else None for q in range(n)])
+                else:
+                    result = value
+                part.store(ctx.file, result)
+                on_done(part, time.perf_counter() - t0[k])
+                ctx.say(f"finished {part.label or part.key}")
+                stored.add(k)
+    finally:
+        bar.close()
+
+
+def _split(part: Part) -> bool:
+    return bool(part.tasks) and part.combine is not None
 
 
 def _execute_ray(parts: Sequence[Part], ctx: RunContext, on_done: OnDone) -> None:

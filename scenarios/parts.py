@@ -72,7 +72,10 @@ class Part:
     :param tasks: Optional finer parallel work: picklable ``device -> value`` callables whose values,
         in order, ``combine`` turns into the result ``remote`` would return (e.g. the SNR points of a
         BER run); the process-pool executor then balances tasks, not parts.
-    :param combine: ``values -> result``, with ``tasks``.
+    :param combine: ``values -> result``, with ``tasks``; a value is ``None`` where ``stop`` made
+        its task unnecessary.
+    :param stop: ``value -> bool``, with ``tasks``: true when the part's later tasks are not needed
+        (e.g. a BER run that stops after an error-free point); those not started never start.
     """
 
     key: str
@@ -85,6 +88,7 @@ class Part:
     store: Optional[Callable[[str, Any], None]] = field(default=None, compare=False)
     tasks: tuple = field(default=(), compare=False)
     combine: Optional[Callable[[list], Any]] = field(default=None, compare=False)
+    stop: Optional[Callable[[Any], bool]] = field(default=None, compare=False)
 
     @property
     def config_hash(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any, Iterator, Optional
 
 from ..kinds import StudyKind
 from ..parts import Part, RunContext
-from .run import BerRun, combine_points, point_task, run_ber, store_result, worker_run
+from .run import BerRun, combine_points, point_stops_run, point_task, run_ber, store_result, worker_run
 from .study import STUDY_KEYS, TABLES, BerStudy, load_ber
 
 __all__ = ["KIND"]
@@ -35,7 +35,8 @@ def _parts(study: BerStudy, ctx: RunContext) -> Iterator[Part]:
         tasks = tuple(functools.partial(point_task, run, v) for v in sorted(run.ebno_db)) if remote else ()
         yield Part(key=f"runs/{run.run_id}", config=run.identity(), run=functools.partial(_run_local, run),
                    label=label, extent=run.ebno_db, seed=run.seed, remote=remote, store=store_result,
-                   tasks=tasks, combine=functools.partial(combine_points, run, ctx.device) if tasks else None)
+                   tasks=tasks, combine=functools.partial(combine_points, run, ctx.device) if tasks else None,
+                   stop=functools.partial(point_stops_run, run) if run.stop.stop_after_zero_errors else None)
 
 
 def _report(study: BerStudy, ctx: RunContext) -> tuple[dict[str, Any], list[str], Optional[str]]:

@@ -25,7 +25,7 @@ from ..schema import parse_range
 MAX_BATCH = 1 << 24
 
 __all__ = ["MAX_BATCH", "default_targets", "BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run",
-           "point_task", "combine_points"]
+           "point_task", "point_stops_run", "combine_points"]
 
 
 def default_targets(link: LinkConfig) -> dict[str, Optional[int]]:
@@ -316,15 +316,21 @@ def point_task(run: BerRun, ebno_db: float, device: str) -> tuple[PointResult, i
     return simulate_point(link, ebno_db, run.stop, batch, run.seed), batch, link.info_rate
 
 
-def combine_points(run: BerRun, device: str, results: list[tuple[PointResult, int, float]]) -> BerRunResult:
+def point_stops_run(run: BerRun, result: tuple[PointResult, int, float]) -> bool:
+    """Whether a :func:`point_task` result ends ``run``'s sweep (an error-free point with
+    ``stop_after_zero_errors``): the later points are skipped."""
+    return bool(run.stop.stop_after_zero_errors) and result[0].bit_errors == 0
+
+
+def combine_points(run: BerRun, device: str, results: list) -> BerRunResult:
     """The :class:`BerRunResult` of :func:`point_task` results in SNR order (for
-    :func:`store_result`): points after an error-free one are ``skipped`` when the run stops
-    after zero errors, exactly as the serial sweep skips them."""
+    :func:`store_result`; ``None`` where a point was not needed): points after an error-free one
+    are ``skipped`` when the run stops after zero errors, exactly as the serial sweep skips them."""
     points: list[PointResult] = []
     skip = False
-    for p, _, _ in results:
-        points.append(PointResult(ebno_db=p.ebno_db, status="skipped") if skip else p)
-        skip = skip or (run.stop.stop_after_zero_errors and p.bit_errors == 0)
+    for v, r in zip(sorted(run.ebno_db), results):
+        points.append(PointResult(ebno_db=v, status="skipped") if skip or r is None else r[0])
+        skip = skip or r is None or point_stops_run(run, r)
     _, batch, rate = results[0]
     return BerRunResult(run=run, run_id=run.run_id, points=points, interrupted=False, device=device, batch_size=batch,
                         info_rate=rate, runtime_s=float(sum(p.runtime_s for p in points)))

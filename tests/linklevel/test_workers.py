@@ -64,3 +64,24 @@ def test_a_failing_task_raises_in_the_caller():
         list(ordered_parallel(tasks, workers=2))
     with pytest.raises(ValueError, match="workers"):
         list(ordered_parallel(tasks, workers=0))
+
+
+def _timed(k: int, marks: str, device: str) -> tuple[float, float]:
+    t = time.time()
+    time.sleep(0.25)
+    open(os.path.join(marks, str(k)), "w").close()  # which tasks ran at all
+    return t, time.time()
+
+
+def test_chained_tasks_wait_for_their_predecessor_and_dropped_ones_never_run(tmp_path):
+    """Tasks 0-5 form a chain (each after the previous), 6-11 are free; the result of task 2 drops
+    3-5. Every chained task started after its predecessor ended, the free ones filled the other
+    process, and the dropped tasks never ran anywhere."""
+    tasks = [functools.partial(_timed, k, str(tmp_path)) for k in range(12)]
+    after = [None] + [k - 1 for k in range(1, 6)] + [None] * 6
+    got = dict(ordered_parallel(tasks, workers=2, ordered=False, after=after,
+                                drop=lambda i, v: range(3, 6) if i == 2 else ()))
+    assert sorted(got) == [0, 1, 2] + list(range(6, 12))
+    for k in (1, 2):
+        assert got[k][0] >= got[k - 1][1] - 0.01
+    assert sorted(int(p.name) for p in tmp_path.iterdir()) == sorted(got)
