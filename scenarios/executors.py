@@ -40,8 +40,8 @@ def execute_parallel(parts: Sequence[Part], ctx: RunContext, mode: str, on_done:
                      devices: Sequence[str] = ()) -> None:
     """Run remote-capable ``parts`` on workers; write and report each as it completes.
 
-    :param mode: ``pool`` (one spawned worker per entry of ``devices``, default one per visible
-        GPU) or ``ray``.
+    :param mode: ``pool`` (one process per entry of ``devices``, this one included; default one per
+        visible GPU) or ``ray``.
     :param on_done: ``(part, seconds)`` after the parent stored the part's result.
     :raises KeyboardInterrupt: When interrupted (finished parts stay stored).
     """
@@ -54,6 +54,27 @@ def execute_parallel(parts: Sequence[Part], ctx: RunContext, mode: str, on_done:
         raise ValueError(f"unknown parallel executor {mode!r}")
 
 
+def _plan(parts: Sequence[Part]) -> tuple[list, list[tuple[int, int]], list, list[float]]:
+    """The pool's tasks (a part's ``tasks``, else the part), their owners ``(part, position)``, the
+    chains (a part that may stop early runs its tasks one after another, so nothing is computed that
+    would be dropped) and the priorities: longest processing time first, so that no long task is
+    left for the end: chains (the critical path), then every part's last tasks (a BER run's highest
+    SNR points, the ones that run to the trial budget), then the earlier ones."""
+    tasks: list = []
+    owner: list[tuple[int, int]] = []
+    after: list = []
+    priority: list[float] = []
+    for k, part in enumerate(parts):
+        units = part.tasks if _split(part) else (part.remote,)
+        chained = _split(part) and part.stop is not None
+        for j, unit in enumerate(units):
+            after.append(len(tasks) - 1 if chained and j > 0 else None)
+            priority.append(float("inf") if chained else float(j - len(units)))
+            owner.append((k, j))
+            tasks.append(unit)
+    return tasks, owner, after, priority
+
+
 def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on_done: OnDone) -> None:
     """``len(devices)`` processes in all: this one (on ``ctx.device``) computes while the spawned
     workers (``devices[1:]``) start, then beside them. The unit of work is a part's ``tasks`` where
@@ -63,57 +84,36 @@ def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on
 
     from linklevel.workers import ordered_parallel
 
-    owner: list[tuple[int, int]] = []  # task -> (part, position)
-    first: list[int] = []  # part -> index of its first task
-    tasks: list = []
-    for k, part in enumerate(parts):
-        units = part.tasks if _split(part) else (part.remote,)
-        first.append(len(tasks))
-        owner += [(k, j) for j in range(len(units))]
-        tasks += list(units)
+    tasks, owner, after, priority = _plan(parts)
     got: dict[int, dict[int, Any]] = {k: {} for k in range(len(parts))}
     need = {k: len(part.tasks) if _split(part) else 1 for k, part in enumerate(parts)}
-    t0 = {k: time.perf_counter() for k in range(len(parts))}
-    stored: set[int] = set()
+    t0 = time.perf_counter()
 
     def stops(i: int, value: Any) -> bool:
         part = parts[owner[i][0]]
         return _split(part) and part.stop is not None and bool(part.stop(value))
 
     def drop(i: int, value: Any) -> range:  # a part's tasks after one that stops it never start
-        k, _ = owner[i]
-        return range(i + 1, first[k] + len(parts[k].tasks)) if stops(i, value) else range(0)
+        k, j = owner[i]
+        return range(i + 1, i - j + len(parts[k].tasks)) if stops(i, value) else range(0)
 
     bar = tqdm(total=len(tasks), disable=not ctx.progress, unit="task", leave=False,
                desc=f"{len(parts)} parts on {len(devices)} processes")
     try:
-        # a part that may stop early runs its tasks one after another (nothing computed that would be
-        # dropped); the other parts' tasks fill the processes meanwhile
-        after = [i - 1 if j > 0 and parts[k].stop is not None and _split(parts[k]) else None
-                 for i, (k, j) in enumerate(owner)]
-        # the longest tasks first (longest processing time first: no long task left for the end): a
-        # part's chain (on the critical path), then every part's last tasks (a BER run's highest SNR
-        # points, the ones that run to the trial budget), then the earlier ones
-        priority = [float("inf") if after[i] is not None or (parts[k].stop is not None and _split(parts[k]))
-                    else float(j - len(parts[k].tasks or (None,))) for i, (k, j) in enumerate(owner)]
         for i, value in ordered_parallel(tasks, len(devices), device=devices[0], devices=devices[1:], ordered=False,
                                          drop=drop, after=after, priority=priority):
             bar.update(1)  # every process's results, as they arrive
             k, j = owner[i]
             got[k][j] = value
-            part = parts[k]
             if stops(i, value):
                 need[k] = min(need[k], j + 1)
-            if k not in stored and all(q in got[k] for q in range(need[k])):
-                if _split(part):
-                    n = len(part.tasks)
-                    result = part.combine([got[k].get(q) if q < need[k] else None for q in range(n)])
-                else:
-                    result = value
-                part.store(ctx.file, result)
-                on_done(part, time.perf_counter() - t0[k])
+            if need[k] >= 0 and all(q in got[k] for q in range(need[k])):
+                part = parts[k]
+                values = [got[k].get(q) if q < need[k] else None for q in range(len(part.tasks))]
+                part.store(ctx.file, part.combine(values) if _split(part) else value)
+                on_done(part, time.perf_counter() - t0)
                 ctx.say(f"finished {part.label or part.key}")
-                stored.add(k)
+                need[k] = -1  # stored
     finally:
         bar.close()
 
