@@ -133,6 +133,9 @@ def run_study(
                 waiting.append(part)
             else:
                 flush()  # a local part may read what the parallel ones wrote
+                if mode == "pool" and part.remote is None:
+                    ctx.say(f"{part.label or part.key}: runs in this process, in order (the kind does not run "
+                            "it as a parallel part)")
                 t = time.perf_counter()
                 part.run(ctx)
                 store.stamp(part)

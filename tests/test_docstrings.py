@@ -10,7 +10,8 @@ MODULES = ["linklevel.snr", "linklevel.monotone", "linklevel.stats", "linklevel.
            "scenarios.schema", "bridge.packets", "scenarios.ber.report", "linklevel.ldpc", "linklevel.montecarlo",
            "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check",
            "scenarios.qiao.sweep", "genai.semmaps", "genai.slic", "genai.metrics", "bridge.labelmap", "bridge.analog",
-           "scenarios.huang.algorithm1", "scenarios.huang.latency", "genai.saliency", "genai.sd_inpaint"]
+           "scenarios.huang.algorithm1", "scenarios.huang.latency", "genai.saliency", "genai.sd_inpaint",
+           "linklevel.workers"]
 
 
 @pytest.mark.parametrize("name", MODULES)

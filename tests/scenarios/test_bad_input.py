@@ -40,6 +40,7 @@ BAD_BER = {
     "--seed": ["-1", "1e20", "x"], "--device": ["cuda:7", "gpu"], "--precision": ["quad"], "--crc": ["CRC99"],
     "--csi": ["bad"], "--max-time": ["0", "-1", "nan", "inf"], "--out": ["/proc/nope/x.h5", "{d}/x.txt", "{d}"],
     "--plot": ["{d}/x.jpg", "/proc/nope/p.png"], "--pilots": ["0", "1e12"], "--threads": ["0", "1e9", "x"],
+    "--workers": ["0", "-1", "1025", "nan", "x"],
     "--cp-length": ["-1", "1e12"], "--demapping": ["soft"], "--channel": ["rician"],
     "--decoder": ["turbo"], "--schedule": ["serial"], "--cn-update": ["maxsum"], "--message-dtype": ["int8"],
     "--minsum-scale": ["2", "nan", "-1", "x", "inf"], "--minsum-offset": ["-1", "nan", "1e9"],
