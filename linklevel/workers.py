@@ -142,7 +142,7 @@ def ordered_parallel(
     :param ordered: Yield in index order (else as results arrive, e.g. to store each at once).
     :param drop: ``(i, result) -> indices`` of tasks that result makes unnecessary (e.g. the SNR
         points after an error-free one): those not started never start, and none of them is yielded.
-    :param after: Per task, the index of a task that must have finished before it starts (or
+    :param after: Per task, the index of an earlier task that must have finished before it starts (or
         ``None``): e.g. a chain over the SNR points of a run that stops after an error-free point,
         so that no point the serial sweep would skip is computed; other tasks fill the processes.
     :param priority: Per task, higher starts first among those that may start (default: index
