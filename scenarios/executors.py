@@ -107,10 +107,16 @@ def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on
             got[k][j] = value
             if stops(i, value):
                 need[k] = min(need[k], j + 1)
-            if need[k] >= 0 and all(q in got[k] for q in range(need[k])):
-                part = parts[k]
-                values = [got[k].get(q) if q < need[k] else None for q in range(len(part.tasks))]
-                part.store(ctx.file, part.combine(values) if _split(part) else value)
+            if need[k] < 0:
+                continue  # a task of a part already stored (computed before it was dropped)
+            part = parts[k]
+            complete = all(q in got[k] for q in range(need[k]))
+            if _split(part):  # what is done is stored on every arrival: a kill loses only what is in flight
+                part.store(ctx.file, part.combine([got[k].get(q) if q < need[k] else None
+                                                   for q in range(len(part.tasks))]))
+            elif complete:
+                part.store(ctx.file, value)
+            if complete:
                 on_done(part, time.perf_counter() - t0)
                 ctx.say(f"finished {part.label or part.key}")
                 need[k] = -1  # stored

@@ -72,8 +72,9 @@ class Part:
     :param tasks: Optional finer parallel work: picklable ``device -> value`` callables whose values,
         in order, ``combine`` turns into the result ``remote`` would return (e.g. the SNR points of a
         BER run); the process-pool executor then balances tasks, not parts.
-    :param combine: ``values -> result``, with ``tasks``; a value is ``None`` where ``stop`` made
-        its task unnecessary.
+    :param combine: ``values -> result``, with ``tasks``; a value is ``None`` where its task is not
+        done yet or ``stop`` made it unnecessary: the pool stores ``combine`` of what is done on every
+        arrival (so a kill loses only the tasks in flight), and ``store`` must keep what is stored.
     :param stop: ``value -> bool``, with ``tasks``: true when the part's later tasks are not needed
         (e.g. a BER run that stops after an error-free point); those not started never start.
     """

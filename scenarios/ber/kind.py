@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any, Iterator, Optional
+
+from linklevel.results import ResultStore
 
 from ..kinds import StudyKind
 from ..parts import Part, RunContext
-from .run import BerRun, combine_points, point_stops_run, point_task, run_ber, store_result, worker_run
+from .run import (BerRun, combine_points, point_stops_run, point_task, points_to_do, run_ber, store_result,
+                  worker_run)
 from .study import STUDY_KEYS, TABLES, BerStudy, load_ber
 
 __all__ = ["KIND"]
@@ -26,16 +30,19 @@ def _parts(study: BerStudy, ctx: RunContext) -> Iterator[Part]:
         for sr in fig.runs:
             labels.setdefault(sr.run.run_id, []).append(f"{fig.name}: {sr.label}")
     runs = study.unique_runs()
+    stored = ResultStore(ctx.file) if len(runs) > 1 and os.path.exists(ctx.file) else None
     for run in runs:
         label = "; ".join(labels[run.run_id])
         run = run.on(ctx.device, ctx.batch_size)
-        # several runs: parallel over every run's SNR points (tasks; Ray: one task per run); a single
-        # run: its SNR points in parallel inside the run's local part (_run_local)
+        # several runs: parallel over every run's SNR points still to do (tasks; Ray: one task per run);
+        # a single run: its SNR points in parallel inside the run's local part (_run_local)
         remote = functools.partial(worker_run, run, ctx.batch_size) if len(runs) > 1 else None
-        tasks = tuple(functools.partial(point_task, run, v) for v in sorted(run.ebno_db)) if remote else ()
+        finished = stored.finished_points(run.run_id) if stored is not None else {}
+        todo = points_to_do(run, finished) if remote else ()
         yield Part(key=f"runs/{run.run_id}", config=run.identity(), run=functools.partial(_run_local, run),
                    label=label, extent=run.ebno_db, seed=run.seed, remote=remote, store=store_result,
-                   tasks=tasks, combine=functools.partial(combine_points, run, ctx.device) if tasks else None,
+                   tasks=tuple(functools.partial(point_task, run, v) for v in todo),
+                   combine=functools.partial(combine_points, run, ctx.device, todo, finished) if todo else None,
                    stop=functools.partial(point_stops_run, run) if run.stop.stop_after_zero_errors else None)
 
 

@@ -25,7 +25,7 @@ from ..schema import parse_range
 MAX_BATCH = 1 << 24
 
 __all__ = ["MAX_BATCH", "default_targets", "BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run",
-           "point_task", "point_stops_run", "combine_points"]
+           "point_task", "point_stops_run", "points_to_do", "combine_points"]
 
 
 def default_targets(link: LinkConfig) -> dict[str, Optional[int]]:
@@ -280,19 +280,27 @@ def store_result(out: str, result: BerRunResult) -> None:
     """Write a run computed elsewhere (another process, a Ray worker) into ``out``.
 
     Points already in the file are kept; new ones are added with their analytic
-    extras. Used by the parallel executors, where only the parent writes the file.
+    extras. Used by the parallel executors, where only the parent writes the file; an
+    ``interrupted`` result (some points still running) is a partial store.
     """
     store = ResultStore(out)
     if result.model is None:
         result.attach_model()
-    store.ensure_run(result.run_id, result.attrs())
-    have = {round(k, 9) for k in store.finished_points(result.run_id)}
+    stored = store.finished_points(result.run_id)
+    # a partial result (``interrupted``: points still in flight) only appends its new points (one
+    # journal line each); the run's attributes (a rewrite of the file) are written when the run is
+    # new and once it is complete
+    if not store.has_run(result.run_id):
+        store.ensure_run(result.run_id, result.attrs())
+    have = {round(k, 9) for k in stored}
     for p in result.points:
         if p.status in ("skipped", "interrupted") or round(p.ebno_db, 9) in have:
             continue  # not finished, or already in the file
         store.append_point(result.run_id, p, result.run.confidence, extras=result.point_extras(p))
-    total = sum(p.runtime_s for p in store.finished_points(result.run_id).values())
-    store.set_attrs(result.run_id, runtime_s=float(total))
+        stored[p.ebno_db] = p
+    if not result.interrupted:
+        total = float(sum(p.runtime_s for p in stored.values()))
+        store.ensure_run(result.run_id, {**result.attrs(), "runtime_s": total})
 
 
 def worker_run(run: BerRun, batch_size: Optional[int], device: str) -> BerRunResult:
@@ -319,18 +327,51 @@ def point_task(run: BerRun, ebno_db: float, device: str) -> tuple[PointResult, i
 def point_stops_run(run: BerRun, result: tuple[PointResult, int, float]) -> bool:
     """Whether a :func:`point_task` result ends ``run``'s sweep (an error-free point with
     ``stop_after_zero_errors``): the later points are skipped."""
-    return bool(run.stop.stop_after_zero_errors) and result[0].bit_errors == 0
+    return _stops(run, result[0])
 
 
-def combine_points(run: BerRun, device: str, results: list) -> BerRunResult:
-    """The :class:`BerRunResult` of :func:`point_task` results in SNR order (for
-    :func:`store_result`; ``None`` where a point was not needed): points after an error-free one
-    are ``skipped`` when the run stops after zero errors, exactly as the serial sweep skips them."""
+def _stops(run: BerRun, p: PointResult) -> bool:
+    return bool(run.stop.stop_after_zero_errors) and p.status not in ("interrupted", "skipped") and p.bit_errors == 0
+
+
+def points_to_do(run: BerRun, finished: dict[float, PointResult]) -> tuple[float, ...]:
+    """The SNR points of ``run`` the serial sweep would still compute, given the ``finished`` ones
+    (keyed by SNR, as :meth:`~linklevel.results.ResultStore.finished_points`): none past a finished
+    point that stops the run."""
+    done = {round(k, 9): p for k, p in finished.items()}
+    todo = []
+    for v in sorted(run.ebno_db):
+        p = done.get(round(v, 9))
+        if p is None:
+            todo.append(v)
+        elif _stops(run, p):
+            break
+    return tuple(todo)
+
+
+def combine_points(run: BerRun, device: str, todo: tuple[float, ...], finished: dict[float, PointResult],
+                   results: list) -> BerRunResult:
+    """The :class:`BerRunResult` of the stored ``finished`` points and the :func:`point_task`
+    ``results`` of the ``todo`` points (for :func:`store_result`). A result may be ``None``: a point
+    not computed yet (``interrupted``, not stored: the executor stores what is done on every
+    arrival, so a kill loses only the points in flight) or not needed. Points after an error-free
+    one are ``skipped`` when the run stops after zero errors, exactly as the serial sweep skips them."""
+    got = {round(v, 9): r for v, r in zip(todo, results)}
+    done = {round(k, 9): p for k, p in finished.items()}
     points: list[PointResult] = []
     skip = False
-    for v, r in zip(sorted(run.ebno_db), results):
-        points.append(PointResult(ebno_db=v, status="skipped") if skip or r is None else r[0])
-        skip = skip or r is None or point_stops_run(run, r)
-    _, batch, rate = results[0]
-    return BerRunResult(run=run, run_id=run.run_id, points=points, interrupted=False, device=device, batch_size=batch,
-                        info_rate=rate, runtime_s=float(sum(p.runtime_s for p in points)))
+    for v in sorted(run.ebno_db):
+        key = round(v, 9)
+        if skip:
+            p = PointResult(ebno_db=v, status="skipped")
+        elif key in done:
+            p = done[key]
+        else:
+            r = got.get(key)
+            p = r[0] if r is not None else PointResult(ebno_db=v, status="interrupted")
+        points.append(p)
+        skip = skip or _stops(run, p)
+    _, batch, rate = next(r for r in results if r is not None)
+    partial = any(p.status == "interrupted" for p in points)
+    return BerRunResult(run=run, run_id=run.run_id, points=points, interrupted=partial, device=device,
+                        batch_size=batch, info_rate=rate, runtime_s=float(sum(p.runtime_s for p in points)))
