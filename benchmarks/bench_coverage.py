@@ -22,9 +22,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from linklevel import Link, LinkConfig, analytic  # noqa: E402
-from linklevel.montecarlo import StopCriteria, simulate_point  # noqa: E402
-from linklevel.snr import ebno_to_esno  # noqa: E402
-from linklevel.stats import clopper_pearson  # noqa: E402
+from linklevel.engine.montecarlo import StopCriteria, simulate_point  # noqa: E402
+from linklevel.theory.snr import ebno_to_esno  # noqa: E402
+from linklevel.theory.stats import clopper_pearson  # noqa: E402
 
 
 def main() -> int:

@@ -4,7 +4,7 @@
    with QPSK on AWGN, at Eb/N0 points where semlink's default decoder has BLER ~ 1e-1, 1e-2,
    1e-3, the same channel LLRs (drawn by :class:`linklevel.Link`) go through Sionna's
    ``LDPC5GDecoder`` (20 iterations, exact boxplus, flooding: the reference) and semlink's
-   :class:`~linklevel.ldpc.BatchLDPC5GDecoder` variants: the default (the same algorithm plus
+   :class:`~linklevel.blocks.ldpc.BatchLDPC5GDecoder` variants: the default (the same algorithm plus
    early stopping), without early stopping, layered offset min-sum, and optionally compiled or
    in half precision. Chunks are decoded by every decoder in a shuffled order per chunk (machine
    drift hits all alike). Reported: codewords/s, information Mb/s, average iterations, block
@@ -38,8 +38,8 @@ import time
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.runtime import resolve_device, seed_everything, versions
-from linklevel.stats import clopper_pearson
+from linklevel.engine.runtime import resolve_device, seed_everything, versions
+from linklevel.theory.stats import clopper_pearson
 
 #: Eb/N0 (dB) where the default decoder has BLER ~ 1e-1, 1e-2, 1e-3 (QPSK, AWGN; measured with
 #: ``semlink ber``, see RESULTS.md).
@@ -61,7 +61,7 @@ def _sync(device: str) -> None:
 def _decoders(k: int, n: int, device: str, compile_: bool, half: bool, parity_only: bool = False) -> dict:
     from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
 
-    from linklevel.ldpc import BatchLDPC5GDecoder
+    from linklevel.blocks.ldpc import BatchLDPC5GDecoder
 
     enc = LDPC5GEncoder(k, n, device=device)
     decs = {
@@ -154,7 +154,7 @@ def run_demo(threads: int) -> dict:
 
 
 def run_uncoded(device: str, seconds: float = 3.0) -> list[dict]:
-    from linklevel.montecarlo import StopCriteria, simulate_point
+    from linklevel.engine.montecarlo import StopCriteria, simulate_point
 
     rows = []
     for mod in ("bpsk", "16qam"):

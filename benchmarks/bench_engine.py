@@ -22,8 +22,8 @@ import time
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.montecarlo import StopCriteria, simulate_point
-from linklevel.runtime import resolve_device, seed_everything, versions
+from linklevel.engine.montecarlo import StopCriteria, simulate_point
+from linklevel.engine.runtime import resolve_device, seed_everything, versions
 
 
 def bare_loop(link: Link, batches: int, batch_size: int, ebno_db: float) -> tuple[int, int]:

@@ -2,9 +2,9 @@
 
 Each case is an uncoded link of the built-in ``validate_analytic`` study (k = 1200 bits per
 block, auto batch size) at one Eb/N0, simulated with ``--seeds`` seeds through the project's own
-engine (:func:`linklevel.montecarlo.simulate_point`) under the stop criteria the study itself uses
+engine (:func:`linklevel.engine.montecarlo.simulate_point`) under the stop criteria the study itself uses
 for its uncoded figures, quick (``[quick]``) and full, read from the study file. Every point gets
-its verdict at the study's confidence (99 %, :func:`linklevel.overlay.point_verdict`). The formula
+its verdict at the study's confidence (99 %, :func:`linklevel.engine.overlay.point_verdict`). The formula
 is exact, so every ``gap`` is a false alarm: at 99 % the rate of ``gap`` among the decided points
 (``consistent`` + ``gap``; ``insufficient`` points decide nothing) should be at most 1 %.
 
@@ -30,9 +30,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from linklevel import Link, LinkConfig  # noqa: E402
-from linklevel.montecarlo import StopCriteria, auto_batch_size, simulate_point  # noqa: E402
-from linklevel.overlay import analytic_model, point_verdict  # noqa: E402
-from linklevel.stats import clopper_pearson  # noqa: E402
+from linklevel.engine.montecarlo import StopCriteria, auto_batch_size, simulate_point  # noqa: E402
+from linklevel.engine.overlay import analytic_model, point_verdict  # noqa: E402
+from linklevel.theory.stats import clopper_pearson  # noqa: E402
 
 __all__ = ["CASES", "study_criteria", "run_case", "main"]
 
@@ -50,7 +50,7 @@ CASES = [
 
 def study_criteria(quick: bool) -> StopCriteria:
     """The stop criteria of ``validate_analytic``'s uncoded Rayleigh figure (quick or full)."""
-    from scenarios.kinds import load_study
+    from scenarios.study.kinds import load_study
 
     study = load_study("validate_analytic", quick=quick)
     fig = next(f for f in study.figures if f.name == "uncoded_rayleigh")

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from linklevel import fbl
+from linklevel.theory import fbl
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,7 @@ def timed(extra: list[str], out: str, quick: bool) -> float:
 
 def counts(folder: str) -> dict:
     sys.path.insert(0, str(ROOT))
-    from linklevel.results import ResultStore
+    from linklevel.store.results import ResultStore
 
     [path] = Path(folder).rglob("*.h5")
     store = ResultStore(path)

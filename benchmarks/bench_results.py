@@ -18,8 +18,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from linklevel.points import PointResult  # noqa: E402
-from linklevel.results import ResultStore  # noqa: E402
+from linklevel.store.points import PointResult  # noqa: E402
+from linklevel.store.results import ResultStore  # noqa: E402
 
 
 def main() -> int:

@@ -18,12 +18,12 @@ import time
 
 CHILD = """
 import json, sys, time, resource
-from linklevel.runtime import set_threads
+from linklevel.engine.runtime import set_threads
 threads = None if sys.argv[1] == "default" else int(sys.argv[1])
 import torch
 n = set_threads(threads) if threads else torch.get_num_threads()
 from linklevel import Link, LinkConfig
-from linklevel.montecarlo import StopCriteria, simulate_point
+from linklevel.engine.montecarlo import StopCriteria, simulate_point
 link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=400, n=500), device="cpu")
 stop = StopCriteria(target_bit_errors=None, target_block_errors=None, max_blocks=int(sys.argv[2]))
 simulate_point(link, 3.0, StopCriteria(target_bit_errors=None, target_block_errors=None, max_blocks=200), 100, 0)

@@ -82,7 +82,7 @@ def copy_bandwidth(device: str) -> float:
 
 def uncoded(device: str, quick: bool) -> list[str]:
     from linklevel import Link, LinkConfig
-    from linklevel.montecarlo import StopCriteria, simulate_point
+    from linklevel.engine.montecarlo import StopCriteria, simulate_point
 
     if not device.startswith("cuda"):
         return [f"| uncoded BPSK/16QAM | info bits/s vs bandwidth bound | - | {NO_GPU} |"]
@@ -104,7 +104,7 @@ def uncoded(device: str, quick: bool) -> list[str]:
 
 def agreement(device: str) -> tuple[list[str], bool]:
     from linklevel import Link, LinkConfig
-    from linklevel.montecarlo import StopCriteria, simulate_point
+    from linklevel.engine.montecarlo import StopCriteria, simulate_point
 
     if not device.startswith("cuda"):
         return [f"| CPU vs GPU | two-sample z, LDPC(400,500) | - | {NO_GPU} |"], True

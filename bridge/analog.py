@@ -16,8 +16,8 @@ The paper adds Gaussian noise to power-normalized map values: :math:`\tilde z = 
 * **noise level**: :math:`\sigma^2 = 10^{-\mathrm{PSNR}/10}`, or the authors' released PSNR→σ
   table :data:`PAPER_SIGMA` with σ used as a standard deviation (``paper_sigma=True``);
 * **channels** (the paper's stated limitation, beyond AWGN): flat Rayleigh block fading
-  (:class:`linklevel.channels.RayleighBlockChannel`, one fade per ``frame_symbols`` symbols or
-  i.i.d.) and OFDM (:class:`linklevel.ofdm.OFDMFrontEnd`, Rayleigh per grid or 3GPP TDL), each
+  (:class:`linklevel.blocks.channels.RayleighBlockChannel`, one fade per ``frame_symbols`` symbols or
+  i.i.d.) and OFDM (:class:`linklevel.blocks.ofdm.OFDMFrontEnd`, Rayleigh per grid or 3GPP TDL), each
   with zero-forcing/LMMSE equalization, perfect or LS-estimated CSI.
 
 .. code-block:: python
@@ -37,7 +37,7 @@ from typing import Optional, Union
 
 import torch
 
-from linklevel.runtime import resolve_device, rng_scope, seed_everything
+from linklevel.engine.runtime import resolve_device, rng_scope, seed_everything
 
 __all__ = ["PAPER_SIGMA", "AnalogChannel", "AnalogStats", "send_analog", "sigma2"]
 
@@ -52,7 +52,7 @@ class AnalogChannel:
 
     :param psnr_db: PSNR of eq. (1) in dB (``P = 1``).
     :param channel: ``awgn``, ``rayleigh-block`` or ``tdl`` (``tdl`` needs ``ofdm``).
-    :param ofdm: Send on OFDM resource grids (:class:`linklevel.ofdm.OFDMFrontEnd`).
+    :param ofdm: Send on OFDM resource grids (:class:`linklevel.blocks.ofdm.OFDMFrontEnd`).
     :param coherence: Rayleigh block fading without OFDM: ``"frame"`` (one fade per
         ``frame_symbols``), ``"iid"`` or an int number of symbols.
     :param csi: ``perfect`` or ``ls`` (pilots; their symbols are counted as channel uses).
@@ -109,13 +109,13 @@ def _block(ch: AnalogChannel, device: str) -> tuple[torch.nn.Module, int, int]:
     """(channel block, symbols per frame, overhead symbols per frame)."""
     if ch.ofdm:
         from linklevel import LinkConfig
-        from linklevel.ofdm import OFDMFrontEnd
+        from linklevel.blocks.ofdm import OFDMFrontEnd
 
         fe = OFDMFrontEnd(LinkConfig(ofdm=True, channel=ch.channel, csi=ch.csi), device=device)
         n = fe.num_data_symbols
         overhead = int(fe.resource_grid.num_pilot_symbols) if ch.csi == "ls" else 0
         return fe, n, overhead
-    from linklevel.channels import AWGNChannel, RayleighBlockChannel
+    from linklevel.blocks.channels import AWGNChannel, RayleighBlockChannel
 
     if ch.channel == "awgn":
         return AWGNChannel(device=device), ch.frame_symbols, 0

@@ -29,7 +29,7 @@ from typing import Mapping, Optional, Union
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.runtime import resolve_device, rng_scope, seed_everything
+from linklevel.engine.runtime import resolve_device, rng_scope, seed_everything
 
 from .fastpath import BSC, BlockErasure
 from .packets import Packetizer
@@ -278,7 +278,7 @@ def send_payload(payload: Union[str, bytes], link: Union[LinkConfig, dict], ebno
     if isinstance(link, dict):
         if rate is None:
             raise ValueError("an LDPC link without k/n needs a code rate")
-        from linklevel.config import CRC_POLYNOMIALS
+        from linklevel.blocks.config import CRC_POLYNOMIALS
 
         opts = {**link, "crc": link.get("crc") or "CRC24A"}
         if opts["crc"] not in CRC_POLYNOMIALS:

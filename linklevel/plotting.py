@@ -15,7 +15,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from .points import PointResult
+from linklevel.store.points import PointResult
 
 __all__ = ["FORMATS", "METRIC_LABELS", "plot_panels", "save_figure"]
 
@@ -71,7 +71,7 @@ def plot_panels(
     .. code-block:: python
 
         >>> import tempfile, os
-        >>> from linklevel.points import PointResult
+        >>> from linklevel.store.points import PointResult
         >>> p = [PointResult(0.0, bits=1000, bit_errors=80, blocks=10, block_errors=9),
         ...      PointResult(4.0, bits=1000, bit_errors=0, blocks=10, block_errors=0)]
         >>> paths = plot_panels([{"label": "BPSK", "points": p}], os.path.join(tempfile.mkdtemp(), "f.png"))

@@ -10,7 +10,7 @@ by a library still ends in 130. A second Ctrl-C leaves at once, and so does an i
 where Python cannot raise it (a weakref callback of the import lock, a ``__del__``: Python would
 print "Exception ignored" with a traceback and go on): :func:`_unraisable` leaves with 130 and one
 line instead. Leaving at once loses nothing stored: result files are only ever replaced atomically
-(:func:`linklevel.h5io.atomic_h5`), so the guarantees are those of ``kill -9``.
+(:func:`linklevel.store.h5io.atomic_h5`), so the guarantees are those of ``kill -9``.
 
 Before the interpreter has installed any handler (its first few milliseconds) a Ctrl-C ends the
 process by the signal itself: no output, and the shell reports status 130 (``128 + SIGINT``).

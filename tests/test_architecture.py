@@ -39,9 +39,9 @@ def test_imports_flow_one_way(package):
     assert not bad, "\n".join(bad)
 
 
-LIGHT = ["linklevel", "linklevel.fbl", "linklevel.analytic", "linklevel.stats", "linklevel.snr",
-         "linklevel.monotone", "linklevel.points", "linklevel.config", "scenarios.xu.allocation", "scenarios.cli",
-         "scenarios.kinds", "scenarios.qiao.models", "scenarios.qiao.lemma1", "scenarios.qiao.quality",
+LIGHT = ["linklevel", "linklevel.theory.fbl", "linklevel.theory.analytic", "linklevel.theory.stats", "linklevel.theory.snr",
+         "linklevel.theory.monotone", "linklevel.store.points", "linklevel.blocks.config", "scenarios.xu.allocation", "scenarios.cli",
+         "scenarios.study.kinds", "scenarios.qiao.models", "scenarios.qiao.lemma1", "scenarios.qiao.quality",
          "scenarios.qiao.calculator", "scenarios.qiao.eq4_check", "scenarios.qiao.sweep", "scenarios.cli.latency",
          "scenarios.huang.algorithm1", "scenarios.huang.latency"]
 

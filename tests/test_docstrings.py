@@ -5,13 +5,13 @@ import importlib
 
 import pytest
 
-MODULES = ["linklevel.snr", "linklevel.monotone", "linklevel.stats", "linklevel.results",
-           "linklevel.fbl", "linklevel.runtime", "linklevel.plotting", "scenarios.parts", "scenarios.kinds",
-           "scenarios.schema", "bridge.packets", "scenarios.ber.report", "linklevel.ldpc", "linklevel.montecarlo",
+MODULES = ["linklevel.theory.snr", "linklevel.theory.monotone", "linklevel.theory.stats", "linklevel.store.results",
+           "linklevel.theory.fbl", "linklevel.engine.runtime", "linklevel.plotting", "scenarios.study.parts", "scenarios.study.kinds",
+           "scenarios.study.schema", "bridge.packets", "scenarios.ber.report", "linklevel.blocks.ldpc", "linklevel.engine.montecarlo",
            "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check",
            "scenarios.qiao.sweep", "genai.semmaps", "genai.slic", "genai.metrics", "bridge.labelmap", "bridge.analog",
            "scenarios.huang.algorithm1", "scenarios.huang.latency", "genai.saliency", "genai.sd_inpaint",
-           "linklevel.workers"]
+           "linklevel.engine.workers"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -6,10 +6,10 @@ import functools
 import os
 from typing import Any, Iterator, Optional
 
-from linklevel.results import ResultStore
+from linklevel.store.results import ResultStore
 
-from ..kinds import StudyKind
-from ..parts import Part, RunContext
+from ..study.kinds import StudyKind
+from ..study.parts import Part, RunContext
 from .run import (BerRun, combine_points, point_stops_run, point_task, points_to_do, run_ber, store_result,
                   worker_run)
 from .study import STUDY_KEYS, TABLES, BerStudy, load_ber

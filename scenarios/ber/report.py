@@ -23,10 +23,10 @@ import numpy as np
 
 from linklevel import LinkConfig
 from linklevel.plotting import FORMATS, plot_panels
-from linklevel.points import PointResult
-from linklevel.overlay import (CURVE_LABELS, MIN_INDEPENDENT_ERRORS, MIN_INDEPENDENT_TRIALS, AnalyticModel,
+from linklevel.store.points import PointResult
+from linklevel.engine.overlay import (CURVE_LABELS, MIN_INDEPENDENT_ERRORS, MIN_INDEPENDENT_TRIALS, AnalyticModel,
                                analytic_model, point_verdict)
-from linklevel.results import ResultStore
+from linklevel.store.results import ResultStore
 
 from .study import BerStudy
 
@@ -90,7 +90,7 @@ def ebno_at(points: list[PointResult], target: float, metric: str = "bler") -> O
 
     .. code-block:: python
 
-        >>> from linklevel.points import PointResult
+        >>> from linklevel.store.points import PointResult
         >>> pts = [PointResult(1.0, blocks=100, block_errors=50), PointResult(2.0, blocks=1000, block_errors=5)]
         >>> round(ebno_at(pts, 0.05), 3)
         1.5
@@ -136,7 +136,7 @@ def coded_gaps(view: RunView, target: float) -> Optional[dict[str, Any]]:
 
 def _common_link(views: list[RunView]) -> str:
     """What every run of a figure shares (channel, CSI, coherence, pilots, code), for the subtitle."""
-    from linklevel.overlay import no_model_reason  # noqa: F401  (same layer)
+    from linklevel.engine.overlay import no_model_reason  # noqa: F401  (same layer)
 
     d0 = [v.link.to_dict() for v in views]
     keep = {k for k in d0[0] if all(d.get(k) == d0[0].get(k) for d in d0)}
@@ -171,7 +171,7 @@ def write_figures(study: BerStudy, views: list[RunView], formats: tuple[str, ...
     Coded figures get a BER and a BLER panel; each analytic curve is drawn on its metric's
     panel; a run without any analytic model is named in a note on the figure.
     """
-    from linklevel.overlay import curve, curve_metric, no_model_reason
+    from linklevel.engine.overlay import curve, curve_metric, no_model_reason
 
     paths = []
     for fig in study.figures:
@@ -202,7 +202,7 @@ def _fmt(x: Optional[float], spec: str = ".3e") -> str:
 
 def summary(views: list[RunView]) -> dict[str, int]:
     """Counts of point verdicts over all runs: consistent, gap, insufficient (too little information
-    for a verdict, :data:`~linklevel.overlay.MIN_INDEPENDENT_ERRORS`), none (no model or no trials)."""
+    for a verdict, :data:`~linklevel.engine.overlay.MIN_INDEPENDENT_ERRORS`), none (no model or no trials)."""
     c = {"consistent": 0, "gap": 0, "insufficient": 0, "none": 0, "uncoded_consistent": 0, "uncoded_gap": 0,
          "uncoded_insufficient": 0}
     for v in views:
@@ -238,7 +238,7 @@ def write_report(study: BerStudy, views: list[RunView], figures: list[str]) -> s
     Only what applies to the study is said: the clustered-interval note when a run's errors are not
     independent, the coded-gap section when there are coded runs with a bound.
     """
-    from linklevel.overlay import no_model_reason
+    from linklevel.engine.overlay import no_model_reason
 
     clustered = any(d is not None and "frames" in d.get("ci_method", "") for v in views for d in v.verdicts)
     uncoded = [v for v in views if v.metric == "ber"]
@@ -361,7 +361,7 @@ def link_title(link: Any) -> str:
 
 def plot_run(result: Any, path: str) -> list[str]:
     """Plot one :class:`~scenarios.ber.run.BerRunResult` with its analytic curves (format by suffix)."""
-    from linklevel.overlay import curve, curve_metric, no_model_reason
+    from linklevel.engine.overlay import curve, curve_metric, no_model_reason
 
     grid = result.run.ebno_db
     analytic = None
@@ -402,7 +402,7 @@ def show_runs(path: str) -> dict[str, Any]:
     """The runs and points of a result file (``semlink show --json``); read-only."""
     import json
 
-    from linklevel.h5io import check_owned
+    from linklevel.store.h5io import check_owned
 
     check_owned(path)
     store = ResultStore(path)

@@ -12,14 +12,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from linklevel.config import LinkConfig
-from linklevel.points import PointResult, StopCriteria
-from linklevel.overlay import AnalyticModel, analytic_model, point_verdict
-from linklevel.results import ResultStore, config_hash
-from linklevel.runtime import git_sha, resolve_device, versions
-from linklevel.snr import ebno_to_esno, esno_to_ebno
+from linklevel.blocks.config import LinkConfig
+from linklevel.store.points import PointResult, StopCriteria
+from linklevel.engine.overlay import AnalyticModel, analytic_model, point_verdict
+from linklevel.store.results import ResultStore, config_hash
+from linklevel.engine.runtime import git_sha, resolve_device, versions
+from linklevel.theory.snr import ebno_to_esno, esno_to_ebno
 
-from ..schema import parse_range
+from ..study.schema import parse_range
 
 #: Largest batch (frames per link call) accepted up front.
 MAX_BATCH = 1 << 24
@@ -62,11 +62,11 @@ class BerRun:
     :param confidence: Interval coverage.
     :param precision: ``"single"`` or ``"double"``.
     :param batch_size: Frames per batch (``None``: the deterministic automatic size of
-        :func:`~linklevel.montecarlo.auto_batch_size`).
+        :func:`~linklevel.engine.montecarlo.auto_batch_size`).
     :param device: ``"cpu"`` or ``"cuda"``: the kind of device the counts come from.
     :param snr_batch: Simulate all SNR points in the same batches
-        (:func:`~linklevel.montecarlo.simulate_joint`; fills a GPU with small links).
-    :param compile: ``torch.compile`` the link (:class:`~linklevel.link.Link` ``compile``).
+        (:func:`~linklevel.engine.montecarlo.simulate_joint`; fills a GPU with small links).
+    :param compile: ``torch.compile`` the link (:class:`~linklevel.blocks.link.Link` ``compile``).
 
     The batch size and the device kind are part of the run's identity: counts depend on both
     (the random streams are drawn per batch, and CPU and CUDA generators differ), so results
@@ -228,17 +228,17 @@ def run_ber(
     :param run: What to simulate.
     :param out: HDF5 file; finished points of the same run are not recomputed.
     :param device: ``None``/``"auto"``, ``"cpu"``, ``"cuda[:N]"``.
-    :param batch_size: Frames per batch (`None`: :func:`~linklevel.montecarlo.auto_batch_size`).
+    :param batch_size: Frames per batch (`None`: :func:`~linklevel.engine.montecarlo.auto_batch_size`).
     :param progress: Progress bar on stderr.
     :param resume: Reuse finished points found in ``out``.
     :param analytic: Put the matching analytic values and a verdict beside each point
-        (:mod:`linklevel.overlay`); stored as extra datasets in ``out``.
+        (:mod:`linklevel.engine.overlay`); stored as extra datasets in ``out``.
     :param bound_gaps: Also report the SNR gaps to the meta-converse and RCUs (slower).
     :param workers: Processes computing SNR points, this one included (one torch thread each;
-        the counts are those of the serial sweep; :func:`~linklevel.montecarlo.simulate_sweep`).
+        the counts are those of the serial sweep; :func:`~linklevel.engine.montecarlo.simulate_sweep`).
     """
     from linklevel import Link  # torch and Sionna load here, not on import
-    from linklevel.montecarlo import auto_batch_size, simulate_sweep
+    from linklevel.engine.montecarlo import auto_batch_size, simulate_sweep
 
     dev = resolve_device(device)
     if batch_size is not None or ("cuda" if dev.startswith("cuda") else "cpu") != run.device:
@@ -306,7 +306,7 @@ def store_result(out: str, result: BerRunResult) -> None:
 def worker_run(run: BerRun, batch_size: Optional[int], device: str) -> BerRunResult:
     """Simulate ``run`` without touching any file (a parallel worker, one torch thread); the parent
     stores it with :func:`store_result`."""
-    from linklevel.runtime import set_threads
+    from linklevel.engine.runtime import set_threads
 
     set_threads(1)
     res = run_ber(run, out=None, device=device, batch_size=batch_size, progress=False, analytic=False)
@@ -317,7 +317,7 @@ def worker_run(run: BerRun, batch_size: Optional[int], device: str) -> BerRunRes
 def point_task(run: BerRun, ebno_db: float, device: str) -> tuple[PointResult, int, float]:
     """One SNR point of ``run`` in any process (the parallel executor's unit for BER studies):
     ``(point, batch size, information bits per symbol)``; the same counts as in :func:`run_ber`."""
-    from linklevel.montecarlo import auto_batch_size, cached_link, simulate_point
+    from linklevel.engine.montecarlo import auto_batch_size, cached_link, simulate_point
 
     link = cached_link((run.link, run.precision, run.compile), device)
     batch = run.batch_size if run.batch_size is not None else auto_batch_size(link, run.stop)
@@ -336,7 +336,7 @@ def _stops(run: BerRun, p: PointResult) -> bool:
 
 def points_to_do(run: BerRun, finished: dict[float, PointResult]) -> tuple[float, ...]:
     """The SNR points of ``run`` the serial sweep would still compute, given the ``finished`` ones
-    (keyed by SNR, as :meth:`~linklevel.results.ResultStore.finished_points`): none past a finished
+    (keyed by SNR, as :meth:`~linklevel.store.results.ResultStore.finished_points`): none past a finished
     point that stops the run."""
     done = {round(k, 9): p for k, p in finished.items()}
     todo = []

@@ -48,11 +48,11 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from linklevel import LinkConfig
-from linklevel.points import StopCriteria
+from linklevel.store.points import StopCriteria
 
-from ..quantities import BLER, SNR_DB
-from ..schema import StudyError, StudyHeader, check_keys, merge, parse_range
-from ..schema import table as _table
+from ..study.quantities import BLER, SNR_DB
+from ..study.schema import StudyError, StudyHeader, check_keys, merge, parse_range
+from ..study.schema import table as _table
 from .run import BerRun, default_targets
 
 __all__ = ["FigureSpec", "StudyRun", "BerStudy", "load_ber"]
@@ -109,7 +109,7 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
 
     .. code-block:: python
 
-        >>> from scenarios.kinds import load_study
+        >>> from scenarios.study.kinds import load_study
         >>> s = load_study("validate_analytic", quick=True)
         >>> s.name, len(s.figures) > 0
         ('validate_analytic', True)

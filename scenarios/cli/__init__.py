@@ -45,7 +45,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if hasattr(args, "threads") and not (args.command == "run" and args.threads is None):
-            from linklevel.runtime import set_threads
+            from linklevel.engine.runtime import set_threads
 
             set_threads(args.threads)  # once, before any work (`run` may take it from the study file)
         return int(args.func(args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..quantities import CODE_RATE, GAIN_DB, NOISE_DBM, PERCEPTION, STREAM_BITS, UNIT
+from ..study.quantities import CODE_RATE, GAIN_DB, NOISE_DBM, PERCEPTION, STREAM_BITS, UNIT
 from .common import bounded_float, float_list
 
 __all__ = ["add_parser"]

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ..quantities import CONFIDENCE, DURATION_S, SNR_DB
+from ..study.quantities import CONFIDENCE, DURATION_S, SNR_DB
 from .common import (add_link_options, add_threads_option, add_workers_option, cli_workers, bounded_float, bounded_int, check_output_path,
                      check_result_file, db_grid, json_default, link_config, seed_int)
 
@@ -63,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from linklevel.points import StopCriteria
+    from linklevel.store.points import StopCriteria
     from ..ber.report import plot_run, table_lines
     from ..ber.run import BerRun, default_targets, ebno_grid, run_ber
 

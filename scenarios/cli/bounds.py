@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..quantities import BITS_PER_USE, BLER
+from ..study.quantities import BITS_PER_USE, BLER
 from .common import bounded_float, bounded_int, db_grid
 
 __all__ = ["add_parser"]
@@ -36,10 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from linklevel import fbl
-    from linklevel.analytic import db2lin
+    from linklevel.theory import fbl
+    from linklevel.theory.analytic import db2lin
 
-    from ..schema import parse_range
+    from ..study.schema import parse_range
 
     n, k = args.n, args.k
     if args.rate is not None:

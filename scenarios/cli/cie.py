@@ -7,7 +7,7 @@ import json
 import math
 import os
 
-from ..quantities import BANDWIDTH_HZ, BLER, HVS_VARIANCE, LATENCY_MS, SNR_DB, UNIT
+from ..study.quantities import BANDWIDTH_HZ, BLER, HVS_VARIANCE, LATENCY_MS, SNR_DB, UNIT
 from .common import add_threads_option, bounded_float, bounded_int, check_output_path, json_default, pos_int
 
 __all__ = ["add_parser"]
@@ -68,7 +68,7 @@ def _parse_mcs(text: str, uses: int) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from linklevel.runtime import resolve_device
+    from linklevel.engine.runtime import resolve_device
 
     from ..huang.pipeline import importance_map, load_family, load_image, optimize_cie, run_cie
 

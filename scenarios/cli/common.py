@@ -12,7 +12,7 @@ import os
 import re
 from typing import Any, Callable, Optional, Sequence
 
-from ..quantities import CODE_RATE, MINSUM_OFFSET, MINSUM_SCALE, SNR_DB, Range
+from ..study.quantities import CODE_RATE, MINSUM_OFFSET, MINSUM_SCALE, SNR_DB, Range
 
 __all__ = ["UsageError", "Parser", "add_threads_option", "add_workers_option", "cli_workers", "nonneg_int", "pos_int", "bounded_int", "bounded_float",
            "float_list", "db_grid", "coherence_arg", "add_link_options", "link_config", "link_options",
@@ -93,7 +93,7 @@ def _signed_int(text: str) -> int:
 
 
 def bounded_float(rng: Range) -> Callable[[str], float]:
-    """An argparse ``type``: a finite number in ``rng`` (:mod:`scenarios.quantities`); the error names the
+    """An argparse ``type``: a finite number in ``rng`` (:mod:`scenarios.study.quantities`); the error names the
     range (argparse prefixes the option)."""
 
     def parse(text: str) -> float:
@@ -126,8 +126,8 @@ def float_list(text: str, what: str, count: Optional[int] = None, rng: Optional[
 
 def db_grid(text: str) -> str:
     """An argparse ``type``: an SNR grid ``START:STEP:STOP`` or comma list in dB, each value in
-    :data:`~scenarios.quantities.SNR_DB` (returned as given)."""
-    from ..schema import parse_range
+    :data:`~scenarios.study.quantities.SNR_DB` (returned as given)."""
+    from ..study.schema import parse_range
 
     try:
         values = parse_range(text)
@@ -155,14 +155,14 @@ def coherence_arg(text: str) -> str:
 
 def add_threads_option(p: argparse.ArgumentParser) -> None:
     """``--threads N``: torch threads, set once at start-up (default: ``OMP_NUM_THREADS`` /
-    ``MKL_NUM_THREADS`` if set, else 1: :func:`linklevel.runtime.default_threads`)."""
+    ``MKL_NUM_THREADS`` if set, else 1: :func:`linklevel.engine.runtime.default_threads`)."""
     p.add_argument("--threads", type=pos_int, default=None,
                    help="torch threads per process (default: OMP_NUM_THREADS or MKL_NUM_THREADS if set, else 1)")
 
 
 def add_workers_option(p: argparse.ArgumentParser, what: str) -> None:
     """``--workers N``: processes, one torch thread each (default: ``SEMLINK_WORKERS``, else the
-    physical cores: :func:`linklevel.runtime.default_workers`)."""
+    physical cores: :func:`linklevel.engine.runtime.default_workers`)."""
     p.add_argument("--workers", type=bounded_int(1, 1024), default=None,
                    help=f"processes running {what} in parallel, one torch thread each, this one included "
                         "(default: SEMLINK_WORKERS, else the physical cores; 1: serial; counts are identical "
@@ -171,10 +171,10 @@ def add_workers_option(p: argparse.ArgumentParser, what: str) -> None:
 
 def cli_workers(workers: Optional[int], device: Optional[str]) -> int:
     """``--workers`` as given, else the default: one process on a CUDA device (the GPU is the parallel
-    unit), :func:`linklevel.runtime.default_workers` on the CPU."""
+    unit), :func:`linklevel.engine.runtime.default_workers` on the CPU."""
     if workers is not None:
         return workers
-    from linklevel.runtime import default_workers, resolve_device
+    from linklevel.engine.runtime import default_workers, resolve_device
 
     return 1 if resolve_device(device).startswith("cuda") else default_workers()
 
@@ -182,7 +182,7 @@ def cli_workers(workers: Optional[int], device: Optional[str]) -> int:
 def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel") -> None:
     """The link options shared by ``ber``, ``transmit``, ``regenerate`` and ``maps``
     (``channel_flag``: the name of the fading-channel option, stored as ``channel``)."""
-    from linklevel.config import CRC_POLYNOMIALS, MAX_BP_ITERATIONS, MAX_LENGTH, MODULATIONS
+    from linklevel.blocks.config import CRC_POLYNOMIALS, MAX_BP_ITERATIONS, MAX_LENGTH, MODULATIONS
 
     length = bounded_int(1, MAX_LENGTH)
     g = p.add_argument_group("link")
@@ -232,7 +232,7 @@ def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel"
 
 def link_config(args: argparse.Namespace) -> Any:
     """The :class:`~linklevel.LinkConfig` of the link options (ranges checked up front)."""
-    from linklevel.config import LinkConfig
+    from linklevel.blocks.config import LinkConfig
 
     return LinkConfig(**link_options(args))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..quantities import BANDWIDTH_HZ, BER, GAIN_DB, NOISE_DBM_HZ, PERCEPTION, POWER_MW, SNR_DB, STREAM_BITS
+from ..study.quantities import BANDWIDTH_HZ, BER, GAIN_DB, NOISE_DBM_HZ, PERCEPTION, POWER_MW, SNR_DB, STREAM_BITS
 from .common import bounded_float, bounded_int, float_list, json_default
 
 _BITS = bounded_int(int(STREAM_BITS.lo), int(STREAM_BITS.hi))

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 
-from ..quantities import SNR_DB
+from ..study.quantities import SNR_DB
 from .common import (add_link_options, add_threads_option, bounded_float, bounded_int, check_output_path, json_default,
                      link_options, seed_int)
 
@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _check(args: argparse.Namespace) -> dict:
     """Every option checked before anything is read or imported; the link options."""
-    from linklevel.config import MODULATIONS
+    from linklevel.blocks.config import MODULATIONS
 
     if args.modulation not in MODULATIONS:
         raise ValueError(f"--modulation must be one of {', '.join(MODULATIONS)}, got {args.modulation!r}")

@@ -36,18 +36,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from linklevel.h5io import ResultFileError
-    from linklevel.runtime import resolve_device
+    from linklevel.store.h5io import ResultFileError
+    from linklevel.engine.runtime import resolve_device
 
-    from ..kinds import get_kind, load_study
-    from ..runner import run_study
+    from ..study.kinds import load_study
+    from ..study.runner import run_study
 
     study = load_study(args.study, quick=args.quick, out=args.out, decoder=args.decoder)
     if args.threads is None:
-        from linklevel.runtime import set_threads
+        from linklevel.engine.runtime import set_threads
 
         set_threads(study.threads)
-    kind = get_kind(study.kind)
     resolve_device(args.device)
     check_output_path(study.result_file, (".h5", ".hdf5"), "result file")
     quiet = args.no_progress or args.json
@@ -65,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         for p in result.parts:
             print(f"{p['status']:>11}  {p['label']}")
-        print("\n".join(kind.summary_lines(result.summary)))
+        print("\n".join(result.summary.lines() if result.summary is not None else []))
+        for w in result.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         print(f"results: {study.result_file}" + (f"\nreport: {result.report}" if result.report else ""))
     if result.interrupted:
         print(f"semlink: interrupted; finished parts kept in {study.result_file} (re-run to resume)", file=sys.stderr)

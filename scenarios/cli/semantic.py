@@ -7,7 +7,7 @@ import json
 import os
 from typing import Any
 
-from ..quantities import LEARNING_RATE, RD_LAMBDA, SKETCH_SCALE, SNR_DB
+from ..study.quantities import LEARNING_RATE, RD_LAMBDA, SKETCH_SCALE, SNR_DB
 from .common import (add_link_options, add_threads_option, bounded_float, bounded_int, check_output_path,
                      check_safetensors, float_list, json_default, link_config, seed_int)
 
@@ -102,7 +102,7 @@ def encode(args: argparse.Namespace) -> int:
 
 
 def regenerate(args: argparse.Namespace) -> int:
-    from linklevel.runtime import resolve_device
+    from linklevel.engine.runtime import resolve_device
 
     from ..semantic import encode_image, load_image, regenerate as regen
 
@@ -139,7 +139,7 @@ def regenerate(args: argparse.Namespace) -> int:
 
 
 def train_sketch(args: argparse.Namespace) -> int:
-    from linklevel.runtime import resolve_device
+    from linklevel.engine.runtime import resolve_device
 
     from genai.ntc_train import train_sketch_codec
 
@@ -152,7 +152,7 @@ def train_sketch(args: argparse.Namespace) -> int:
 
 
 def train_image(args: argparse.Namespace) -> int:
-    from linklevel.runtime import resolve_device
+    from linklevel.engine.runtime import resolve_device
 
     from genai.hyperprior_train import train_image_codec
 

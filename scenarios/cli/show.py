@@ -1,4 +1,4 @@
-"""``semlink show``: the runs and points of a result file, with intervals."""
+"""``semlink show``: the parts, summary and tables (with intervals) of a result file of any kind."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    show = sub.add_parser("show", help="table of the runs and points in a result file")
+    show = sub.add_parser("show", help="parts, summary and tables (with intervals) of a result file of any kind")
     show.add_argument("file", help="HDF5 result file")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=run)
@@ -21,14 +21,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import h5py
 
-    from linklevel.h5io import file_state, verify_file
+    from linklevel.store.h5io import file_state, verify_file
 
-    from ..ber.report import show_lines, show_runs
+    from ..study.kinds import REGISTRY, get_kind
+    from ..study.show import show_file, show_lines
 
     if not os.path.isfile(args.file):
         raise ValueError(f"no such file {args.file!r}")
     if not h5py.is_hdf5(args.file):
         raise ValueError(f"{args.file!r} is not an HDF5 file")
+    for name in REGISTRY:  # the kinds' legacy group names, for files from before the format attribute
+        get_kind(name)
     state = file_state(args.file)
     if state == "damaged":
         verify_file(args.file)  # raises the one-line damage message
@@ -36,6 +39,6 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.file!r} is not a semlink result file (an HDF5 file semlink did not write); "
                          "`semlink show` reads only semlink's files")
     verify_file(args.file)  # damage: one line naming the part
-    data = show_runs(args.file)
+    data = show_file(args.file)
     print(json.dumps(data, default=json_default) if args.json else "\n".join(show_lines(data)))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 
-from ..quantities import SNR_DB
+from ..study.quantities import SNR_DB
 from .common import (add_link_options, add_threads_option, bounded_float, check_output_path, link_config, link_options,
                      seed_int)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..kinds import StudyKind
-from ..parts import RunContext
+from ..study.kinds import StudyKind
+from ..study.parts import RunContext
 from .study import PARTS, GescoStudy, gesco_parts, load_gesco, resolve_sources
 
 __all__ = ["KIND"]

@@ -136,7 +136,7 @@ def send_analog_map(labels: Any, classes: int, ch: Any, use_fds: bool = True, se
 def digital_channel_uses(cfg: Any, blocks: int, device: Optional[str] = None) -> int:
     """Channel uses of ``blocks`` codewords on ``cfg``'s link (whole frames, overhead included)."""
     from linklevel import Link
-    from linklevel.runtime import resolve_device
+    from linklevel.engine.runtime import resolve_device
 
     link = Link(cfg, device=resolve_device(device))
     frames = math.ceil(blocks / link.codewords_per_frame)

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from linklevel.h5io import open_result
+from linklevel.store.h5io import open_result
 
 from .study import FADING, read_maps, read_rows
 

@@ -29,11 +29,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from linklevel.h5io import open_result
+from linklevel.store.h5io import open_result
 
-from ..parts import Part, RunContext, group_part, write_group
-from ..quantities import SNR_DB
-from ..schema import IMAGE_SUFFIXES, StudyError, StudyHeader, build_dataclass, image_files, kind_tables
+from ..study.parts import Part, RunContext, group_part, write_group
+from ..study.quantities import SNR_DB
+from ..study.schema import StudyError, StudyHeader, build_dataclass, kind_tables
+from ..study.images import IMAGE_SUFFIXES, image_files
 
 __all__ = ["GescoMaps", "GescoFDS", "GescoCompare", "GescoFading", "GescoGenerate", "GescoStudy", "load_gesco",
            "gesco_parts", "resolve_sources", "read_maps", "read_rows", "digital_configs", "PARTS", "FADING"]
@@ -101,7 +102,7 @@ class GescoStudy(StudyHeader):
 
 def digital_configs(specs: tuple[str, ...]) -> list[tuple[str, float]]:
     """``"modulation:rate"`` strings -> ``(modulation, rate)``."""
-    from linklevel.config import MODULATIONS
+    from linklevel.blocks.config import MODULATIONS
 
     out = []
     for s in specs:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..kinds import StudyKind
-from ..parts import RunContext
+from ..study.kinds import StudyKind
+from ..study.parts import RunContext
 from .study import PARTS, HuangStudy, huang_parts, load_huang, resolve_images
 
 __all__ = ["KIND"]

@@ -4,7 +4,7 @@ r"""Latency of the Huang et al. bit stream: eq. (8) as printed, and what a finit
   transmission at capacity (infinite blocklength).
 * :func:`latency_fbl`: codewords of ``n`` complex channel uses at the realized SNR (the quasi-static
   channel is known, as in eq. (8)), each carrying the largest ``k`` whose normal-approximation BLER
-  (PPV eq. (296), :func:`linklevel.fbl.max_k`) meets ``target_bler``; ``⌈R/k⌉`` codewords, one channel
+  (PPV eq. (296), :func:`linklevel.theory.fbl.max_k`) meets ``target_bler``; ``⌈R/k⌉`` codewords, one channel
   use per ``1/B`` s. With discard-with-error a failed codeword is lost (expected fraction =
   the BLER), it is not retransmitted.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from linklevel import fbl
+from linklevel.theory import fbl
 
 __all__ = ["latency_shannon", "latency_fbl"]
 

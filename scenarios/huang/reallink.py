@@ -9,7 +9,7 @@ Eq. (8) prices a stream at the Shannon rate. Here the stream is sent over a real
   ``⌈4/target⌉`` codewords is at most the target (a point fails early once its errors exceed
   ``target · N``); every tested point's raw counts and Clopper–Pearson interval are kept. The search starts
   1.5 dB above the normal-approximation threshold of the same (payload, uses) (PPV eq. (296),
-  :func:`linklevel.fbl.normal_approximation`; the 5G LDPC code at 1024 uses needs 1.4–2.5 dB more) and
+  :func:`linklevel.theory.fbl.normal_approximation`; the 5G LDPC code at 1024 uses needs 1.4–2.5 dB more) and
   steps down or up from there;
 * :func:`select_mcs`: at a realized SNR, the MCS of highest efficiency (payload bits per channel
   use) whose threshold is at most that SNR — the link adaptation a sender with CSI does, as eq. (8)
@@ -62,7 +62,7 @@ class MCS:
 
     @property
     def bits_per_symbol(self) -> int:
-        from linklevel.config import modulation_params
+        from linklevel.blocks.config import modulation_params
 
         return modulation_params(self.modulation)[1]
 
@@ -106,7 +106,7 @@ class Threshold:
 
 def modulation_of(bits_per_symbol: int) -> str:
     """The QAM name with ``bits_per_symbol`` bits (the inverse of :attr:`MCS.bits_per_symbol`)."""
-    from linklevel.config import MODULATIONS
+    from linklevel.blocks.config import MODULATIONS
 
     names = [m for m, (kind, b) in MODULATIONS.items() if b == int(bits_per_symbol) and m != "bpsk"]
     if not names:
@@ -123,8 +123,8 @@ def mcs_table(uses: int = 1024, rates: Sequence[tuple[str, float]] = MCS_RATES) 
 
 def na_threshold_db(payload: int, uses: int, target_bler: float) -> float:
     """Es/N0 (dB) at which the normal approximation's BLER of (payload, uses) equals the target."""
-    from linklevel import fbl
-    from linklevel.monotone import invert_monotone
+    from linklevel.theory import fbl
+    from linklevel.theory.monotone import invert_monotone
 
     f = lambda s: float(fbl.normal_approximation(uses, payload, 10 ** (s / 10), "awgn-complex"))  # noqa: E731
     x = invert_monotone(f, target_bler, -15.0, 40.0, log_y=True)
@@ -150,8 +150,8 @@ def find_threshold(mcs: MCS, target_bler: float = 1e-3, step_db: float = 0.25, d
                    seed: int = 0, batch: int = 500, max_steps: int = 60) -> Threshold:
     """The lowest Es/N0 on the ``step_db`` grid whose simulated BLER is at most ``target_bler``."""
     from linklevel import Link
-    from linklevel.runtime import resolve_device, rng_scope, seed_everything
-    from linklevel.stats import clopper_pearson
+    from linklevel.engine.runtime import resolve_device, rng_scope, seed_everything
+    from linklevel.theory.stats import clopper_pearson
 
     if not 0 < target_bler < 1 or step_db <= 0:
         raise ValueError("need target_bler in (0, 1) and step_db > 0")

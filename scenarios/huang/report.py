@@ -17,7 +17,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from linklevel.h5io import open_result
+from linklevel.store.h5io import open_result
 
 __all__ = ["write_huang_report"]
 

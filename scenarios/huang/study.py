@@ -26,17 +26,18 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from linklevel.h5io import open_result
+from linklevel.store.h5io import open_result
 
-from ..parts import Part, RunContext, write_group
-from ..quantities import BANDWIDTH_HZ, BLER, HVS_VARIANCE, LATENCY_MS, SNR_DB, SNR_STEP_DB, UNIT
-from ..schema import StudyError, StudyHeader, build_dataclass, image_files, kind_tables
+from ..study.parts import Part, RunContext, write_group
+from ..study.quantities import BANDWIDTH_HZ, BLER, HVS_VARIANCE, LATENCY_MS, SNR_DB, SNR_STEP_DB, UNIT
+from ..study.schema import StudyError, StudyHeader, build_dataclass, kind_tables
+from ..study.images import image_files
 
 __all__ = ["HuangData", "HuangFig7", "HuangFig9", "HuangStudy", "load_huang", "huang_parts", "resolve_images",
            "PARTS"]
 
 PARTS = ("data", "fig7", "fig9")  # TOML tables
-#: Ranges of the physical [fig9] keys (:mod:`scenarios.quantities`, as ``semlink cie``).
+#: Ranges of the physical [fig9] keys (:mod:`scenarios.study.quantities`, as ``semlink cie``).
 FIG9_BOUNDS = {"snrs_db": SNR_DB, "t_max_ms": LATENCY_MS, "bandwidth_hz": BANDWIDTH_HZ, "target_bler": BLER,
                "d0_mask_psnr_db": SNR_DB, "latency_snr_db": SNR_DB, "t_max_sweep_ms": LATENCY_MS,
                "example_alphas": UNIT, "alpha_th": UNIT, "mcs_step_db": SNR_STEP_DB}

@@ -54,8 +54,8 @@ def simulate_per(lengths: Sequence[int], snrs_db: Sequence[float], channel: str 
                  confidence: float = 0.95) -> list[PerPoint]:
     """Measured PER of the prompt packet (L info bits + CRC24A) at Es/N0 points."""
     from linklevel import Link, LinkConfig
-    from linklevel.montecarlo import StopCriteria, simulate_point
-    from linklevel.runtime import resolve_device
+    from linklevel.engine.montecarlo import StopCriteria, simulate_point
+    from linklevel.engine.runtime import resolve_device
 
     if channel not in ("awgn", "rayleigh"):
         raise ValueError(f"channel must be 'awgn' or 'rayleigh', got {channel!r}")

@@ -1,5 +1,5 @@
 r"""How good is eq. (4)'s M-QAM model? The bound :math:`\mathrm{BER} \le 0.2\,e^{-1.5\gamma/(M-1)}` behind
-eq. (4) against the exact Gray M-QAM BER on AWGN (:func:`linklevel.analytic.ber_awgn`); NumPy only.
+eq. (4) against the exact Gray M-QAM BER on AWGN (:func:`linklevel.theory.analytic.ber_awgn`); NumPy only.
 
 For each order and BER target: the SNR the bound asks for (eq. (4)'s threshold), the SNR the exact
 BER needs, and the difference in dB (positive: the bound is conservative there). And over an SNR
@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from linklevel import analytic
-from linklevel.monotone import invert_monotone
+from linklevel.theory import analytic
+from linklevel.theory.monotone import invert_monotone
 
 from . import models as m
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..kinds import StudyKind
-from ..parts import RunContext
+from ..study.kinds import StudyKind
+from ..study.parts import RunContext
 from .study import PARTS, STUDY_KEYS, QiaoStudy, load_qiao, qiao_parts, resolve_images, stream_lengths
 
 __all__ = ["KIND"]

@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from linklevel.monotone import invert_monotone
+from linklevel.theory.monotone import invert_monotone
 
 from . import models as m
 

@@ -89,8 +89,8 @@ def retransmission_check(length: int, snr_db: float, prompts: int = 2000, seed: 
     from scipy import stats as st
 
     from linklevel import Link
-    from linklevel.runtime import resolve_device, seed_everything
-    from linklevel.stats import clopper_pearson
+    from linklevel.engine.runtime import resolve_device, seed_everything
+    from linklevel.theory.stats import clopper_pearson
 
     if prompts < 2:
         raise ValueError("prompts must be >= 2")
@@ -136,9 +136,9 @@ def simulate_mqam(order: int, snrs_db: Sequence[float], target_bit_errors: int =
                   seed: int = 0, device: Optional[str] = None) -> list[dict[str, Any]]:
     """Uncoded Gray M-QAM BER on AWGN at Es/N0 points, with a frame-cluster 95 % interval."""
     from linklevel import Link, LinkConfig
-    from linklevel.montecarlo import StopCriteria, simulate_point
-    from linklevel.runtime import resolve_device
-    from linklevel.stats import cluster_interval
+    from linklevel.engine.montecarlo import StopCriteria, simulate_point
+    from linklevel.engine.runtime import resolve_device
+    from linklevel.theory.stats import cluster_interval
 
     mod = "qpsk" if order == 4 else f"{order}qam"
     bps = int(round(math.log2(order)))
@@ -197,7 +197,7 @@ def end_to_end(v0: int, edge_streams: Sequence[Any], avg_snr_db: float, ber: flo
     """
     from bridge import LinkChannel, Transmitter
     from linklevel import Link, LinkConfig
-    from linklevel.runtime import resolve_device, seed_everything
+    from linklevel.engine.runtime import resolve_device, seed_everything
 
     from .sweep import mean_gain
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from linklevel.h5io import atomic_h5, open_result
+from linklevel.store.h5io import atomic_h5, open_result
 
 from .quality import QualityTable
 

@@ -73,7 +73,7 @@ class QualityTable:
 
 def read_quality_table(path: str) -> QualityTable:
     """Read a JSON quality table (format in the module docstring); clear errors on a bad file."""
-    from ..schema import read_json
+    from ..study.schema import read_json
 
     doc = read_json(path, "the quality table")
     if not isinstance(doc, dict) or not isinstance(doc.get("ber"), list) or not isinstance(doc.get("metrics"), dict):

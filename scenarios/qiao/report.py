@@ -18,7 +18,7 @@ from typing import Any, Optional
 import h5py
 import numpy as np
 
-from linklevel.h5io import open_result
+from linklevel.store.h5io import open_result
 
 from . import models as m
 from .sweep import draw_summary

@@ -54,11 +54,12 @@ from typing import Any, Iterator, Optional, Union
 
 import numpy as np
 
-from linklevel.h5io import open_result
+from linklevel.store.h5io import open_result
 
-from ..parts import Part, RunContext, group_part, write_group
-from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
-from ..quantities import (BANDWIDTH_HZ, BER, CODE_RATE, EQ2_B, EQ2_K, EQ4_ALPHA, EQ4_BETA, GAIN_DB, NOISE_DBM_HZ,
+from ..study.parts import Part, RunContext, group_part, write_group
+from ..study.schema import StudyError, StudyHeader, build_dataclass, kind_tables, resolve_path
+from ..study.images import caption_file, image_files
+from ..study.quantities import (BANDWIDTH_HZ, BER, CODE_RATE, EQ2_B, EQ2_K, EQ4_ALPHA, EQ4_BETA, GAIN_DB, NOISE_DBM_HZ,
                           PATH_LOSS_EXPONENT, POWER_MW, SNR_DB, SNR_STEP_DB, STREAM_BITS)
 from . import models as m
 
@@ -448,7 +449,7 @@ def _edge_streams(study: QiaoStudy, v1: int, ctx: RunContext) -> tuple[list, Any
 def qiao_parts(study: QiaoStudy, ctx: RunContext) -> Iterator[Part]:
     """The parts in order; designs/Table II/end-to-end are built after the quality part (their
     targets come from it). Each later part reads only the quality part's results, so ``--workers N``
-    runs them in parallel (:func:`~scenarios.parts.group_part`)."""
+    runs them in parallel (:func:`~scenarios.study.parts.group_part`)."""
     q, sy = study.quality, study.system
     if q.source != "none":
         cfg = {**asdict(q), "seed": study.seed}

@@ -5,7 +5,7 @@ NumPy/SciPy float64 only. Stream ``i`` carries ``K_i`` bits; its SNR is
 
 * uncoded BPSK, forward-with-error (P1): :math:`\psi_i = Q(\sqrt{2\,\mathrm{snr}_i})` (eq. 21),
   total power :math:`\sum_i K_i q_i`;
-* coded, discard-with-error (P2): :math:`\Psi_i` from eq. (23) (:func:`linklevel.fbl.bler_xu_eq23`:
+* coded, discard-with-error (P2): :math:`\Psi_i` from eq. (23) (:func:`linklevel.theory.fbl.bler_xu_eq23`:
   complex channel uses, no log term), total power :math:`\sum_i N_i q_i`, ``N_i = K_i / rate``.
 
 **Corrected closed form (Theorem 1, eqs. 28, 35-38).** With capacity in bits, eq. (23) reads
@@ -48,8 +48,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from linklevel.analytic import qfunc, qfuncinv
-from linklevel.fbl import bler_xu_eq23
+from linklevel.theory.analytic import qfunc, qfuncinv
+from linklevel.theory.fbl import bler_xu_eq23
 
 __all__ = [
     "generalized_lambert_w", "snr_for_bler_eq23", "snr_for_bler_eq23_bruteforce", "snr_for_ber_bpsk",
@@ -220,7 +220,7 @@ class TablePerception:
 
     @classmethod
     def from_json(cls, path: str) -> "TablePerception":
-        from ..schema import read_json
+        from ..study.schema import read_json
 
         return cls.from_dict(read_json(path, "the perception table"), path)
 

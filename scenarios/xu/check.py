@@ -20,8 +20,8 @@ from typing import Optional, Sequence
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.runtime import resolve_device, seed_everything
-from linklevel.stats import clopper_pearson
+from linklevel.engine.runtime import resolve_device, seed_everything
+from linklevel.theory.stats import clopper_pearson
 
 from .allocation import Allocation, DiscardPerception
 

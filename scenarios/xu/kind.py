@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from ..kinds import StudyKind
-from ..parts import RunContext
+from ..study.kinds import StudyKind
+from ..study.parts import RunContext
 from .study import PARTS, STUDY_KEYS, XuStudy, load_xu, resolve_images, xu_parts
 
 __all__ = ["KIND"]

@@ -19,7 +19,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from linklevel.h5io import open_result
+from linklevel.store.h5io import open_result
 
 from .allocation import PAPER_CONSTANTS
 from .study import source_key

@@ -84,9 +84,10 @@ from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
-from ..parts import Part, RunContext, group_part, write_group
-from ..quantities import BER, CODE_RATE, DISTANCE_M, GAIN_DB, NOISE_DBM, PATH_LOSS_EXPONENT, POWER_W, STREAM_BITS
-from ..schema import StudyError, StudyHeader, build_dataclass, caption_file, image_files, kind_tables, resolve_path
+from ..study.parts import Part, RunContext, group_part, write_group
+from ..study.quantities import BER, CODE_RATE, DISTANCE_M, GAIN_DB, NOISE_DBM, PATH_LOSS_EXPONENT, POWER_W, STREAM_BITS
+from ..study.schema import StudyError, StudyHeader, build_dataclass, kind_tables, resolve_path
+from ..study.images import caption_file, image_files
 from .allocation import METHODS, PAPER_CONSTANTS, DiscardPerception
 from .sources import perception_source
 
@@ -325,7 +326,7 @@ def xu_parts(study: XuStudy, ctx: RunContext) -> Iterator[Part]:
 
     The later parts' configs depend on the measurement (measured K, fitted functions),
     so they are built after it has run (or was found done); they depend on nothing else, so
-    ``--workers N`` runs them in parallel (:func:`~scenarios.parts.group_part`).
+    ``--workers N`` runs them in parallel (:func:`~scenarios.study.parts.group_part`).
     """
     from . import allocation as al
     from . import perception as pc

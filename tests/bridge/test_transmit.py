@@ -10,8 +10,8 @@ import torch
 from bridge import (BSCChannel, ErasureChannel, LinkChannel, Packetizer, TextCodec, Transmitter,
                     bsc_psi_bpsk_awgn)
 from linklevel import Link, LinkConfig
-from linklevel.runtime import seed_everything
-from linklevel.stats import clopper_pearson
+from linklevel.engine.runtime import seed_everything
+from linklevel.theory.stats import clopper_pearson
 from scenarios.cli import main
 
 
@@ -199,7 +199,7 @@ def test_send_leaves_the_callers_random_state_alone():
     """Transmitter.send reseeds internally; torch's and Sionna's generators are restored after it."""
     from sionna.phy import config
 
-    from linklevel.runtime import seed_everything
+    from linklevel.engine.runtime import seed_everything
 
     seed_everything(123)
     ref_t, ref_s = torch.rand(4), torch.rand(4, generator=config.torch_rng("cpu"))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from linklevel import analytic as an
+from linklevel.theory import analytic as an
 
 from .reference import ber_bpsk_awgn, ber_mqam_cho_yoon, ber_mqam_rayleigh
 
@@ -78,7 +78,7 @@ def test_no_torch_import():
     import subprocess
     import sys
 
-    code = "import sys, linklevel.analytic, linklevel.fbl, linklevel.stats; print('torch' in sys.modules)"
+    code = "import sys, linklevel.theory.analytic, linklevel.theory.fbl, linklevel.theory.stats; print('torch' in sys.modules)"
     # linklevel/__init__ imports the Sionna links; load the modules by path to check them alone
     code = (
         "import importlib.util, sys, types\n"

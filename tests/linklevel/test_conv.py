@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.montecarlo import StopCriteria, simulate_point
+from linklevel.engine.montecarlo import StopCriteria, simulate_point
 
 
 def test_conv_lengths_and_validation():

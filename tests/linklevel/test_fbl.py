@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from linklevel import fbl
-from linklevel.analytic import db2lin, qfunc
+from linklevel.theory import fbl
+from linklevel.theory.analytic import db2lin, qfunc
 
 
 def ebno_needed(bound, n, k, target=1e-3):

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.montecarlo import AUTO_BATCH_BITS, StopCriteria, auto_batch_size, batch_memory, simulate_point
+from linklevel.engine.montecarlo import AUTO_BATCH_BITS, StopCriteria, auto_batch_size, batch_memory, simulate_point
 
 from .reference import ber_mqam_cho_yoon
 
@@ -71,7 +71,7 @@ def test_cuda_decoder_matches_the_cpu_decoder_on_the_same_llrs():
     rounding of exp/log differs by device), fewer iterations at higher SNR, half precision works."""
     from sionna.phy.fec.ldpc import LDPC5GEncoder
 
-    from linklevel.ldpc import BatchLDPC5GDecoder
+    from linklevel.blocks.ldpc import BatchLDPC5GDecoder
 
     enc = LDPC5GEncoder(400, 500)
     g = torch.Generator().manual_seed(3)
@@ -99,7 +99,7 @@ def test_cuda_decoder_matches_the_cpu_decoder_on_the_same_llrs():
 def test_cuda_sync_intervals_and_joint_batches_keep_counts():
     """On CUDA several batches run between host syncs: counts equal a one-batch interval; the
     joint SNR batches reproduce."""
-    import linklevel.montecarlo as mc
+    import linklevel.engine.montecarlo as mc
 
     link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cuda:0")
     stop = StopCriteria(target_bit_errors=None, target_block_errors=40, max_blocks=10**5)

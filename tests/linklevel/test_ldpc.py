@@ -8,7 +8,7 @@ import pytest
 import torch
 from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
 
-from linklevel.ldpc import CN_UPDATES, BatchLDPC5GDecoder, check_node_update
+from linklevel.blocks.ldpc import CN_UPDATES, BatchLDPC5GDecoder, check_node_update
 
 # (k, n): BG1 high rate, BG2 with filler bits, BG2 rate 1/2, a pruned count that is not a
 # multiple of Z, a long BG1 code

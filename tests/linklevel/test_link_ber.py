@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from linklevel import Link, LinkConfig
-from linklevel.montecarlo import StopCriteria, simulate_sweep
-from linklevel.runtime import seed_everything
+from linklevel.engine.montecarlo import StopCriteria, simulate_sweep
+from linklevel.engine.runtime import seed_everything
 
 from .reference import ber_bpsk_awgn, ber_mqam_cho_yoon, ber_mqam_rayleigh
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from linklevel import Link, LinkConfig
-from linklevel.montecarlo import PointResult, StopCriteria, auto_batch_size, simulate_point, simulate_sweep
-from linklevel.results import ResultStore, config_hash
-from linklevel.stats import clopper_pearson
+from linklevel.engine.montecarlo import PointResult, StopCriteria, auto_batch_size, simulate_point, simulate_sweep
+from linklevel.store.results import ResultStore, config_hash
+from linklevel.theory.stats import clopper_pearson
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +121,8 @@ def test_auto_batch_size_respects_limits(link):
 def test_inverse_sampling_stop_is_exact_and_unbiased():
     """Stopping at r errors biases e/n upwards (about r/(r-1)); the engine stops at exactly the r-th
     error and reports (r-1)/(n-1), which is unbiased: 600 points at r = 10 against the exact BER."""
-    from linklevel.analytic import ber_awgn
-    from linklevel.montecarlo import simulate_point
+    from linklevel.theory.analytic import ber_awgn
+    from linklevel.engine.montecarlo import simulate_point
 
     link = Link(LinkConfig(modulation="bpsk", k=100), device="cpu")
     truth = float(ber_awgn(2.0, "bpsk"))
@@ -140,7 +140,7 @@ def test_inverse_sampling_stop_is_exact_and_unbiased():
 
 
 def test_block_target_on_a_coded_link_stops_at_the_block_and_uses_frames_for_bits():
-    from linklevel.montecarlo import simulate_point
+    from linklevel.engine.montecarlo import simulate_point
 
     link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cpu")
     p = simulate_point(link, 1.0, StopCriteria(target_bit_errors=None, target_block_errors=20, max_blocks=10**5),
@@ -169,7 +169,7 @@ def test_batch_size_and_device_name_the_run_and_counts_reproduce():
 def test_counts_do_not_depend_on_the_sync_interval(monkeypatch):
     """On CUDA several batches are queued between host syncs; batches after the point's end are
     discarded, so counts equal those of one sync per batch (forced here on the CPU)."""
-    import linklevel.montecarlo as mc
+    import linklevel.engine.montecarlo as mc
 
     link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cpu")
     stop = StopCriteria(target_bit_errors=None, target_block_errors=25, max_blocks=3000)
@@ -209,7 +209,7 @@ def test_iterations_survive_the_result_file(tmp_path):
 
 
 def test_joint_snr_batches_reproduce_and_stop_per_point():
-    from linklevel.montecarlo import simulate_joint
+    from linklevel.engine.montecarlo import simulate_joint
 
     link = Link(LinkConfig(modulation="qpsk", code="ldpc", k=128, n=256), device="cpu")
     stop = StopCriteria(target_bit_errors=None, target_block_errors=30, max_blocks=4000)

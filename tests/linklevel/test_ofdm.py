@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from linklevel import LinkConfig
-from linklevel.ofdm import OFDMFrontEnd
+from linklevel.blocks.ofdm import OFDMFrontEnd
 
 
 @pytest.mark.parametrize("channel", ["rayleigh-block", "awgn", "tdl"])

@@ -3,8 +3,8 @@
 import pytest
 
 from linklevel import Link, LinkConfig, analytic
-from linklevel.montecarlo import StopCriteria, simulate_point, simulate_sweep
-from linklevel.overlay import point_verdict, AnalyticModel, analytic_model, verdict
+from linklevel.engine.montecarlo import StopCriteria, simulate_point, simulate_sweep
+from linklevel.engine.overlay import point_verdict, AnalyticModel, analytic_model, verdict
 
 
 def _points(cfg, snrs, **kw):
@@ -62,7 +62,7 @@ def test_block_fading_interval_on_frames_restores_coverage():
     undercovers badly; the engine's interval on frames (empirical design effect) covers."""
     import numpy as np
 
-    from linklevel.stats import clopper_pearson
+    from linklevel.theory.stats import clopper_pearson
 
     cfg = LinkConfig(modulation="bpsk", channel="rayleigh-block", coherence="codeword", k=600)
     link = Link(cfg, device="cpu")
@@ -86,8 +86,8 @@ def test_block_fading_interval_on_frames_restores_coverage():
 def test_too_little_information_is_insufficient_not_a_gap():
     """Two bit errors say nothing either way: ``insufficient``, with the reason and no gap (the quick
     study's 16QAM, 100-symbol fades at 30 dB used to report "gap -13.99 dB" from 2 errors)."""
-    from linklevel.overlay import MIN_INDEPENDENT_ERRORS, MIN_INDEPENDENT_TRIALS
-    from linklevel.points import PointResult
+    from linklevel.engine.overlay import MIN_INDEPENDENT_ERRORS, MIN_INDEPENDENT_TRIALS
+    from linklevel.store.points import PointResult
 
     model = analytic_model(LinkConfig("bpsk"), 1.0)
     iid = PointResult(6.0, bits=100_000, bit_errors=2, blocks=100, block_errors=2, status="max_bits")

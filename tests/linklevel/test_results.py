@@ -14,9 +14,9 @@ import h5py
 import numpy as np
 import pytest
 
-from linklevel.h5io import ResultFileError, atomic_h5
-from linklevel.points import PointResult
-from linklevel.results import ResultStore
+from linklevel.store.h5io import ResultFileError, atomic_h5
+from linklevel.store.points import PointResult
+from linklevel.store.results import ResultStore
 from scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,8 +104,8 @@ def test_stale_temporary_copies_are_cleaned(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys
-    from linklevel.points import PointResult
-    from linklevel.results import ResultStore
+    from linklevel.store.points import PointResult
+    from linklevel.store.results import ResultStore
     store = ResultStore(sys.argv[1])
     run, start, count = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     store.ensure_run(run, {"config": "{}"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linklevel import runtime
+from linklevel.engine import runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from linklevel.stats import clopper_pearson
+from linklevel.theory.stats import clopper_pearson
 
 
 @pytest.mark.parametrize("e,t", [(0, 100), (1, 100), (17, 1000), (999, 1000), (1000, 1000), (5, 7)])

@@ -1,4 +1,4 @@
-"""linklevel.workers: ordered results equal to the serial loop, the caller computing too, early stop,
+"""linklevel.engine.workers: ordered results equal to the serial loop, the caller computing too, early stop,
 failures raised in the caller, workers that cannot outlive the caller."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from linklevel.workers import ordered_parallel
+from linklevel.engine.workers import ordered_parallel
 
 
 def _slow_square(k: int, device: str) -> tuple[int, int, str]:

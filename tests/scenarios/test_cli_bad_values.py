@@ -3,7 +3,7 @@
 import pytest
 
 from scenarios.cli import main
-from scenarios.quantities import SNR_DB, Range
+from scenarios.study.quantities import SNR_DB, Range
 
 
 def _run(argv, capsys):

@@ -11,7 +11,7 @@ from pathlib import Path
 import h5py
 import pytest
 
-from linklevel.results import ResultStore
+from linklevel.store.results import ResultStore
 from scenarios.cli import main
 
 FAST = ["--max-bits", "60000", "--target-bit-errors", "200", "--no-progress"]

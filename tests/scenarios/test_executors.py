@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from linklevel.results import ResultStore
-from scenarios.executors import execute_parallel
-from scenarios.kinds import get_kind, load_study
-from scenarios.parts import PartStore, RunContext
-from scenarios.runner import run_study
+from linklevel.store.results import ResultStore
+from scenarios.study.executors import execute_parallel
+from scenarios.study.kinds import get_kind, load_study
+from scenarios.study.parts import PartStore, RunContext
+from scenarios.study.runner import run_study
 
 STUDY = """
 [study]

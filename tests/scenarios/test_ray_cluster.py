@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from linklevel.results import ResultStore
+from linklevel.store.results import ResultStore
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

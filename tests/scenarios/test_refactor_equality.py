@@ -112,7 +112,7 @@ def _check_prefix(old: dict, new: dict, stop: dict, where: str) -> int:
 def test_validate_analytic_quick_is_unchanged(before, tmp_path, capsys):
     import h5py
 
-    from linklevel.results import config_hash
+    from linklevel.store.results import config_hash
 
     assert main(["run", "validate_analytic", "--quick", "--out", str(tmp_path), "--no-progress", "--json",
                  "--decoder", "sionna"]) == 0

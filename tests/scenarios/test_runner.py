@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from linklevel.h5io import CHECKSUM_ATTR, ResultFileError, atomic_h5, open_result, verify_file
+from linklevel.store.h5io import CHECKSUM_ATTR, ResultFileError, atomic_h5, open_result, verify_file
 from scenarios import runner
 from scenarios.cli import main
 

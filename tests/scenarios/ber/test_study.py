@@ -11,10 +11,10 @@ from pathlib import Path
 import h5py
 import pytest
 
-from linklevel.results import ResultStore
+from linklevel.store.results import ResultStore
 from scenarios.cli import main
-from scenarios.kinds import builtin_studies, load_study
-from scenarios.schema import StudyError
+from scenarios.study.kinds import builtin_studies, load_study
+from scenarios.study.schema import StudyError
 
 from ..tamper import assert_damage_detected
 

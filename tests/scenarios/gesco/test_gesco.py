@@ -14,8 +14,8 @@ from bridge.labelmap import LabelMapCodec
 from linklevel import LinkConfig
 from scenarios.cli import main
 from scenarios.gesco.maps import analog_channel_uses, equal_resource_analog, send_analog_map, send_digital_map
-from scenarios.kinds import load_study
-from scenarios.schema import StudyError
+from scenarios.study.kinds import load_study
+from scenarios.study.schema import StudyError
 
 from ..tamper import assert_damage_detected
 

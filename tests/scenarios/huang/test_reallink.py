@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from linklevel import Link
-from linklevel.runtime import rng_scope, seed_everything
+from linklevel.engine.runtime import rng_scope, seed_everything
 from scenarios.huang.cie import CIEStream, embed
 from scenarios.huang.latency import latency_fbl, latency_shannon
 from scenarios.huang.reallink import (MCS, Threshold, find_threshold, latency_link, mcs_table, na_threshold_db,

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from scenarios.cli import main
-from scenarios.kinds import load_study
-from scenarios.schema import StudyError
+from scenarios.study.kinds import load_study
+from scenarios.study.schema import StudyError
 
 from ..tamper import assert_damage_detected
 

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from scenarios.cli import main
-from scenarios.kinds import load_study
+from scenarios.study.kinds import load_study
 from scenarios.qiao import lemma1, links, sweep
 from scenarios.qiao import models as m
 from scenarios.qiao.report import PAPER_TABLE_II, e2e_summary
 from scenarios.qiao.study import paper_implied_bers
-from scenarios.schema import StudyError
+from scenarios.study.schema import StudyError
 
 from ..tamper import assert_damage_detected
 

@@ -37,7 +37,7 @@ def test_closed_form_equals_brute_force_root_finding(k, rate):
         assert a == pytest.approx(b, rel=1e-9)
     # the paper's printed forms (e^{K/N} instead of 2^{K/N}; eq. 38 with an extra 1/2) are off
     bler = 1e-3
-    from linklevel.analytic import qfuncinv
+    from linklevel.theory.analytic import qfuncinv
 
     alpha = float(qfuncinv(bler)) / math.sqrt(n)
     x = max(r for r in generalized_lambert_w(2 * alpha, -2 * alpha, -4 * alpha**2 * math.exp(-2 * k / n))
@@ -47,7 +47,7 @@ def test_closed_form_equals_brute_force_root_finding(k, rate):
 
 
 def test_uncoded_inverse():
-    from linklevel.analytic import qfunc
+    from linklevel.theory.analytic import qfunc
 
     for psi in (1e-6, 1e-3, 0.1, 0.5):
         assert float(qfunc(math.sqrt(2 * snr_for_ber_bpsk(psi)))) == pytest.approx(psi, rel=1e-10)
@@ -209,7 +209,7 @@ def test_perception_under_budget_optimal_is_certified():
         # unaware: both streams at the equal SNR that spends the budget
         unit = [s.k / 0.8 * NOISE / s.gain for s in S]
         snr = 0.5 / sum(unit)
-        from linklevel.fbl import bler_xu_eq23
+        from linklevel.theory.fbl import bler_xu_eq23
 
         e = [float(bler_xu_eq23(s.k / 0.8, s.k, snr)) for s in S]
         assert reach["unaware"][3] == pytest.approx(P(*e), rel=1e-9)

@@ -7,7 +7,7 @@ the time budget is checked between batches. Counts (bits, bit errors, blocks, bl
 errors, batches), the stopping status, the run time and the point's seed are kept;
 rates and exact Clopper–Pearson intervals are derived from them.
 
-Each point is seeded from ``(seed, snr)`` alone (:func:`~linklevel.runtime.point_seed`),
+Each point is seeded from ``(seed, snr)`` alone (:func:`~linklevel.engine.runtime.point_seed`),
 so the same seed gives identical counts on the CPU, and a sweep resumed after an
 interruption reproduces an uninterrupted one point for point.
 """
@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterable, Optional
 
 import torch
 
-from .link import Link
-from .points import STATUSES, PointResult, StopCriteria, SweepResult
-from .runtime import point_seed, seed_everything
+from linklevel.blocks.link import Link
+from linklevel.store.points import STATUSES, PointResult, StopCriteria, SweepResult
+from linklevel.engine.runtime import point_seed, seed_everything
 
 __all__ = [
     "StopCriteria",
@@ -317,7 +317,7 @@ def simulate_point(
     ``max_blocks`` blocks (the last batch is truncated in the same flattened order, so a point
     stopped by ``max_bits`` may end inside a codeword, which then counts as a block). Whichever
     comes first in the batch wins (the error target on a tie). Per-frame sums are kept for the intervals
-    (:class:`~linklevel.points.PointResult`), and the LDPC iterations per block.
+    (:class:`~linklevel.store.points.PointResult`), and the LDPC iterations per block.
 
     Counts stay on the device; the host reads them once per *sync interval* (1 batch on a CPU,
     up to :data:`MAX_SYNC_INTERVAL` on CUDA, sized so a point is not expected to end inside
@@ -335,7 +335,7 @@ def simulate_point(
     .. code-block:: python
 
         >>> from linklevel import Link, LinkConfig
-        >>> from linklevel.montecarlo import StopCriteria, simulate_point
+        >>> from linklevel.engine.montecarlo import StopCriteria, simulate_point
         >>> p = simulate_point(Link(LinkConfig("bpsk")), 4.0, StopCriteria(max_bits=10**5), 64, seed=1)
         >>> p.status, p.bit_errors, p.inverse
         ('target_bit_errors', 1000, 'bits')
@@ -387,7 +387,7 @@ def simulate_joint(
     .. code-block:: python
 
         >>> from linklevel import Link, LinkConfig
-        >>> from linklevel.montecarlo import StopCriteria, simulate_joint
+        >>> from linklevel.engine.montecarlo import StopCriteria, simulate_joint
         >>> pts = simulate_joint(Link(LinkConfig("bpsk")), [0.0, 4.0], StopCriteria(max_bits=10**5), 64, seed=1)
         >>> [p.status for p in pts]
         ['target_bit_errors', 'target_bit_errors']
@@ -446,7 +446,7 @@ def simulate_sweep(
     :param progress: Show a progress bar on stderr.
     :param joint: Simulate all unfinished points in the same batches (:func:`simulate_joint`);
         ``stop_after_zero_errors`` then skips nothing (all points run together).
-    :param workers: Processes computing points (the caller included; :mod:`~linklevel.workers`,
+    :param workers: Processes computing points (the caller included; :mod:`~linklevel.engine.workers`,
         one torch thread each): points are independent (own seeds), so the counts equal the serial
         sweep's; they are passed to ``on_point`` in SNR order, and points past a zero-error point
         (``stop_after_zero_errors``) are dropped as the serial sweep would skip them.
@@ -521,7 +521,7 @@ def _sweep_in_order(link: Link, snrs: list[float], criteria: StopCriteria, batch
     """The point-by-point sweep (serial, or points on ``workers`` processes), results in SNR order."""
     import functools
 
-    from .workers import ordered_parallel
+    from linklevel.engine.workers import ordered_parallel
 
     todo = [v for v in snrs if round(v, 9) not in finished]
     progress = not bar.disable

@@ -3,7 +3,7 @@
 Every study file has a ``[study]`` table with the keys of :class:`StudyHeader`
 (``kind``, ``name``, ``description``, ``out``, ``seed``) plus the kind's own, and an
 optional ``[quick]`` table merged over it with ``--quick``. Everything else is the
-kind's schema (:mod:`scenarios.kinds`). Unknown keys and values of the wrong type
+kind's schema (:mod:`scenarios.study.kinds`). Unknown keys and values of the wrong type
 raise :class:`StudyError`: one line naming the file, the table and the key, with a
 close match when there is one.
 
@@ -43,12 +43,8 @@ __all__ = [
     "check_number",
     "resolve_path",
     "kind_tables",
-    "image_files",
-    "caption_file",
-    "IMAGE_SUFFIXES",
 ]
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 HEADER_KEYS = ("kind", "name", "description", "out", "seed", "threads", "decoder")
 #: Largest number of points a START:STEP:STOP grid may expand to (a typo such as a step of
@@ -65,7 +61,7 @@ class StudyError(ValueError):
 class StudyHeader:
     """The ``[study]`` fields every kind has; each kind's study dataclass starts with them.
 
-    :param kind: Registered study kind (:mod:`scenarios.kinds`).
+    :param kind: Registered study kind (:mod:`scenarios.study.kinds`).
     :param name: Names the output file ``<out>/<name>.h5``.
     :param source: The TOML file it was read from.
     :param out: Output folder (``-quick`` appended for the quick variant).
@@ -196,7 +192,7 @@ def parse_targets(v: Any, where: str, key: str) -> tuple[float, ...]:
 
 
 def check_number(v: Any, where: str, key: str, rng: Optional[Range] = None) -> None:
-    """A number of a study table: in ``rng`` (:mod:`scenarios.quantities`) when given, else below the
+    """A number of a study table: in ``rng`` (:mod:`scenarios.study.quantities`) when given, else below the
     generic magnitude caps (larger values are typos)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return
@@ -241,8 +237,8 @@ def build_dataclass(cls: type, d: Any, where: str, name: str, ranges: Optional[M
     A tuple default takes a non-empty list (or, for the keys in ``ranges``, a
     ``START:STEP:STOP`` string); bool, int, float and str defaults take values of that
     type (an int is accepted for a float). Numbers (also inside lists) must lie in
-    ``bounds[key]`` where given, else within :data:`~scenarios.quantities.MAX_STUDY_INT` /
-    :data:`~scenarios.quantities.MAX_STUDY_FLOAT` in magnitude.
+    ``bounds[key]`` where given, else within :data:`~scenarios.study.quantities.MAX_STUDY_INT` /
+    :data:`~scenarios.study.quantities.MAX_STUDY_FLOAT` in magnitude.
     """
     d = table(d, where, f"[{name}]")
     check_keys(d, tuple(f.name for f in dataclasses.fields(cls)), where, f"[{name}]")
@@ -325,31 +321,6 @@ def resolve_path(value: str, src: Union[str, os.PathLike]) -> str:
         return value
     alt = Path(src).parent / value
     return str(alt) if alt.exists() else value
-
-
-def image_files(folder: str, count: int, where: str) -> tuple[list[str], str]:
-    """The first ``count`` image files (sorted) of a study's image folder, and the folder:
-    ``"kodak"`` reads ``$SEMLINK_KODAK`` (never a path into the source tree); ``where`` names the
-    setting in errors (e.g. ``"[measure] images"``)."""
-    if folder == "kodak":
-        folder = os.environ.get("SEMLINK_KODAK", "")
-        if not folder:
-            raise ValueError(f"{where} = \"kodak\" needs SEMLINK_KODAK=<folder with the Kodak images "
-                             f"(kodim*.png, captions.json)> (or set {where} to a folder)")
-    if not os.path.isdir(folder):
-        raise ValueError(f"no image folder {folder!r}")
-    files = sorted(str(p) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"no images in {folder!r}")
-    return files[:count], folder
-
-
-def caption_file(folder: str, captions: str, where: str) -> str:
-    """The captions JSON of an image folder (``captions`` overrides ``<folder>/captions.json``)."""
-    caps = captions or os.path.join(folder, "captions.json")
-    if not os.path.isfile(caps):
-        raise ValueError(f"no caption file {caps!r} (set {where})")
-    return caps
 
 
 def kind_tables(doc: Mapping, header: "StudyHeader", names: tuple[str, ...]) -> tuple[str, dict[str, dict]]:

@@ -2,11 +2,11 @@ r"""Analytic values beside simulated points, and a verdict per point.
 
 Which analytic model applies to a link (others are omitted):
 
-* uncoded, AWGN: exact Gray BER (:func:`linklevel.analytic.ber_awgn`);
+* uncoded, AWGN: exact Gray BER (:func:`linklevel.theory.analytic.ber_awgn`);
 * uncoded, flat Rayleigh (single carrier any coherence, or OFDM over
-  ``rayleigh-block``) with perfect CSI: exact average BER (:func:`~linklevel.analytic.ber_rayleigh`);
+  ``rayleigh-block``) with perfect CSI: exact average BER (:func:`~linklevel.theory.analytic.ber_rayleigh`);
 * LDPC with BPSK/QPSK on AWGN: BI-AWGN normal approximation, meta-converse and RCUs
-  for the code's (n, k_info) (:mod:`linklevel.fbl`).
+  for the code's (n, k_info) (:mod:`linklevel.theory.fbl`).
 
 The analytic models see the SNR of the *data*: Es/N0 = Eb/N0 + 10 log10(info bits per
 transmitted symbol), so filler, pilot and cyclic-prefix overheads are accounted for.
@@ -14,7 +14,7 @@ transmitted symbol), so filler, pilot and cyclic-prefix overheads are accounted 
 * LDPC on perfect-CSI single-carrier Rayleigh fading: outage (one fade per codeword) or the
   Rayleigh normal approximation (i.i.d. or T-symbol fades), Gaussian input.
 
-The interval of a verdict is the point's own (:meth:`~linklevel.points.PointResult.ber_ci`): on
+The interval of a verdict is the point's own (:meth:`~linklevel.store.points.PointResult.ber_ci`): on
 bits where bit errors are independent, else on frames with the empirical design effect — one
 rule for JSON, HDF5, plots, ``semlink show`` and reports.
 
@@ -25,7 +25,7 @@ the simulated error rate (positive: the simulation needs more SNR than the model
 Neither is said without enough information: the verdict is ``insufficient`` (with a ``reason``,
 and no gap) when the point has fewer than :data:`MIN_INDEPENDENT_TRIALS` = 30 independent trials
 or fewer than :data:`MIN_INDEPENDENT_ERRORS` = 10 errors of the independent unit. The unit is the
-interval's (:func:`~linklevel.montecarlo.error_units`): bits only when bit errors are i.i.d.
+interval's (:func:`~linklevel.engine.montecarlo.error_units`): bits only when bit errors are i.i.d.
 (uncoded, perfect CSI, AWGN, or i.i.d. fading with BPSK), blocks when blocks are independent,
 else frames (a codeword, a fade, an OFDM grid); on frames the errors counted are the *effective* errors
 ``e / D`` that the interval is built on (``D``: the empirical design effect). Why these numbers:
@@ -50,11 +50,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import analytic, fbl
-from .config import LinkConfig
-from .monotone import invert_monotone
-from .points import PointResult
-from .snr import ebno_to_esno
+from linklevel.theory import analytic
+from linklevel.theory import fbl
+from linklevel.blocks.config import LinkConfig
+from linklevel.theory.monotone import invert_monotone
+from linklevel.store.points import PointResult
+from linklevel.theory.snr import ebno_to_esno
 
 __all__ = ["AnalyticModel", "analytic_model", "verdict", "point_verdict", "independent_counts", "curve",
            "curve_metric", "no_model_reason", "CURVE_LABELS", "VERDICT_STATUSES", "MIN_INDEPENDENT_TRIALS",
@@ -212,7 +213,7 @@ def verdict(
 
 def _design_effect(point: PointResult, metric: str) -> float:
     """The empirical design effect of ``point``'s ``metric`` on frames (1 when its trials are independent)."""
-    from .stats import design_effect
+    from linklevel.theory.stats import design_effect
 
     if metric == "ber":
         if point.ber_unit != "frames":
@@ -228,9 +229,9 @@ def _design_effect(point: PointResult, metric: str) -> float:
 def independent_counts(point: PointResult, metric: str) -> tuple[str, float, float]:
     """``(unit, trials, errors)`` of ``point``'s independent unit for ``metric`` (``ber``/``bler``).
 
-    Bits or blocks when those trials are independent (:attr:`~linklevel.points.PointResult.ber_unit`);
+    Bits or blocks when those trials are independent (:attr:`~linklevel.store.points.PointResult.ber_unit`);
     else frames, with the effective errors ``e / D`` the interval is built on
-    (:func:`~linklevel.stats.design_effect`).
+    (:func:`~linklevel.theory.stats.design_effect`).
     """
     unit = point.ber_unit if metric == "ber" else point.bler_unit
     e, n = (point.bit_errors, point.bits) if metric == "ber" else (point.block_errors, point.blocks)

@@ -1,6 +1,6 @@
 """Run a study of any kind: skip finished parts, execute the rest, then figures and report.
 
-:func:`run_study` asks the study's kind for its parts (:mod:`scenarios.parts`), skips
+:func:`run_study` asks the study's kind for its parts (:mod:`scenarios.study.parts`), skips
 those stamped done in the study's HDF5 file, runs the others (locally, or on several
 GPUs / a Ray cluster for parts that can run remotely) and stamps each as it finishes,
 so a killed study loses at most the part in flight (and less where a part resumes at
@@ -18,8 +18,10 @@ from typing import Any, Callable, Optional
 from .executors import EXECUTORS, cuda_count, execute_parallel
 from .kinds import get_kind
 from .parts import Part, PartStore, RunContext
+from .report import Report
+from .summary import Summary
 
-__all__ = ["StudyResult", "run_study", "prepare_result_file", "aside_name"]
+__all__ = ["StudyResult", "run_study", "prepare_result_file", "aside_name", "stamp_study"]
 
 
 @dataclass
@@ -29,8 +31,9 @@ class StudyResult:
     study: Any
     parts: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: Optional[Summary] = None
     figures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     report: Optional[str] = None
     runtime_s: float = 0.0
 
@@ -47,7 +50,8 @@ class StudyResult:
             "parts": self.parts,
             "interrupted": self.interrupted,
             "runtime_s": self.runtime_s,
-            **self.summary,
+            "warnings": self.warnings,
+            **(self.summary.to_json() if self.summary is not None else {}),
         }
 
 
@@ -64,7 +68,7 @@ def run_study(
 ) -> StudyResult:
     """Execute every part of ``study`` not yet done in its file, then report.
 
-    :param study: From :func:`~scenarios.kinds.load_study`.
+    :param study: From :func:`~scenarios.study.kinds.load_study`.
     :param executor: ``local`` (serial, or ``workers`` processes; one worker per GPU when several GPUs
         are visible and ``device`` is automatic) or ``ray``; the kind lists which it supports.
     :param device: ``auto``/``None``, ``cpu``, ``cuda[:N]``.
@@ -80,7 +84,7 @@ def run_study(
     Before any work (the kind's preflight included) the result file is checked
     (:func:`prepare_result_file`): a foreign or damaged file stops the study with one line.
     """
-    from linklevel.runtime import resolve_device
+    from linklevel.engine.runtime import resolve_device
 
     kind = get_kind(study.kind)
     if executor not in EXECUTORS:
@@ -109,6 +113,7 @@ def run_study(
         mode, devices = "pool", [ctx.device] * workers
     elif executor == "local" and device in (None, "auto") and cuda_count() > 1:
         mode, devices = "pool", [f"cuda:{g}" for g in range(cuda_count())]
+    stamp_study(path, study)
     store = PartStore(path)
     result = StudyResult(study=study)
     waiting: list[Part] = []
@@ -148,7 +153,9 @@ def run_study(
             if part.key not in done:
                 record(part, "interrupted")
     if os.path.exists(path):
-        result.summary, result.figures, result.report = kind.report(study, ctx)
+        rep = Report(os.path.join(study.out, "report.md"), kind.title(study))
+        result.summary = kind.report(study, path, rep)
+        result.report, result.figures, result.warnings = rep.write(), rep.figures, rep.warnings
     result.runtime_s = time.perf_counter() - t0
     return result
 
@@ -170,12 +177,12 @@ def prepare_result_file(path: str, fresh: bool = False, resume: bool = False) ->
     * missing: fine (an error with ``resume``);
     * not a semlink result file (foreign HDF5, any other file, a folder, or an HDF5 file too damaged
       to tell whose it is): refused, never moved or modified, ``fresh`` or not;
-    * a semlink file: verified (:func:`~linklevel.h5io.verify_file`; damage is one line naming the
+    * a semlink file: verified (:func:`~linklevel.store.h5io.verify_file`; damage is one line naming the
       part), or with ``fresh`` moved aside, its BER journal beside it, under :func:`aside_name`.
 
     :output: The moved-aside path, or ``None``.
     """
-    from linklevel.h5io import ResultFileError, file_lock, file_state, verify_file
+    from linklevel.store.h5io import ResultFileError, file_lock, file_state, verify_file
 
     p = Path(path)
     if p.is_dir():
@@ -201,3 +208,24 @@ def prepare_result_file(path: str, fresh: bool = False, resume: bool = False) ->
         if journal.exists():
             os.replace(journal, f"{dest}.journal")
     return dest
+
+
+def stamp_study(path: str, study: Any) -> None:
+    """Record in the file's root which study it holds (its TOML text, source, variant and output folder),
+    so ``semlink show`` can report any file without the study file at hand."""
+    from linklevel.store.h5io import atomic_h5, open_result
+
+    stamp = {"study_kind": study.kind, "study_name": study.name, "study_source": str(study.source),
+             "study_toml": Path(study.source).read_text(encoding="utf-8"), "study_quick": bool(study.quick),
+             "study_out": str(study.out), "study_decoder": study.decoder or ""}
+    if os.path.exists(path):
+        with open_result(path) as f:
+            if all(_same(f.attrs.get(k), v) for k, v in stamp.items()):
+                return
+    with atomic_h5(path) as f:
+        for k, v in stamp.items():
+            f.attrs[k] = v
+
+
+def _same(have: Any, want: Any) -> bool:
+    return (have.decode() if isinstance(have, bytes) else have) == want

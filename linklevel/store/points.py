@@ -2,7 +2,7 @@
 
 :class:`StopCriteria` says when a point stops; :class:`PointResult` keeps its raw
 counts (rates and exact Clopper–Pearson intervals are derived). Both are read back
-from result files by :mod:`linklevel.results` without loading torch or Sionna.
+from result files by :mod:`linklevel.store.results` without loading torch or Sionna.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .stats import clopper_pearson, cluster_interval
+from linklevel.theory.stats import clopper_pearson, cluster_interval
 
 __all__ = ["STATUSES", "UNITS", "StopCriteria", "PointResult", "SweepResult"]
 
@@ -93,7 +93,7 @@ class PointResult:
 
     ``ber_unit`` / ``bler_unit``: the independent unit of the interval (``bits`` / ``blocks``
     when those trials are independent, else ``frames``: Clopper–Pearson on effective counts with
-    the empirical design effect, :func:`~linklevel.stats.cluster_interval`).
+    the empirical design effect, :func:`~linklevel.theory.stats.cluster_interval`).
 
     ``inverse``: ``"bits"`` / ``"blocks"`` when the point stopped exactly at its target-th
     error of independent trials (inverse binomial sampling); the rate is then the unbiased

@@ -32,20 +32,28 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterable, Iterator, Union
 
 import h5py
 import numpy as np
 
 __all__ = ["FORMAT_VERSION", "CHECKSUM_ATTR", "ResultFileError", "file_lock", "atomic_h5", "open_result",
-           "check_owned", "verify_file", "file_state"]
+           "check_owned", "verify_file", "file_state",
+           "LEGACY_GROUPS", "register_legacy_groups"]
 
 #: Version of the result-file layout (root attribute ``semlink_format``); 3: per-object checksums.
 FORMAT_VERSION = 3
 #: Attribute holding each object's SHA-256 (format 3 and later).
 CHECKSUM_ATTR = "semlink_sha256"
-#: Top-level groups semlink writes (a file holding only these is semlink's even without the attribute).
-KNOWN_GROUPS = {"runs", "streams", "perception", "fits", "curves", "realizations", "real_link"}
+#: Top-level groups of files written before the ``semlink_format`` attribute existed: a file holding only
+#: these is semlink's even without the attribute. The link level's own is ``runs``; study kinds add theirs
+#: (:func:`register_legacy_groups`), so this layer names no study.
+LEGACY_GROUPS = {"runs"}
+
+
+def register_legacy_groups(names: "Iterable[str]") -> None:
+    """Add top-level group names that mark a semlink file written before the format attribute."""
+    LEGACY_GROUPS.update(names)
 
 
 class ResultFileError(ValueError):
@@ -188,7 +196,7 @@ def file_state(path: Union[str, os.PathLike]) -> str:
         return "foreign"
     try:
         with h5py.File(path, "r") as f:
-            mine = "semlink_format" in f.attrs or bool(set(f.keys()) and set(f.keys()) <= KNOWN_GROUPS)
+            mine = "semlink_format" in f.attrs or bool(set(f.keys()) and set(f.keys()) <= LEGACY_GROUPS)
     except OSError:
         return "damaged"
     return "semlink" if mine else "foreign"
@@ -204,7 +212,7 @@ def check_owned(path: Union[str, os.PathLike]) -> None:
     with open_result(path, verify=False) as f:
         if "semlink_format" in f.attrs:
             return
-        if set(f.keys()) and set(f.keys()) <= KNOWN_GROUPS:
+        if set(f.keys()) and set(f.keys()) <= LEGACY_GROUPS:
             return  # written by semlink before the format attribute existed
     raise ResultFileError(f"{path} is an HDF5 file that semlink did not write; refusing to modify it "
                           "(choose another output path)")

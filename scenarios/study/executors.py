@@ -1,6 +1,6 @@
 """Parallel executors for parts that can run away from the result file.
 
-* ``pool``: one process per entry of ``devices``, this one included (:mod:`linklevel.workers`:
+* ``pool``: one process per entry of ``devices``, this one included (:mod:`linklevel.engine.workers`:
   spawned workers with one torch thread each): ``semlink run --workers N`` gives N entries of the
   run's device; with several CUDA devices and an automatic device, one per GPU;
 * ``ray``: one Ray task per part on a cluster (``RAY_ADDRESS``, or a local Ray instance
@@ -8,7 +8,7 @@
 
 A remote part computes ``part.remote(device)`` in the worker; the parent alone writes it
 (``part.store(file, result)``), then the runner stamps it: the file never has two writers.
-The serial local executor is the runner itself (:mod:`scenarios.runner`).
+The serial local executor is the runner itself (:mod:`scenarios.study.runner`).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _execute_pool(parts: Sequence[Part], ctx: RunContext, devices: list[str], on
     as it is complete, in whatever order parts complete."""
     from tqdm.auto import tqdm
 
-    from linklevel.workers import ordered_parallel
+    from linklevel.engine.workers import ordered_parallel
 
     tasks, owner, after, priority = _plan(parts)
     got: dict[int, dict[int, Any]] = {k: {} for k in range(len(parts))}

@@ -6,7 +6,7 @@ Layout::
     /runs/<run_id>/        attrs: kind, config (JSON), config_hash, seed, versions (JSON), device,
                                   git_sha, created, updated, runtime_s, confidence, points_sha256
     /runs/<run_id>/points/ datasets (one row per finished point, sorted by SNR): ebno_db, the raw
-                           counts and per-frame sums of :class:`~linklevel.points.PointResult`, batches,
+                           counts and per-frame sums of :class:`~linklevel.store.points.PointResult`, batches,
                            runtime_s, seed, status, ber_unit, bler_unit, inverse, and the derived ber,
                            ber_ci_lo, ber_ci_hi, ber_ci_method, bler, bler_ci_lo, bler_ci_hi, bler_ci_method
     /runs/<run_id>/<name>  optional extra datasets (e.g. analytic overlays), 1 row per point
@@ -14,7 +14,7 @@ Layout::
 **Appends cost O(1).** A finished point is appended as one checksummed line to the journal
 ``<file>.journal`` (fsync'd, under the file lock); the journal is merged into the HDF5 file
 when a run ends (:meth:`ResultStore.consolidate`) or with the next attribute update, through an
-atomic copy (:func:`~linklevel.h5io.atomic_h5`). Readers see HDF5 and journal together. A kill at
+atomic copy (:func:`~linklevel.store.h5io.atomic_h5`). Readers see HDF5 and journal together. A kill at
 any moment loses at most the point being written (a torn last journal line is ignored) and
 leaves a readable file. Each run's stored points carry a SHA-256 (``points_sha256``): damage
 inside a dataset is reported, never read as results.
@@ -34,8 +34,8 @@ from typing import Any, Iterator, Optional, Union
 import h5py
 import numpy as np
 
-from .h5io import FORMAT_VERSION, ResultFileError, atomic_h5, check_owned, file_lock, open_result
-from .points import PointResult
+from linklevel.store.h5io import FORMAT_VERSION, ResultFileError, atomic_h5, check_owned, file_lock, open_result
+from linklevel.store.points import PointResult
 
 __all__ = ["config_hash", "canonical_json", "ResultStore", "RunRecord", "FORMAT_VERSION",
            "ResultFileError"]
@@ -99,7 +99,7 @@ class ResultStore:
     .. code-block:: python
 
         >>> import tempfile, os
-        >>> from linklevel.points import PointResult
+        >>> from linklevel.store.points import PointResult
         >>> path = os.path.join(tempfile.mkdtemp(), "r.h5")
         >>> store = ResultStore(path)
         >>> store.ensure_run("abc", {"kind": "ber", "config": "{}"})

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import erfc, erfcinv, roots_legendre
 
-from .monotone import invert_monotone
+from linklevel.theory.monotone import invert_monotone
 
 __all__ = [
     "qfunc",
@@ -258,7 +258,7 @@ def ber_rayleigh_moment(ebno_db: ArrayLike, modulation: str, order: int = 2) -> 
     The second moment gives the variance of the per-fade BER,
     :math:`\operatorname{Var}[P_b(\gamma)] = E[P_b^2] - E[P_b]^2`, i.e. how strongly
     bit errors that share one fade are correlated (block-fading Monte Carlo intervals use
-    it, see :mod:`linklevel.overlay`). Evaluated by adaptive quadrature (QUADPACK) in
+    it, see :mod:`linklevel.engine.overlay`). Evaluated by adaptive quadrature (QUADPACK) in
     :math:`t = \gamma/\bar\gamma`: :math:`\int_0^\infty e^{-t} P_b(\bar\gamma t)^r\,dt`.
 
     :param ebno_db: Average Eb/N0 in dB (array-like).

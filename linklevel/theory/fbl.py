@@ -52,9 +52,9 @@ from numpy.typing import ArrayLike
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import erfcx, log_ndtr, roots_hermite
 
-from .analytic import db2lin, lin2db, qfunc
-from .monotone import invert_monotone
-from .snr import ebno_to_esno, esno_to_ebno
+from linklevel.theory.analytic import db2lin, lin2db, qfunc
+from linklevel.theory.monotone import invert_monotone
+from linklevel.theory.snr import ebno_to_esno, esno_to_ebno
 
 __all__ = [
     "CHANNELS",

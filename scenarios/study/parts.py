@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
-from linklevel.h5io import atomic_h5, open_result
-from linklevel.results import canonical_json, config_hash
+from linklevel.store.h5io import atomic_h5, open_result
+from linklevel.store.results import canonical_json, config_hash
 
 __all__ = ["Part", "PartStore", "RunContext", "group_part", "read_group", "write_group"]
 
@@ -39,7 +39,7 @@ class RunContext:
     :param progress: Progress bars on stderr.
     :param log: One-line progress messages (stderr), or ``None``.
     :param workers: Processes a part may use for its own independent items (e.g. the SNR points of
-        a BER run) when it runs in this process (:mod:`linklevel.workers`).
+        a BER run) when it runs in this process (:mod:`linklevel.engine.workers`).
     """
 
     file: str
@@ -144,7 +144,7 @@ class PartStore:
 
     def stamp(self, part: Part) -> None:
         """Record ``part`` as finished: config, hash, seed, provenance, extent covered."""
-        from linklevel.runtime import git_sha, versions
+        from linklevel.engine.runtime import git_sha, versions
 
         extent = _norm(list(part.extent) + self.completed(part))
         with atomic_h5(self.path) as f:
@@ -162,29 +162,48 @@ class PartStore:
 
 def write_group(path: str, grp: str, data: Mapping[str, Any], attrs: Optional[Mapping[str, Any]] = None) -> None:
     """Replace group ``grp`` of the study file atomically: datasets from ``data`` (gzip above 4096
-    elements) and attributes from ``attrs`` (strings as they are, anything else as JSON)."""
+    elements; a :class:`~scenarios.study.tables.Table` value becomes a table subgroup) and attributes
+    from ``attrs`` (strings as they are, anything else as JSON)."""
     import numpy as np
+
+    from .tables import Table
 
     with atomic_h5(path) as f:
         if grp in f:
             del f[grp]
         g = f.create_group(grp)
         for name, value in data.items():
-            g.create_dataset(name, data=value, compression="gzip" if np.asarray(value).size > 4096 else None)
+            if isinstance(value, Table):
+                value.write(g.create_group(name))
+            else:
+                g.create_dataset(name, data=value, compression="gzip" if np.asarray(value).size > 4096 else None)
         for name, value in (attrs or {}).items():
             g.attrs[name] = value if isinstance(value, str) else json.dumps(value)
 
 
 def read_group(path: str, grp: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Group ``grp`` of a study file as :func:`write_group` takes it: ``(datasets by relative name,
-    attributes)``, checksums verified (:func:`~linklevel.h5io.open_result`)."""
+    """Group ``grp`` of a study file as :func:`write_group` takes it: ``(datasets and tables by relative
+    name, attributes)``, checksums verified (:func:`~linklevel.store.h5io.open_result`)."""
     import h5py
 
+    from .tables import TABLE_ATTR, Table
+
     data: dict[str, Any] = {}
+
+    def visit(g: Any, prefix: str) -> None:
+        for name, obj in g.items():
+            if isinstance(obj, h5py.Dataset):
+                data[prefix + name] = obj[()]
+            elif TABLE_ATTR in obj.attrs:
+                data[prefix + name] = Table.read(obj)
+            else:
+                visit(obj, f"{prefix}{name}/")
+
     with open_result(path) as f:
         g = f[grp]
-        g.visititems(lambda name, obj: data.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
+        visit(g, "")
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()
+                 if k != "semlink_sha256"}
     return data, attrs
 
 

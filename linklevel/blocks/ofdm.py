@@ -26,7 +26,7 @@ from sionna.phy.ofdm import (
     ResourceGridMapper,
 )
 
-from .config import LinkConfig
+from linklevel.blocks.config import LinkConfig
 
 __all__ = ["OFDMFrontEnd"]
 
@@ -48,7 +48,7 @@ class OFDMFrontEnd(Block):
 
         >>> import torch
         >>> from linklevel import LinkConfig
-        >>> from linklevel.ofdm import OFDMFrontEnd
+        >>> from linklevel.blocks.ofdm import OFDMFrontEnd
         >>> fe = OFDMFrontEnd(LinkConfig(ofdm=True, channel="rayleigh-block"))
         >>> x = torch.ones(2, fe.num_data_symbols, dtype=torch.complex64)
         >>> x_hat, no_eff = fe(x, 0.1)

@@ -129,7 +129,7 @@ def check_node_update(msg: torch.Tensor, rule: str = "boxplus-phi", scale: float
     .. code-block:: python
 
         >>> import torch
-        >>> from linklevel.ldpc import check_node_update
+        >>> from linklevel.blocks.ldpc import check_node_update
         >>> check_node_update(torch.tensor([[[1.0, -2.0, 3.0]]]), "minsum")
         tensor([[[-2.,  1., -1.]]])
     """
@@ -210,7 +210,7 @@ class BatchLDPC5GDecoder(Block):
 
         >>> import torch
         >>> from sionna.phy.fec.ldpc import LDPC5GEncoder
-        >>> from linklevel.ldpc import BatchLDPC5GDecoder
+        >>> from linklevel.blocks.ldpc import BatchLDPC5GDecoder
         >>> _ = torch.manual_seed(0)
         >>> enc = LDPC5GEncoder(400, 500)
         >>> dec = BatchLDPC5GDecoder(enc)

@@ -57,7 +57,7 @@ class AWGNChannel(Block):
     .. code-block:: python
 
         >>> import torch
-        >>> from linklevel.channels import AWGNChannel
+        >>> from linklevel.blocks.channels import AWGNChannel
         >>> x_hat, no_eff = AWGNChannel()(torch.ones(2, 8, dtype=torch.complex64), 0.1)
         >>> x_hat.shape
         torch.Size([2, 8])
@@ -103,7 +103,7 @@ class RayleighBlockChannel(Block):
     .. code-block:: python
 
         >>> import torch
-        >>> from linklevel.channels import RayleighBlockChannel
+        >>> from linklevel.blocks.channels import RayleighBlockChannel
         >>> ch = RayleighBlockChannel(coherence=4, csi="ls", pilots_per_block=2)
         >>> x_hat, no_eff = ch(torch.ones(3, 10, dtype=torch.complex64), 0.1)
         >>> ch.overhead_symbols(10)   # 3 fading blocks x 2 pilots

@@ -1,20 +1,22 @@
 """Study kinds: what a study file's ``[study] kind`` selects, and how a study is loaded.
 
-A kind is a :class:`StudyKind` object named ``KIND`` in the module its registry entry
-points to. It declares
+A kind is a :class:`StudyKind` object named ``KIND`` in the module its registry entry points to
+(``scenarios/<name>/kind.py``). It declares
 
-* its schema: ``tables`` (top-level TOML tables besides ``[study]`` and ``[quick]``),
-  ``study_keys`` (its own ``[study]`` keys) and ``load(doc, header)`` returning its
-  frozen study dataclass (which starts with the :class:`~scenarios.schema.StudyHeader`
-  fields);
-* its work: ``parts(study, ctx)``, an iterator of :class:`~scenarios.parts.Part`
-  (a generator may read earlier parts' results from ``ctx.file`` before yielding later ones);
-* its outputs: ``report(study, ctx)`` returning ``(summary, figures, report_path)`` and
-  ``summary_lines(summary)`` for the terminal.
+* its schema: ``tables`` (top-level TOML tables besides ``[study]`` and ``[quick]``), ``study_keys``
+  (its own ``[study]`` keys) and ``load(doc, header)`` returning its frozen study dataclass (which
+  starts with the :class:`~scenarios.study.schema.StudyHeader` fields); by convention in the kind's
+  ``schema.py``;
+* its work: ``parts(study, ctx)``, an iterator of :class:`~scenarios.study.parts.Part` (a generator
+  may read earlier parts' results from ``ctx.file`` before yielding later ones); in ``parts.py``;
+* its report: ``report(study, file, rep)`` adds sections, tables, figures and verdicts to a
+  :class:`~scenarios.study.report.Report` and returns the kind's typed
+  :class:`~scenarios.study.summary.Summary`; in ``report.py``. The same function serves
+  ``semlink run`` (figures and ``report.md`` written) and ``semlink show`` (nothing written).
 
-To add a study: write ``scenarios/<name>/`` with its TOML file(s) and a ``kind.py``
-defining ``KIND``, then add ``"<kind>": "scenarios.<name>.kind"`` to :data:`REGISTRY`.
-Built-in studies are the ``*.toml`` files of the registered kinds' folders.
+To add a study: write ``scenarios/<name>/`` with its TOML file(s), ``schema.py``, ``parts.py``,
+``report.py`` and a ``kind.py`` defining ``KIND``, then add ``"<kind>": "scenarios.<name>.kind"`` to
+:data:`REGISTRY`. Built-in studies are the ``*.toml`` files of the registered kinds' folders.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Union
 
 from .parts import Part, RunContext
+from .report import Report
+from .summary import Summary
 from .schema import HEADER_KEYS, StudyError, StudyHeader, check_keys, parse_header, read_toml, table
 
-__all__ = ["StudyKind", "REGISTRY", "get_kind", "builtin_studies", "resolve_study_path", "study_kind", "load_study"]
+__all__ = ["StudyKind", "REGISTRY", "get_kind", "builtin_studies", "resolve_study_path", "study_kind", "load_study",
+           "load_study_text"]
 
 #: kind name -> module defining ``KIND`` (imported on first use).
 REGISTRY: dict[str, str] = {
@@ -50,19 +55,31 @@ class StudyKind:
     name: str
     load: Callable[[dict, StudyHeader], Any]
     parts: Callable[[Any, RunContext], Iterable[Part]]
-    report: Callable[[Any, RunContext], tuple[dict[str, Any], list[str], Optional[str]]]
-    summary_lines: Callable[[dict[str, Any]], list[str]]
+    report: Callable[[Any, str, "Report"], "Summary"]
     tables: tuple[str, ...] = ()
     study_keys: tuple[str, ...] = ()
     executors: tuple[str, ...] = ("local",)
     preflight: Optional[Callable[[Any], None]] = None
+    legacy_groups: tuple[str, ...] = ()
+    reads_unstamped: bool = False
+
+    def title(self, study: Any) -> str:
+        """The report's first heading."""
+        if study is None:
+            return f"{self.name} results"
+        return f"{study.name} ({self.name}{', quick variant' if study.quick else ''})"
 
 
 def get_kind(name: str) -> StudyKind:
     """The registered kind ``name``."""
     if name not in REGISTRY:
         raise StudyError(f"unknown study kind {name!r} (kinds: {', '.join(REGISTRY)})")
-    return importlib.import_module(REGISTRY[name]).KIND
+    kind = importlib.import_module(REGISTRY[name]).KIND
+    if kind.legacy_groups:
+        from linklevel.store.h5io import register_legacy_groups
+
+        register_legacy_groups(kind.legacy_groups)
+    return kind
 
 
 def builtin_studies() -> dict[str, Path]:
@@ -116,8 +133,24 @@ def load_study(path: Union[str, os.PathLike], quick: bool = False, out: Optional
         ('ber', 'validate_analytic', True)
     """
     src = resolve_study_path(path)
+    return _load(read_toml(src), src, quick, out, decoder)
+
+
+def load_study_text(text: str, source: str, quick: bool = False, out: Optional[str] = None,
+                    decoder: Optional[str] = None) -> Any:
+    """A study from its TOML text (as stamped in a result file; ``source``: the path it was read from,
+    for relative paths and errors)."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise StudyError(f"{Path(source).name}: the stamped study is not valid TOML ({err})") from None
+    return _load(doc, Path(source), quick, out, decoder)
+
+
+def _load(doc: dict, src: Path, quick: bool, out: Optional[str], decoder: Optional[str]) -> Any:
     where = src.name
-    doc = read_toml(src)
     study = table(doc.get("study"), where, "[study]")
     kind_name = study.get("kind", "ber")
     if not isinstance(kind_name, str):

@@ -16,10 +16,10 @@ import torch
 from sionna.phy import Block
 from sionna.phy.mapping import BinarySource, Demapper, Mapper
 
-from .channels import AWGNChannel, RayleighBlockChannel
-from .coding import ChannelCode
-from .config import LinkConfig
-from .ofdm import OFDMFrontEnd
+from linklevel.blocks.channels import AWGNChannel, RayleighBlockChannel
+from linklevel.blocks.coding import ChannelCode
+from linklevel.blocks.config import LinkConfig
+from linklevel.blocks.ofdm import OFDMFrontEnd
 
 __all__ = ["Link", "LinkOutput"]
 

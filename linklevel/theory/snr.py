@@ -6,7 +6,7 @@ With :math:`r` information bits per transmitted symbol (or per channel use),
 
 ``r`` is :attr:`linklevel.Link.info_rate` for a simulated link (code rate × bits per
 symbol, less pilots, filler and cyclic prefix), ``k·d/n`` for a finite-blocklength
-bound with ``d`` real dimensions per use (:func:`linklevel.fbl.channel_dims`).
+bound with ``d`` real dimensions per use (:func:`linklevel.theory.fbl.channel_dims`).
 """
 
 from __future__ import annotations

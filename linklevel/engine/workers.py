@@ -10,7 +10,7 @@ itself while they start, so a short job is never slower than the serial loop by 
 (a few seconds of imports). Results are yielded **in task order** as soon as the next one is
 available; the caller may stop early (``break`` or ``close()``): unstarted tasks are dropped and the
 workers are killed. Each task must depend only on its own arguments (SNR points carry their own seed:
-:func:`~linklevel.runtime.point_seed`), so the results equal the serial ones.
+:func:`~linklevel.engine.runtime.point_seed`), so the results equal the serial ones.
 
 Workers ignore SIGINT (the parent alone answers Ctrl-C and kills them) and, on Linux, die with the
 parent (``PR_SET_PDEATHSIG``), so neither Ctrl-C nor ``kill -9`` of the parent leaves one running.
@@ -38,7 +38,7 @@ def worker_init(threads: int = 1) -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux / glibc: workers end when their queue closes
         pass
-    from .runtime import set_threads
+    from linklevel.engine.runtime import set_threads
 
     set_threads(threads)
 

@@ -1,7 +1,7 @@
 """Validated description of one point-to-point link.
 
 :class:`LinkConfig` is a frozen dataclass: the single source of truth from which
-:class:`~linklevel.link.Link` builds its Sionna blocks, the Monte Carlo engine
+:class:`~linklevel.blocks.link.Link` builds its Sionna blocks, the Monte Carlo engine
 derives its run hash, and the CLI / scenario runner validate user input.
 
 Conventions (written once, used everywhere in ``linklevel``):
@@ -134,7 +134,7 @@ class LinkConfig:
     :param cn_update: LDPC check-node rule: ``boxplus-phi`` (exact, default), ``boxplus`` (exact,
         tanh rule), ``minsum``, ``normalized-minsum`` (semlink decoder only), ``offset-minsum``,
         ``identity`` (Sionna decoder only, for debugging).
-    :param decoder: ``semlink`` (:class:`~linklevel.ldpc.BatchLDPC5GDecoder`, default) or
+    :param decoder: ``semlink`` (:class:`~linklevel.blocks.ldpc.BatchLDPC5GDecoder`, default) or
         ``sionna`` (Sionna's ``LDPC5GDecoder``, the reference; no early stopping).
     :param schedule: ``flooding`` (default, Sionna's) or ``layered`` (row blocks as layers).
     :param early_stop: Stop each codeword once its hard decision meets all parity checks;

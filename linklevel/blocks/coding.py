@@ -15,8 +15,8 @@ from sionna.phy.fec.crc import CRCDecoder, CRCEncoder
 from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
 from sionna.phy.utils import hard_decisions
 
-from .config import LinkConfig
-from .ldpc import BatchLDPC5GDecoder
+from linklevel.blocks.config import LinkConfig
+from linklevel.blocks.ldpc import BatchLDPC5GDecoder
 
 __all__ = ["ChannelCode"]
 
@@ -45,7 +45,7 @@ class ChannelCode(Block):
 
         >>> import torch
         >>> from linklevel import LinkConfig
-        >>> from linklevel.coding import ChannelCode
+        >>> from linklevel.blocks.coding import ChannelCode
         >>> code = ChannelCode(LinkConfig(code="ldpc", k=400, n=500, crc="CRC24A"))
         >>> u = torch.randint(0, 2, (3, code.info_bits)).float()
         >>> c = code.encode(u)

@@ -1,7 +1,7 @@
 """Documented ranges of the physical quantities semlink accepts: one place per quantity.
 
 The command-line options check their values with :func:`scenarios.cli.common.bounded_float` (and
-friends) and the study schemas with :func:`scenarios.schema.build_dataclass` (``bounds=``), both
+friends) and the study schemas with :func:`scenarios.study.schema.build_dataclass` (``bounds=``), both
 against the :class:`Range` objects below, so an option and the study key for the same quantity
 accept the same values. The ranges are wide (far beyond any physical link) but finite: values
 outside them are typos that would overflow (``10 ** (1e5 / 10)``) or print 300-digit numbers.
