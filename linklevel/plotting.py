@@ -17,7 +17,7 @@ import numpy as np
 
 from linklevel.store.points import PointResult
 
-__all__ = ["FORMATS", "METRIC_LABELS", "plot_panels", "save_figure"]
+__all__ = ["FORMATS", "METRIC_LABELS", "draw_panels", "plot_panels", "save_figure"]
 
 FORMATS = ("png", "pdf", "svg")
 METRIC_LABELS = {"ber": "BER (bit error rate)", "bler": "BLER (block error rate)"}
@@ -68,6 +68,8 @@ def plot_panels(
     :param note: Text in the lower-left corner of the first panel (e.g. "no analytic bound applies").
     :output: The written paths.
 
+    The figure itself is :func:`draw_panels` (same arguments, without ``path`` and ``formats``).
+
     .. code-block:: python
 
         >>> import tempfile, os
@@ -78,6 +80,17 @@ def plot_panels(
         >>> len(paths)
         1
     """
+    import matplotlib.pyplot as plt
+
+    fig = draw_panels(series, panels, confidence, title, subtitle, xlabel, note)
+    paths = save_figure(fig, path, formats)
+    plt.close(fig)
+    return paths
+
+
+def draw_panels(series: Sequence[Mapping], panels: Sequence[str] = ("ber",), confidence: float = 0.95,
+                title: str = "", subtitle: str = "", xlabel: str = "Eb/N0 [dB]", note: str = "") -> object:
+    """The Matplotlib figure of :func:`plot_panels` (not saved)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -136,6 +149,4 @@ def plot_panels(
     if title or subtitle:
         fig.suptitle("\n".join(t for t in (title, subtitle) if t), fontsize=9)
     fig.tight_layout()
-    paths = save_figure(fig, path, formats)
-    plt.close(fig)
-    return paths
+    return fig

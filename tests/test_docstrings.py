@@ -6,12 +6,14 @@ import importlib
 import pytest
 
 MODULES = ["linklevel.theory.snr", "linklevel.theory.monotone", "linklevel.theory.stats", "linklevel.store.results",
-           "linklevel.theory.fbl", "linklevel.engine.runtime", "linklevel.plotting", "scenarios.study.parts", "scenarios.study.kinds",
-           "scenarios.study.schema", "bridge.packets", "scenarios.ber.report", "linklevel.blocks.ldpc", "linklevel.engine.montecarlo",
-           "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.eq4_check",
+           "linklevel.theory.fbl", "linklevel.engine.runtime", "linklevel.plotting", "scenarios.study.parts",
+           "scenarios.study.kinds", "scenarios.study.schema", "bridge.packets", "scenarios.ber.report", "linklevel.blocks.ldpc", "linklevel.engine.montecarlo",
+           "scenarios.qiao.models", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.reallink_eq4",
            "scenarios.qiao.sweep", "genai.semmaps", "genai.slic", "genai.metrics", "bridge.labelmap", "bridge.analog",
            "scenarios.huang.algorithm1", "scenarios.huang.latency", "genai.saliency", "genai.sd_inpaint",
-           "linklevel.engine.workers"]
+           "linklevel.engine.workers", "scenarios.study.tables", "scenarios.study.report", "scenarios.study.stats",
+           "scenarios.study.summary", "scenarios.study.images", "linklevel.store.h5io", "scenarios.gesco.schema",
+           "scenarios.xu.models", "scenarios.ber.verdicts", "scenarios.ber.labels", "scenarios.ber.schema"]
 
 
 @pytest.mark.parametrize("name", MODULES)

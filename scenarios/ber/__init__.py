@@ -1,10 +1,15 @@
 """BER/BLER studies (kind ``ber``): link sweeps against analytic models, e.g. ``validate_analytic``.
 
-:mod:`.run` holds one resumable sweep (:class:`BerRun`, also behind ``semlink ber``),
-:mod:`.study` the TOML schema (figures, ``sweep``/``zip`` expansion), :mod:`.report`
-the figures and Markdown report, :mod:`.kind` the study kind.
+=================  ==========================================================================
+``kind``           the study kind (registration)
+``schema``         the TOML schema: figures, ``sweep``/``zip`` expansion into runs
+``parts``          one part per distinct run; the SNR points as parallel tasks
+``report``         the verdict report and :class:`~scenarios.ber.report.BerSummary`
+``figures``        BER/BLER figures with intervals and analytic curves
+``sweep``          :class:`~scenarios.ber.sweep.BerRun`: one resumable sweep (also ``semlink ber``)
+``verdicts``       the stored runs read back, point verdicts, coded gaps
+``labels``         links, runs and verdicts in words
+=================  ==========================================================================
+
+Import from the modules (``from scenarios.ber.sweep import BerRun, run_ber``).
 """
-
-from .run import BerRun, BerRunResult, run_ber, store_result, worker_run
-
-__all__ = ["BerRun", "BerRunResult", "run_ber", "store_result", "worker_run"]

@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     src = al.add_mutually_exclusive_group()
     src.add_argument("--discard-perception", default=None,
                      help=f"P_BOTH,P_PROMPT_ONLY,P_EDGE_ONLY of the discard receiver (coded), each in {UNIT.text()}")
-    src.add_argument("--perception-table", default=None, help="JSON perception table (see scenarios/xu/allocation.py)")
+    src.add_argument("--perception-table", default=None, help="JSON perception table (see scenarios/xu/functions.py)")
     src.add_argument("--paper-constants", default=None, choices=("clip", "ms-ssim"),
                      help="the paper's P_best, L1, L2 (coded, default clip)")
     al.add_argument("--k", default="800,12227", help="bits per stream K1,K2 (prompt, edge), each in "

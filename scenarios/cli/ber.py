@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from ..study.quantities import CONFIDENCE, DURATION_S, SNR_DB
 from .common import (add_link_options, add_threads_option, add_workers_option, cli_workers, bounded_float, bounded_int, check_output_path,
@@ -64,8 +65,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from linklevel.store.points import StopCriteria
-    from ..ber.report import plot_run, table_lines
-    from ..ber.run import BerRun, default_targets, ebno_grid, run_ber
+    from ..ber.figures import plot_run
+    from ..ber.sweep import BerRun, default_targets, ebno_grid, run_ber
 
     cfg = link_config(args)
     targets = {"target_bit_errors": args.target_bit_errors or None, "target_block_errors": args.target_block_errors or None}
@@ -88,8 +89,31 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), allow_nan=False, default=json_default))
     else:
-        print("\n".join(table_lines(result)))
+        print("\n".join(_table_lines(result)))
     if result.interrupted:
         print("semlink: interrupted" + (f"; finished points kept in {args.out}" if args.out else ""), file=sys.stderr)
         return 130
     return 0
+
+
+def _table_lines(result: Any) -> list[str]:
+    """The terminal table of ``semlink ber`` (a :class:`~scenarios.ber.sweep.BerRunResult`)."""
+    from ..ber.labels import link_title, verdict_word
+
+    conf = result.run.confidence
+    lines = [f"run {result.run_id}  device {result.device}  batch {result.batch_size}  {link_title(result.run.link)}",
+             f"{'Eb/N0':>7} {'bits':>11} {'bit err':>9} {'BER':>10} {'BER CI':>23} "
+             f"{'blocks':>8} {'blk err':>8} {'BLER':>9} {'iter':>5} {'status':>18}"]
+    for p in result.points:
+        lo, hi = p.ber_ci(conf)
+        ber = f"{p.ber:.3e}" if p.bits else "-"
+        bler = f"{p.bler:.3e}" if p.blocks else "-"
+        tag = p.status + (" (resumed)" if p.resumed else "")
+        values, v = result.point_analytic(p)
+        extra = ""
+        if v is not None:
+            extra = f"  {v['against']}={values[v['against']]:.3e} " + verdict_word(v, short=True)
+        it = f"{p.avg_iterations:5.2f}" if p.avg_iterations is not None else "    -"
+        lines.append(f"{p.ebno_db:7.2f} {p.bits:11d} {p.bit_errors:9d} {ber:>10} [{lo:.3e}, {hi:.3e}] "
+                     f"{p.blocks:8d} {p.block_errors:8d} {bler:>9} {it} {tag:>18}{extra}")
+    return lines

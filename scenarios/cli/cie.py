@@ -67,6 +67,19 @@ def _parse_mcs(text: str, uses: int) -> object:
     return MCS(mod, next(x for m, x in MCS_RATES if m == mod and round(x, 3) == round(r, 3)), uses)
 
 
+def _check_out(out: str, image: str) -> None:
+    """``--out`` can take partial.png, inpainted.png and mask.png (checked before any work; nothing left behind)."""
+    for name in ("partial", "inpainted", "mask"):
+        check_output_path(os.path.join(out, f"{name}.png"), (".png",), "--out", inputs=[("image", image)])
+    created = not os.path.isdir(out)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"cannot create --out {out!r}: {err.strerror}") from None
+    if created:
+        os.rmdir(out)  # nothing is left behind if a later check fails
+
+
 def run(args: argparse.Namespace) -> int:
     from linklevel.engine.runtime import resolve_device
 
@@ -76,16 +89,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--optimize needs --t-max-ms in {LATENCY_MS.text()}")
     mcs = _parse_mcs(args.mcs, args.blocklength) if args.mcs is not None else None
     if args.out is not None:
-        for name in ("partial", "inpainted", "mask"):
-            check_output_path(os.path.join(args.out, f"{name}.png"), (".png",), "--out",
-                              inputs=[("image", args.image)])
-        created = not os.path.isdir(args.out)
-        try:
-            os.makedirs(args.out, exist_ok=True)
-        except OSError as err:
-            raise ValueError(f"cannot create --out {args.out!r}: {err.strerror}") from None
-        if created:
-            os.rmdir(args.out)  # nothing is left behind if a later check fails
+        _check_out(args.out, args.image)
     if not os.path.isfile(args.image):
         raise ValueError(f"no such image {args.image!r}")
     dev = resolve_device(args.device)

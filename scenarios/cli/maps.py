@@ -73,7 +73,7 @@ def maps_request(args: argparse.Namespace) -> dict:
     if args.mode == "analog":
         from bridge.analog import AnalogChannel
 
-        from ..gesco.maps import send_analog_map
+        from ..gesco.models import send_analog_map
 
         coh = opts["coherence"]
         ch = AnalogChannel(psnr_db=args.psnr, channel=opts["channel"], ofdm=opts["ofdm"], csi=opts["csi"],
@@ -86,7 +86,7 @@ def maps_request(args: argparse.Namespace) -> dict:
         from bridge.packets import code_blocks
         from linklevel import LinkConfig
 
-        from ..gesco.maps import map_codec, send_digital_map
+        from ..gesco.reallink import map_codec, send_digital_map
 
         if opts["code"] == "ldpc" and opts["k"] is None:
             if args.rate is None:

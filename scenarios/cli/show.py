@@ -30,9 +30,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"no such file {args.file!r}")
     if not h5py.is_hdf5(args.file):
         raise ValueError(f"{args.file!r} is not an HDF5 file")
-    for name in REGISTRY:  # the kinds' legacy group names, for files from before the format attribute
-        get_kind(name)
     state = file_state(args.file)
+    if state == "foreign":  # maybe a file from before the format attribute: the kinds name their groups
+        for name in REGISTRY:
+            get_kind(name)
+        state = file_state(args.file)
     if state == "damaged":
         verify_file(args.file)  # raises the one-line damage message
     if state != "semlink":

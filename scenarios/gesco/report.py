@@ -1,268 +1,257 @@
-"""Figures (PNG) and the Markdown report of the GESCO map study (:mod:`scenarios.gesco.study`).
+"""The GESCO map study's report (:mod:`scenarios.gesco.parts`), from the result file only.
 
-Intervals: a map is the independent unit (seeds are averaged within a map first); means and
-paired FDS − no-FDS differences get a 95 % bootstrap interval over maps (2000 resamples).
-Figures: ``fds.png`` (mIoU vs PSNR with and without FDS), ``examples.png`` (a received map at
-several PSNRs), ``compare_<channel>.png`` (analog vs digital at equal channel uses and energy),
-``fading.png`` and, when images were regenerated, ``generate.png``.
+Sections: bits per map vs the image; the FDS ablation (eq. (1)'s σ² and the authors' σ table); analog
+vs digital at equal channel uses and energy per map; the analog maps over fading; the regenerated
+images. Each section appears when its part is stored, so a partial file reports what it holds.
+
+Intervals: a map is the independent unit (seeds are averaged within a map first); means and paired
+FDS − no-FDS differences get a 95 % bootstrap interval over maps (:mod:`scenarios.study.stats`,
+seeded from the study's seed); with fewer than five maps the value is given without an interval and
+the report says so under "Warnings".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
-import os
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import numpy as np
 
 from linklevel.store.h5io import open_result
 
-from .study import FADING, read_maps, read_rows
+from ..study.parts import read_group
+from ..study.report import Report
+from ..study.stats import Interval, bootstrap, bootstrap_mean, paired_difference
+from ..study.tables import Table
+from . import figures
+from .schema import FADING
+from .summary import (CompareRow, FadingPoint, FdsPoint, FdsResult, GeneratedImage, GescoSummary, MapBits,
+                      fds_word)
 
-__all__ = ["write_gesco_report", "map_means", "bootstrap_ci"]
+__all__ = ["gesco_report", "map_means"]
+
+_CI = "95 % bootstrap interval over maps"
 
 
-def bootstrap_ci(per_map: np.ndarray, boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """Mean over maps and its 95 % bootstrap interval."""
-    v = np.asarray(per_map, dtype=np.float64)
-    if v.size == 0:
-        return math.nan, math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    b = v[rng.integers(0, v.size, size=(boot, v.size))].mean(axis=1)
-    return float(v.mean()), float(np.quantile(b, 0.025)), float(np.quantile(b, 0.975))
-
-
-def map_means(rows: dict[str, np.ndarray], sel: np.ndarray, col: str = "miou") -> np.ndarray:
-    """Per-map mean of ``col`` over the selected rows (seeds averaged within a map)."""
+def map_means(rows: Table, sel: np.ndarray, col: str = "miou") -> np.ndarray:
+    """Per-map mean of ``col`` over the selected rows (seeds averaged within a map), maps in order."""
     maps = np.unique(rows["map"][sel])
     return np.array([rows[col][sel & (rows["map"] == m)].mean() for m in maps])
 
 
-def _db(x: Optional[float]) -> str:
-    return "–" if x is None else f"{x:g} dB"
+def _note(rep: Report, ivs: Iterable[Interval], what: str) -> None:
+    """Pass the intervals of one table to :meth:`Report.interval` (one warning per distinct number of maps)."""
+    seen: set[int] = set()
+    for iv in ivs:
+        if iv.n not in seen:
+            seen.add(iv.n)
+            rep.interval(iv, what)
 
 
-def _save(fig: Any, path: str) -> str:
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _fds_section(h5: str, variant: str, out: str, figs: list[str], summary: dict[str, Any]) -> list[str]:
-    import matplotlib.pyplot as plt
-
-    r = read_rows(h5, f"fds/{variant}")
-    psnrs = sorted(np.unique(r["psnr"]).tolist())
-    rows = []
-    for p in psnrs:
-        at = r["psnr"] == p
-        on, off = map_means(r, at & (r["fds"] == 1)), map_means(r, at & (r["fds"] == 0))
-        d = bootstrap_ci(on - off)
-        rows.append({"psnr": p, "fds": bootstrap_ci(on), "no_fds": bootstrap_ci(off), "difference": d})
-    summary[variant] = rows
-    fig, ax = plt.subplots(figsize=(6.5, 4.3))
-    for key, lab in (("fds", "with FDS"), ("no_fds", "without FDS")):
-        m = np.array([x[key] for x in rows])
-        ax.plot(psnrs, m[:, 0], "o-", label=lab)
-        ax.fill_between(psnrs, m[:, 1], m[:, 2], alpha=0.2)
-    ax.set_xlabel("PSNR (dB)" + (" — the authors' σ table" if variant == "paper_sigma" else ", eq. (1)"))
-    ax.set_ylabel("mIoU (received vs sent map)")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    figs.append(_save(fig, os.path.join(out, f"fds_{variant}.png")))
-    md = [f"### {variant}: {'σ² = 10^(−PSNR/10), P = 1' if variant == 'eq1' else 'σ from the authors table (std)'}",
-          "", f"![fds](fds_{variant}.png)", "",
-          "| PSNR (dB) | mIoU with FDS [95 % CI] | without FDS | FDS − no FDS (paired) | FDS raises mIoU |",
-          "| --- | --- | --- | --- | --- |"]
-    for x in rows:
-        a, b, d = x["fds"], x["no_fds"], x["difference"]
-        verdict = "yes" if d[1] > 0 else ("no (lowers it)" if d[2] < 0 else "not significant")
-        md.append(f"| {x['psnr']:g} | {a[0]:.4f} [{a[1]:.4f}, {a[2]:.4f}] | {b[0]:.4f} [{b[1]:.4f}, {b[2]:.4f}] | "
-                  f"{d[0]:+.4f} [{d[1]:+.4f}, {d[2]:+.4f}] | {verdict} |")
-    helps = [x["psnr"] for x in rows if x["difference"][1] > 0]
-    hurts = [x["psnr"] for x in rows if x["difference"][2] < 0]
-    clean = rows[-1]["fds"][0]
-    md += ["", f"FDS raises the mIoU significantly at PSNR ≤ {max(helps):g} dB" if helps else
-           "FDS raises the mIoU at no tested PSNR",
-           (f" and lowers it from {min(hurts):g} dB on" if hurts else "") + f"; on the highest PSNR tested its own "
-           f"distortion leaves mIoU {clean:.4f} (the 3×3 pooling erodes thin regions and boundaries that the "
-           "argmax of the received planes already gets right)."]
-    md[-2:] = ["".join(md[-2:])]
-    summary[variant + "_verdict"] = {"helps_up_to_db": max(helps) if helps else None,
-                                     "hurts_from_db": min(hurts) if hurts else None, "fds_on_clean_map": clean}
-    return md + [""]
+def _stored(file: str) -> list[str]:
+    """The part groups the file holds, in report order."""
+    with open_result(file) as f:
+        have = [k for k in ("maps", "fds/eq1", "fds/paper_sigma") if k in f]
+        have += [f"compare/{c}" for c in (f["compare"].keys() if "compare" in f else ())]
+        return have + [k for k in ("fading", "generate") if k in f]
 
 
-def _examples(h5: str, out: str) -> Optional[str]:
-    import matplotlib.pyplot as plt
-
-    from genai.controlnet_seg import ade20k_palette, paint
-
-    _, labels, _ = read_maps(h5)
-    with open_result(h5) as f:
-        if "fds/eq1/examples" not in f:
-            return None
-        g = f["fds/eq1/examples"]
-        psnrs = sorted({float(k.split("_")[1]) for k in g})
-        ex = {k: g[k][()].astype(np.int64) for k in g}
-    pal = ade20k_palette()
-    fig, ax = plt.subplots(2, len(psnrs) + 1, figsize=(2.4 * (len(psnrs) + 1), 4.4), squeeze=False)
-    for row, kind in enumerate(("raw", "fds")):
-        ax[row, 0].imshow(paint(labels[0], pal))
-        ax[row, 0].set_title("sent")
-        for j, p in enumerate(psnrs):
-            ax[row, j + 1].imshow(paint(ex[f"{kind}_{p:g}"], pal))
-            ax[row, j + 1].set_title(f"{p:g} dB, {'FDS' if kind == 'fds' else 'argmax'}", fontsize=8)
-    for a in ax.flat:
-        a.axis("off")
-    return _save(fig, os.path.join(out, "examples.png"))
+def _reduction(x: np.ndarray) -> np.ndarray:
+    """1 − mean map bits / mean image bits of ``[..., maps, 2]`` resamples (a ratio of means over maps)."""
+    return 1 - x[..., 0].mean(-1) / x[..., 1].mean(-1)
 
 
-def _compare_section(h5: str, channel: str, out: str, figs: list[str], summary: dict[str, Any]) -> list[str]:
-    import matplotlib.pyplot as plt
+def _bits_summary(data: dict[str, Any], attrs: dict[str, Any], seed: int) -> MapBits:
+    names, b = json.loads(attrs["names"]), data["bits"]
+    h, w = data[f"labels/{names[0]}"].shape
+    best = np.minimum(np.minimum(b["planes_bits"], b["png_bits"]), b["g4_bits"]).astype(np.float64)  # "auto"
+    png, jpeg = b["image_png_bits"], b["image_jpeg_bits"]
+    bits = MapBits(len(names), (int(h), int(w)), str(attrs["note"]), bootstrap_mean(best, seed, unit="map"))
+    if np.isfinite(png).all():  # images, not label files: the map vs the image
+        bits.mean_image_png_bits = bootstrap_mean(png, seed, unit="map")
+        bits.reduction_vs_png = bootstrap(np.stack([best, png], 1), _reduction, seed, unit="map")
+        bits.reduction_vs_jpeg = bootstrap(np.stack([best, jpeg], 1), _reduction, seed, unit="map")
+    return bits
 
-    d = read_rows(h5, f"compare/{channel}")
-    a = read_rows(h5, f"compare/{channel}", "analog")
-    with open_result(h5) as f:
-        configs = json.loads(f[f"compare/{channel}"].attrs["configs"])
-        policies = json.loads(f[f"compare/{channel}"].attrs["policies"])
+
+def _bits_section(rep: Report, data: dict[str, Any], names: list[str], bits: MapBits) -> None:
+    b = data["bits"]
+    rep.section("Bits per map vs the image")
+    cell = lambda v: int(v) if np.isfinite(v) else None  # noqa: E731
+    rep.table(["map", "classes present", "planes (RLE)", "palette PNG", "planes (G4)", "one-hot values", "image PNG",
+               "image JPEG q75"],
+              [[names[int(m)], int(p), int(pl), int(pn), int(g), int(oh), cell(ip), cell(ij)]
+               for m, p, pl, pn, g, oh, ip, ij in zip(b["map"], b["present"], b["planes_bits"], b["png_bits"],
+                                                      b["g4_bits"], b["onehot_values"], b["image_png_bits"],
+                                                      b["image_jpeg_bits"])],
+              caption="Bits per map (lossless codes) and of the RGB image at the map's resolution")
+    if bits.reduction_vs_png is None or bits.reduction_vs_jpeg is None or bits.mean_image_png_bits is None:
+        return
+    ivs = [bits.mean_map_bits, bits.mean_image_png_bits, bits.reduction_vs_png, bits.reduction_vs_jpeg]
+    _note(rep, ivs, "bits per map and the reduction vs the image")
+    kbit = [dataclasses.replace(iv, value=iv.value / 1e3, lo=iv.lo / 1e3, hi=iv.hi / 1e3) for iv in ivs[:2]]
+    rep.table(["map code (auto), kbit", "image PNG, kbit", "fewer bits than PNG", "fewer bits than JPEG q75"],
+              [kbit + ivs[2:]], caption=f"Mean bits per map and the relative reduction ({_CI})")
+    rep.paragraph(f"The digital path sends the shortest exact lossless code (map codec `auto`): "
+                  f"{bits.mean_map_bits.value:.0f} bits per map on average, {100 * bits.reduction_vs_png.value:.1f} % "
+                  f"fewer than the image as PNG and {100 * bits.reduction_vs_jpeg.value:.1f} % fewer than JPEG "
+                  "(quality 75) at the map's resolution (the paper's analogue: \"92 % fewer\").")
+
+
+def _fds_points(t: Table, seed: int) -> list[FdsPoint]:
+    on_rows = t["fds"].astype(bool)
+    points = []
+    for p in sorted(np.unique(t["psnr"]).tolist()):
+        at = t["psnr"] == p
+        on, off = map_means(t, at & on_rows), map_means(t, at & ~on_rows)
+        points.append(FdsPoint(p, bootstrap_mean(on, seed, unit="map"), bootstrap_mean(off, seed, unit="map"),
+                               paired_difference(on, off, seed, unit="map")))
+    return points
+
+
+def _fds_text(res: FdsResult) -> str:
+    """Where FDS raises and lowers the mIoU significantly, and what it costs on a clean map."""
+    if not all(p.difference.ok for p in res.points):
+        judged = f"With {res.points[0].difference.n} maps no interval is given, so no difference is judged significant"
+    else:
+        judged = (f"FDS raises the mIoU significantly at PSNR ≤ {res.helps_up_to_db:g} dB" if res.helps_up_to_db
+                  is not None else "FDS raises the mIoU at no tested PSNR")
+        judged += f" and lowers it from {res.hurts_from_db:g} dB on" if res.hurts_from_db is not None else ""
+    return (f"{judged}; on the highest PSNR tested its own distortion leaves mIoU {res.fds_on_clean_map:.4f} (the 3×3 "
+            "pooling erodes thin regions and boundaries that the argmax of the received planes already gets right).")
+
+
+def _fds_section(rep: Report, file: str, variant: str, seed: int) -> FdsResult:
+    pts = _fds_points(read_group(file, f"fds/{variant}")[0]["rows"], seed)
+    _note(rep, [iv for p in pts for iv in (p.fds, p.no_fds, p.difference)], f"FDS ablation ({variant})")
+    helps = [p.psnr for p in pts if p.difference.ok and p.difference.lo > 0]
+    hurts = [p.psnr for p in pts if p.difference.ok and p.difference.hi < 0]
+    res = FdsResult(variant, pts, max(helps) if helps else None, min(hurts) if hurts else None, pts[-1].fds.value)
+    sigma = "σ² = 10^(−PSNR/10), P = 1" if variant == "eq1" else "σ from the authors table (std)"
+    rep.section(f"{variant}: {sigma}", 3)
+    rep.figure(f"fds_{variant}", lambda: figures.fds_figure(pts, variant),
+               f"mIoU vs PSNR with and without FDS ({sigma})")
+    rep.table(["PSNR (dB)", "mIoU with FDS", "without FDS", "FDS − no FDS (paired)", "FDS raises mIoU"],
+              [[p.psnr, p.fds, p.no_fds, p.difference, fds_word(p.difference)] for p in pts],
+              caption=f"FDS ablation ({variant}), mIoU of the received map ({_CI})")
+    rep.paragraph(_fds_text(res))
+    low = pts[0].difference
+    holds = None if not low.ok or low.lo <= 0 <= low.hi else bool(low.lo > 0)  # straddling 0: undecided
+    rep.verdict(f"FDS raises the mIoU at the lowest PSNR tested ({pts[0].psnr:g} dB, {variant})", holds, low,
+                "the argmax of the same received planes without FDS")
+    return res
+
+
+def _reach(snrs: list[float], ivs: list[Interval], level: float = 0.99) -> Optional[float]:
+    hit = [s for s, iv in zip(snrs, ivs) if iv.value >= level]
+    return hit[0] if hit else None
+
+
+def _compare_row(d: Table, a: Table, j: int, cfg: str, policies: list[str], seed: int) -> CompareRow:
     snrs = sorted(np.unique(d["snr_db"]).tolist())
-    fig, axes = plt.subplots(1, len(configs), figsize=(4.3 * len(configs), 3.8), squeeze=False)
-    md = [f"### {channel}", "", f"![compare](compare_{channel}.png)", "",
-          "| digital config | bits/map | channel uses | digital (forward) reaches mIoU 0.99 at | analog reaches it at "
-          "| analog better below | digital better from |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    rows = []
-    for j, cfg in enumerate(configs):
-        ax = axes[0, j]
-        am = np.array([map_means(a, (a["config"] == j) & (a["snr_db"] == s)).mean() for s in snrs])
-        ax.plot(snrs, am, "k--o", ms=3, label="analog (equal uses + energy), FDS")
-        curves = {}
-        for q, pol in enumerate(policies):
-            dm = np.array([map_means(d, (d["config"] == j) & (d["policy"] == q) & (d["snr_db"] == s)).mean()
-                           for s in snrs])
-            curves[pol] = dm
-            ax.plot(snrs, dm, "-o", ms=3, label=f"digital, {pol}")
-        ax.set_title(f"{cfg} ({channel})")
-        ax.set_xlabel("Es/N0 per channel use (dB)")
-        ax.set_ylabel("mIoU")
-        ax.set_ylim(-0.02, 1.02)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
-        dig = curves.get("forward", next(iter(curves.values())))
-        best = np.maximum.reduce(list(curves.values()))
-
-        def reach(y: np.ndarray) -> Optional[float]:
-            hit = [s for s, v in zip(snrs, y) if v >= 0.99]
-            return hit[0] if hit else None
-
-        analog_better = [s for s, x, y in zip(snrs, am, best) if x > y]
-        digital_better = [s for s, x, y in zip(snrs, am, best) if y > x]
-        sel = d["config"] == j
-        row = {"config": cfg, "bits": float(np.mean(d["bits"][sel])), "channel_uses": float(np.mean(
-            d["channel_uses"][sel])), "digital_099_db": reach(dig), "analog_099_db": reach(am),
-               "analog_better_max_db": max(analog_better) if analog_better else None,
-               "digital_better_min_db": min(digital_better) if digital_better else None,
-               "analog": am.tolist(), "digital": {k: v.tolist() for k, v in curves.items()}, "snrs_db": snrs}
-        rows.append(row)
-        md.append(f"| {cfg} | {row['bits']:.0f} | {row['channel_uses']:.0f} | {_db(row['digital_099_db'])} | "
-                  f"{_db(row['analog_099_db'])} | {_db(row['analog_better_max_db'])} | "
-                  f"{_db(row['digital_better_min_db'])} |")
-    figs.append(_save(fig, os.path.join(out, f"compare_{channel}.png")))
-    summary[channel] = rows
-    return md + [""]
+    curve = lambda t, sel: [bootstrap_mean(map_means(t, sel & (t["snr_db"] == s)), seed, unit="map")  # noqa: E731
+                            for s in snrs]
+    analog = curve(a, a["config"] == j)
+    digital = {pol: curve(d, (d["config"] == j) & (d["policy"] == q)) for q, pol in enumerate(policies)}
+    best = np.maximum.reduce([[iv.value for iv in c] for c in digital.values()])
+    am = [iv.value for iv in analog]
+    analog_better = [s for s, x, y in zip(snrs, am, best) if x > y]
+    digital_better = [s for s, x, y in zip(snrs, am, best) if y > x]
+    sel = d["config"] == j
+    return CompareRow(cfg, float(np.mean(d["bits"][sel])), float(np.mean(d["channel_uses"][sel])), snrs, analog,
+                      digital, _reach(snrs, digital.get("forward", next(iter(digital.values())))), _reach(snrs, analog),
+                      max(analog_better) if analog_better else None, min(digital_better) if digital_better else None)
 
 
-def write_gesco_report(study: Any) -> tuple[dict[str, Any], list[str], str]:
-    """Write the PNGs and ``report.md``; return (summary for ``--json``, figure paths, report path)."""
-    import matplotlib
+def _compare_section(rep: Report, file: str, channel: str, seed: int) -> list[CompareRow]:
+    data, attrs = read_group(file, f"compare/{channel}")
+    policies = json.loads(attrs["policies"])
+    rows = [_compare_row(data["rows"], data["analog"], j, cfg, policies, seed)
+            for j, cfg in enumerate(json.loads(attrs["configs"]))]
+    rep.section(channel, 3)
+    rep.figure(f"compare_{channel}", lambda: figures.compare_figure(channel, rows),
+               f"Analog vs digital mIoU at equal channel uses and energy ({channel})")
+    db = lambda x: None if x is None else f"{x:g} dB"  # noqa: E731
+    rep.table(["digital config", "bits/map", "channel uses", "digital (forward) reaches mIoU 0.99 at",
+               "analog reaches it at", "analog better up to", "digital better from"],
+              [[r.config, round(r.bits), round(r.channel_uses), db(r.digital_099_db), db(r.analog_099_db),
+                db(r.analog_better_max_db), db(r.digital_better_min_db)] for r in rows],
+              caption=f"Where the curves cross ({channel}; from the mean mIoU over maps)")
+    for r in rows:
+        _note(rep, r.analog + [iv for c in r.digital.values() for iv in c],
+              f"analog vs digital ({channel}, {r.config})")
+        rep.table(["Es/N0 (dB)", "analog (FDS)"] + [f"digital, {p}" for p in r.digital],
+                  [[s, r.analog[i]] + [c[i] for c in r.digital.values()] for i, s in enumerate(r.snrs_db)],
+                  caption=f"mIoU, {r.config} on {channel} ({_CI})")
+    return rows
 
-    matplotlib.use("Agg")
-    h5, out = study.result_file, study.out
-    figs: list[str] = []
-    summary: dict[str, Any] = {}
-    names, labels, attrs = read_maps(h5)
-    b = read_rows(h5, "maps", "bits")
+
+def _fading_section(rep: Report, file: str, seed: int) -> list[FadingPoint]:
+    data, attrs = read_group(file, "fading")
+    t, names = data["rows"], json.loads(attrs["channels"])
+    on_rows = t["fds"].astype(bool)
+    pts = []
+    for c, name in enumerate(names):
+        for p in sorted(np.unique(t["psnr"]).tolist()):
+            sel = (t["channel"] == c) & (t["psnr"] == p)
+            pts.append(FadingPoint(name, p, bootstrap_mean(map_means(t, sel & on_rows), seed, unit="map"),
+                                   bootstrap_mean(map_means(t, sel & ~on_rows), seed, unit="map")))
+    _note(rep, [iv for p in pts for iv in (p.fds, p.no_fds)], "analog maps over fading")
+    rep.section("Analog maps over fading (equalized)")
+    rep.figure("fading", lambda: figures.fading_figure(pts), "mIoU vs PSNR of the analog map over fading channels")
+    rep.table(["channel", "PSNR (dB)", "mIoU with FDS", "without FDS"],
+              [[f"{p.channel} ({'OFDM, ' if FADING[p.channel][1] else ''}{FADING[p.channel][0]})", p.psnr, p.fds,
+                p.no_fds] for p in pts], caption=f"The analog map over fading ({_CI})")
+    return pts
+
+
+def _generate_section(rep: Report, file: str) -> tuple[list[GeneratedImage], str]:
+    data, attrs = read_group(file, "generate")
     note = str(attrs["note"])
-    best = np.minimum(np.minimum(b["planes_bits"], b["png_bits"]), b["g4_bits"])  # what "auto" sends
-    bits = {"maps": len(names), "size": list(labels[0].shape), "note": note,
-            "per_map": [{"map": n, "present": int(p), "planes_bits": int(pl), "png_bits": int(pn), "g4_bits": int(g),
-                         "image_png_bits": float(ip), "image_jpeg_bits": float(ij)}
-                        for n, p, pl, pn, g, ip, ij in zip(names, b["present"], b["planes_bits"], b["png_bits"],
-                                                           b["g4_bits"], b["image_png_bits"], b["image_jpeg_bits"])],
-            "mean_map_bits": float(best.mean()), "mean_image_png_bits": float(np.nanmean(b["image_png_bits"]))
-            if np.isfinite(b["image_png_bits"]).any() else None}
-    if bits["mean_image_png_bits"]:
-        bits["reduction_vs_png"] = 1 - bits["mean_map_bits"] / bits["mean_image_png_bits"]
-        bits["reduction_vs_jpeg"] = 1 - bits["mean_map_bits"] / float(np.nanmean(b["image_jpeg_bits"]))
-    summary["bits"] = bits
-    h, w = labels[0].shape
-    md = [f"# {study.name}: semantic maps over analog and digital channels (GESCO, Grassucci et al.)", "",
-          f"{len(names)} maps of {h}×{w}, C = {study.maps.classes} classes; maps: **{note}**. Seed {study.seed}. "
-          "Intervals: 95 % bootstrap over maps (the independent unit; seeds averaged within a map).", "",
-          "## Bits per map vs the image", "",
-          "| map | classes present | planes (RLE) | palette PNG | planes (G4) | one-hot values | image PNG | "
-          "image JPEG q75 |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    md += [f"| {r['map']} | {r['present']} | {r['planes_bits']} | {r['png_bits']} | {r['g4_bits']} | "
-           f"{int(r['present']) * h * w} | {r['image_png_bits']:.0f} | {r['image_jpeg_bits']:.0f} |"
-           for r in bits["per_map"]]
-    if "reduction_vs_png" in bits:
-        md += ["", f"The digital path sends the shortest exact lossless code (map codec `auto`): "
-               f"{bits['mean_map_bits']:.0f} bits per map on "
-               f"average, {100 * bits['reduction_vs_png']:.1f} % fewer than the image as PNG and "
-               f"{100 * bits['reduction_vs_jpeg']:.1f} % fewer than JPEG (quality 75) at the map's resolution "
-               "(the paper's analogue: \"92 % fewer\")."]
-    md += ["", "## FDS ablation (mIoU of the argmax map, AWGN)", ""]
-    summary["fds"] = {}
-    with open_result(h5) as f:
-        variants = [v for v in ("eq1", "paper_sigma") if f"fds/{v}" in f]
-        channels = list(f["compare"].keys()) if "compare" in f else []
-        has_fading, has_gen = "fading" in f, "generate" in f
+    rows = [GeneratedImage(int(r["map"]), float(r["psnr"]), float(r["miou"]), float(r["ms_ssim"]), float(r["psnr_db"]))
+            for r in data["rows"].rows()]
+    images = {k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("images/")}
+    rep.section("Regenerated images (ControlNet-seg)")
+    rep.paragraph(f"Decoder: {note}.")
+    rep.figure("generate", lambda: figures.generate_figure(images), "Images regenerated from received maps")
+    rep.table(["map", "PSNR (dB)", "map mIoU", "MS-SSIM", "PSNR of the image (dB)"],
+              [[g.map, g.psnr, g.miou, g.ms_ssim, g.psnr_db] for g in rows], caption="Regenerated images")
+    return rows, note
+
+
+def gesco_report(study: Any, file: str, rep: Report) -> GescoSummary:
+    """The report of a GESCO map study file (see the module docstring); its typed summary."""
+    s, have, seed = GescoSummary(), _stored(file), study.seed
+    if "maps" not in have:
+        rep.paragraph("No label maps are stored yet: the study stopped before its first part finished.")
+        return s
+    data, attrs = read_group(file, "maps")
+    s.bits = bits = _bits_summary(data, attrs, seed)
+    rep.paragraph(f"Semantic maps over analog and digital channels (GESCO, Grassucci et al.): {bits.maps} maps of "
+                  f"{bits.size[0]}×{bits.size[1]}, C = {attrs['classes']} classes; maps: **{bits.note}**. "
+                  f"Seed {study.seed}. Intervals: {_CI} (the independent unit; seeds averaged within a map).")
+    _bits_section(rep, data, json.loads(attrs["names"]), bits)
+    variants = [k.split("/")[1] for k in have if k.startswith("fds/")]
+    if variants:
+        rep.section("FDS ablation (mIoU of the argmax map, AWGN)")
     for v in variants:
-        md += _fds_section(h5, v, out, figs, summary["fds"])
-    ex = _examples(h5, out)
-    if ex:
-        figs.append(ex)
-        md += ["![examples](examples.png)", ""]
+        s.fds[v] = _fds_section(rep, file, v, seed)
+    if "fds/eq1" in have:
+        sent = data[f"labels/{json.loads(attrs['names'])[0]}"].astype(np.int64)
+        rep.figure("examples", lambda: figures.examples_figure(sent, {
+            k.split("/", 1)[1]: v for k, v in read_group(file, "fds/eq1")[0].items() if k.startswith("examples/")}),
+            "The first map sent and received at each PSNR (eq. (1)), argmax vs FDS")
+    channels = [k.split("/")[1] for k in have if k.startswith("compare/")]
     if channels:
-        md += ["## Analog vs digital at equal channel uses and energy per map", "",
-               "Digital: the lossless map code over 5G LDPC (CRC24A per block) + QAM at Es/N0; analog: the one-hot "
-               "planes (downsampled by powers of two until they fit the digital uses, the remaining budget as "
-               "energy), FDS on.", ""]
-        summary["compare"] = {}
-        for ch in channels:
-            md += _compare_section(h5, ch, out, figs, summary["compare"])
-    if has_fading:
-        r = read_rows(h5, "fading")
-        with open_result(h5) as f:
-            chans = json.loads(f["fading"].attrs["channels"])
-        md += ["## Analog maps over fading (equalized)", "", "| channel | PSNR (dB) | mIoU FDS [95 % CI] | no FDS |",
-               "| --- | --- | --- | --- |"]
-        fad = []
-        for c, name in enumerate(chans):
-            for p in sorted(np.unique(r["psnr"]).tolist()):
-                sel = (r["channel"] == c) & (r["psnr"] == p)
-                on, off = bootstrap_ci(map_means(r, sel & (r["fds"] == 1))), bootstrap_ci(map_means(r, sel & (r["fds"] == 0)))
-                fad.append({"channel": name, "psnr": p, "fds": on, "no_fds": off})
-                md.append(f"| {name} ({'OFDM, ' if FADING[name][1] else ''}{FADING[name][0]}) | {p:g} | "
-                          f"{on[0]:.4f} [{on[1]:.4f}, {on[2]:.4f}] | {off[0]:.4f} |")
-        summary["fading"] = fad
-        md.append("")
-    if has_gen:
-        r = read_rows(h5, "generate")
-        with open_result(h5) as f:
-            gnote = str(f["generate"].attrs["note"])
-        summary["generate"] = {"note": gnote, "rows": [{k: float(v[i]) for k, v in r.items()} for i in range(
-            len(r["map"]))]}
-        md += ["## Regenerated images (ControlNet-seg)", "", f"Decoder: {gnote}.", "",
-               "| map | PSNR (dB) | map mIoU | MS-SSIM | PSNR of the image (dB) |", "| --- | --- | --- | --- | --- |"]
-        md += [f"| {int(x['map'])} | {x['psnr']:g} | {x['miou']:.4f} | {x['ms_ssim']:.4f} | {x['psnr_db']:.2f} |"
-               for x in summary["generate"]["rows"]]
-        md.append("")
-    report = os.path.join(out, "report.md")
-    with open(report, "w") as fh:
-        fh.write("\n".join(md) + "\n")
-    return summary, figs, report
+        rep.section("Analog vs digital at equal channel uses and energy per map")
+        rep.paragraph("Digital: the lossless map code over 5G LDPC (CRC24A per block) + QAM at Es/N0; analog: the "
+                      "one-hot planes (downsampled by powers of two until they fit the digital uses, the remaining "
+                      "budget as energy), FDS on.")
+    for ch in channels:
+        s.compare[ch] = _compare_section(rep, file, ch, seed)
+    if "fading" in have:
+        s.fading = _fading_section(rep, file, seed)
+    if "generate" in have:
+        s.generate, s.generate_note = _generate_section(rep, file)
+    return s

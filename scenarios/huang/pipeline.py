@@ -1,12 +1,12 @@
 r"""One image through the Huang et al. system (``semlink cie``): models, embedding, metrics, latency, Algorithm 1.
 
-:func:`load_family` loads the coder family (``hyperprior_rgb_q*.safetensors`` in a folder; the highest
-rate point is the reference :math:`\Phi^r`); :func:`run_cie` embeds one image at threshold α with one
-coder and returns the JSON-ready result (bits split as sent, GVIF, mask-PSNR (eq. 40) on the critical
-region, PSNR / MS-SSIM of the output, eq. (8) latency and the finite-blocklength one);
-:func:`optimize_cie` runs Algorithm 1 for one SNR on the image (among the coders meeting
-:math:`\mathcal D \le D_0`: mask-PSNR (eq. 40) of their full decode ≥ ``d0_mask_psnr_db`` on the
-critical region, importance ≥ 0.5).
+:func:`coder_files` lists the coder family's weights (``hyperprior_rgb_q*.safetensors`` in a folder)
+and :func:`load_family` loads it (the highest rate point is the reference :math:`\Phi^r`);
+:func:`run_cie` embeds one image at threshold α with one coder and returns the JSON-ready result
+(bits split as sent, GVIF, mask-PSNR (eq. 40) on the critical region, PSNR / MS-SSIM of the output,
+eq. (8) latency and the finite-blocklength one); :func:`optimize_cie` runs Algorithm 1 for one SNR on
+the image (among the coders meeting :math:`\mathcal D \le D_0`: mask-PSNR (eq. 40) of their full
+decode ≥ ``d0_mask_psnr_db`` on the critical region, importance ≥ 0.5).
 """
 
 from __future__ import annotations
@@ -19,23 +19,33 @@ import numpy as np
 
 from .cie import embed, gvif_of, receive
 from .latency import latency_fbl, latency_shannon
+from .schema import HuangFig9
 
-__all__ = ["load_family", "load_image", "importance_map", "run_cie", "optimize_cie"]
+__all__ = ["coder_files", "load_family", "load_image", "importance_map", "run_cie", "optimize_cie"]
 
 
-def load_family(folder: Optional[str] = None, device: str = "cpu", random_weights: bool = False) -> dict[int, Any]:
-    """``{quality: HyperpriorCoder}`` from ``folder`` (default: the shipped weights)."""
-    from genai.hyperprior import WEIGHTS_DIR, HyperpriorCoder
+def coder_files(folder: Optional[str] = None) -> list[Path]:
+    """The coder family's weight files ``hyperprior_rgb_q*.safetensors`` in ``folder`` (default: the shipped
+    weights), by rate point; :class:`~genai.loading.ModelNotAvailable` when there are none (a cheap check:
+    nothing is loaded)."""
+    from genai.hyperprior import WEIGHTS_DIR
     from genai.loading import ModelNotAvailable
 
-    if random_weights:
-        return {q: HyperpriorCoder(random_weights=True, device=device) for q in (1, 2)}
     root = Path(folder) if folder else WEIGHTS_DIR
     files = sorted(root.glob("hyperprior_rgb_q*.safetensors"), key=lambda p: int(p.stem.split("_q")[-1]))
     if not files:
         raise ModelNotAvailable(f"no hyperprior coder weights (hyperprior_rgb_q*.safetensors) in {root}; "
                                 "train them with `semlink train-image-codec`")
-    return {int(p.stem.split("_q")[-1]): HyperpriorCoder(weights=p, device=device) for p in files}
+    return files
+
+
+def load_family(folder: Optional[str] = None, device: str = "cpu", random_weights: bool = False) -> dict[int, Any]:
+    """``{quality: HyperpriorCoder}`` from ``folder`` (default: the shipped weights)."""
+    from genai.hyperprior import HyperpriorCoder
+
+    if random_weights:
+        return {q: HyperpriorCoder(random_weights=True, device=device) for q in (1, 2)}
+    return {int(p.stem.split("_q")[-1]): HyperpriorCoder(weights=p, device=device) for p in coder_files(folder)}
 
 
 def load_image(path: str, crop: int = 512) -> np.ndarray:
@@ -123,7 +133,6 @@ def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarr
     open), so ``p`` is dimensionless. The same design as the study's (:func:`scenarios.huang.sweep.design`).
     """
     from .cie import Evaluator
-    from .study import HuangFig9
     from .sweep import coder_distortions, design
 
     budget = bandwidth_hz * math.log2(1 + 10 ** (snr_db / 10)) * t_max_ms / 1e3  # C · T_max

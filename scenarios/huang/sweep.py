@@ -31,6 +31,14 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import torch
 
+from genai.metrics import mask_psnr
+
+from .algorithm1 import grid_alpha, select_coder, zero_order_alpha
+from .baselines import jpeg2000_at_budget, received_gvif
+from .cie import critical_region, gvif_of
+from .latency import latency_fbl, latency_shannon
+from .reallink import latency_link, select_mcs, send_stream
+
 __all__ = ["COLUMNS", "IMAGE_COLUMNS", "LATENCY_COLUMNS", "latency_sweep", "coder_distortions", "design", "sweep_point"]
 
 COLUMNS = ("channel", "snr_mean_db", "draw", "gain_db", "snr_db", "mcs", "efficiency",
@@ -50,10 +58,6 @@ IMAGE_COLUMNS = ("channel", "snr_mean_db", "draw", "image", "sh_gvif", "sh_bits"
 def coder_distortions(family: dict[int, Any], images: Sequence[np.ndarray], importance: Sequence[np.ndarray]
                       ) -> dict[int, float]:
     """D(Φ) per coder: mask-PSNR (eq. 40) of the full decode on the critical region, mean over images."""
-    from genai.metrics import mask_psnr
-
-    from .cie import critical_region
-
     out = {}
     for q, c in family.items():
         vals = [mask_psnr(img * 255, c.decompress(c.compress(img)) * 255,
@@ -68,8 +72,6 @@ def design(evaluate: Any, family: dict[int, Any], f9: Any, budget: float, dist: 
     """Algorithm 1 over ``images`` at ``budget`` bits: per-coder α* (zero-order SGD, feasibility repair), the
     per-coder grid optima, the eq. (39) choice and whether it met D0 (if no coder does, eq. (39) without
     (31c): feasible designs first, then the largest GVIF)."""
-    from .algorithm1 import grid_alpha, select_coder, zero_order_alpha
-
     idx = list(images)
 
     def V(q: int, a: float, j: int) -> float:
@@ -108,142 +110,164 @@ def _unfiltered(mc: Any, budget: float) -> Optional[int]:
     return max(fits) if fits else None
 
 
+class _Point:
+    """One (channel, γ̄, draw) point: its row of :data:`COLUMNS`, its rows of :data:`IMAGE_COLUMNS` and what the
+    designs share (the realized SNR, the selected MCS, both budgets, the link)."""
+
+    def __init__(self, mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, gain: float,
+                 thresholds: Sequence[Any], tx: Any, scores: bool) -> None:
+        self.mc, self.ev, self.f9, self.tx, self.scores, self.n = mc, mc.evaluate, f9, tx, scores, len(mc.images)
+        self.snr_mean_db, self.gain = snr_mean_db, gain
+        self.s = s = snr_mean_db + 10 * math.log10(gain)
+        self.mcs = mcs = select_mcs(thresholds, s)
+        t_max = f9.t_max_ms / 1e3
+        self.sh_budget = f9.bandwidth_hz * math.log2(1 + 10 ** (s / 10)) * t_max
+        self.re_budget = link_budget(mcs, f9.bandwidth_hz, t_max)
+        self.row: dict[str, float] = {
+            "channel": channel, "snr_mean_db": snr_mean_db, "draw": draw, "gain_db": 10 * math.log10(gain),
+            "snr_db": s, "mcs": -1 if mcs is None else [t.mcs for t in thresholds].index(mcs),
+            "efficiency": mcs.efficiency if mcs is not None else 0.0, "sh_budget": self.sh_budget,
+            "re_budget": self.re_budget}
+        self.per_image = [[channel, snr_mean_db, draw, i] + [math.nan] * (len(IMAGE_COLUMNS) - 4) for i in range(self.n)]
+
+    def image(self, i: int, **values: float) -> None:
+        """Set columns of image ``i``'s row."""
+        for k, v in values.items():
+            self.per_image[i][IMAGE_COLUMNS.index(k)] = v
+
+    def link_ms(self, bits: float) -> float:
+        return latency_link(bits, self.mcs, self.f9.bandwidth_hz)["latency_s"] * 1e3
+
+    def send(self, i: int, q: int, a: float) -> tuple[bool, dict]:
+        """Image i's stream over the link: (arrived intact within T_max, the link's counts)."""
+        if self.mcs is None or self.link_ms(self.ev(i, q, a)[1]) > self.f9.t_max_ms * (1 + 1e-9):
+            return False, {"lost": math.nan, "codewords": 0, "block_errors": math.nan}  # late: not sent
+        r = send_stream(self.ev.stream(i, q, a).to_bits(), self.mcs, self.snr_mean_db, self.gain, tx=self.tx)
+        return not r["lost"], r
+
+    def score(self, i: int, q: Optional[int], a: float, ok: bool) -> tuple[float, float, Optional[np.ndarray]]:
+        return self.ev.output_scores(i, q, a) if ok and q is not None and q >= 0 else self.ev.scores_of(i, None)
+
+    def put(self, name: str, make: Any) -> None:
+        """Mean mask-PSNR and LPIPS of a scheme's outputs (``make()``: their scores) and their FID against the
+        originals; NaN when the point is not scored."""
+        from genai.fid import frechet_distance
+
+        if not self.scores:
+            self.row[f"{name}_mask_psnr"] = self.row[f"{name}_lpips"] = self.row[f"{name}_fid"] = math.nan
+            return
+        scores = make()
+        self.row[f"{name}_mask_psnr"] = float(np.mean([x[0] for x in scores]))
+        self.row[f"{name}_lpips"] = float(np.mean([x[1] for x in scores]))
+        ref = self.ev.reference_features()
+        self.row[f"{name}_fid"] = math.nan if ref is None or self.n < 2 else \
+            frechet_distance(ref, np.stack([x[2] for x in scores]))
+
+
+def _paper_design(p: _Point, dist: dict[int, float], seed: int) -> None:
+    """The paper's design (eq. 8 rate), priced on the real link."""
+    f9, ev = p.f9, p.ev
+    b, g, d0 = _design(p.mc, f9, p.sh_budget, dist, seed)
+    p.row.update(sh_coder=b.coder, sh_alpha=b.alpha, sh_gvif=b.gvif, sh_bits=b.bits * p.sh_budget,
+                 sh_feasible=float(b.feasible), sh_grid_alpha=g.alpha, sh_grid_gvif=g.gvif, d0_met=float(d0))
+    lat_sh, lat_na, lat_re, delivered, in_time = [], [], [], [], []
+    for i in range(p.n):
+        gv, bits, _ = ev(i, b.coder, b.alpha)
+        lat_sh.append(latency_shannon(bits, f9.bandwidth_hz, p.s) * 1e3)
+        lat_na.append(latency_fbl(bits, f9.bandwidth_hz, p.s, f9.blocklength, f9.target_bler)["latency_s"] * 1e3)
+        lat_re.append(p.link_ms(bits))
+        ok, _ = p.send(i, b.coder, b.alpha)
+        in_time.append(float(ok))
+        delivered.append(gv if ok else 0.0)
+        p.image(i, sh_gvif=gv, sh_bits=bits, sh_latency_real_ms=lat_re[-1], sh_in_time=float(ok))
+    p.row.update(sh_latency_ms=float(np.mean(lat_sh)), sh_latency_na_ms=float(np.mean(lat_na)),
+                 sh_latency_real_ms=float(np.mean(lat_re)), sh_in_time=float(np.mean(in_time)),
+                 sh_delivered_gvif=float(np.mean(delivered)))
+    p.put("sh", lambda: [p.score(i, b.coder, b.alpha, True) for i in range(p.n)])
+
+
+def _real_design(p: _Point, dist: dict[int, float], seed: int) -> tuple[int, float, list[float]]:
+    """Algorithm 1 with the real link's rate (over the images, as eq. 31b), sent with discard-with-error:
+    ``(coder, α, delivered per image)``."""
+    b, g, _ = _design(p.mc, p.f9, p.re_budget, dist, seed)
+    lost, got, lat, oks = [], [], [], []
+    for i in range(p.n):
+        gv, bits, _ = p.ev(i, b.coder, b.alpha)
+        ok, r = p.send(i, b.coder, b.alpha)
+        lat.append(p.link_ms(bits))
+        lost.append(float(r["lost"]) if r["lost"] == r["lost"] else 0.0)
+        oks.append(float(ok))
+        got.append(gv if ok else 0.0)  # lost or late: the receiver has the prompt only (P = {})
+        p.image(i, re_gvif=gv, re_bits=bits, re_lost=r["lost"], re_codewords=r["codewords"],
+                re_block_errors=r["block_errors"])
+    p.row.update(re_coder=b.coder, re_alpha=b.alpha, re_gvif=b.gvif, re_bits=b.bits * p.re_budget,
+                 re_feasible=float(b.feasible), re_grid_alpha=g.alpha, re_grid_gvif=g.gvif,
+                 re_latency_real_ms=float(np.mean(lat)), re_lost=float(np.mean(lost)),
+                 re_delivered_gvif=float(np.mean(got)), re_in_time=float(np.mean(oks)))
+    return b.coder, b.alpha, oks
+
+
+def _per_image_design(p: _Point, dist: dict[int, float], seed: int) -> list[tuple[int, float]]:
+    """Per image (the sender knows its image): Algorithm 1 on that image alone, so each one meets T_max."""
+    pi, got, oks, des = [], [], [], []
+    for i in range(p.n):
+        c, _, _ = _design(p.mc, p.f9, p.re_budget, dist, seed, images=[i])
+        des.append(c.gvif)
+        ok, r = p.send(i, c.coder, c.alpha)
+        pi.append((c.coder, c.alpha))
+        oks.append(float(ok))
+        got.append(c.gvif if ok else 0.0)
+        p.image(i, pi_coder=c.coder, pi_alpha=c.alpha, pi_gvif=c.gvif, pi_in_time=float(ok))
+    p.row.update(pi_gvif=float(np.mean(des)), pi_delivered_gvif=float(np.mean(got)), pi_in_time=float(np.mean(oks)))
+    return pi
+
+
+def _baselines(p: _Point) -> None:
+    """No filtering (α = 0: the highest-rate coder whose mean stream fits), JPEG2000 at the eq. (8) budget
+    (GVIF cannot score it (the paper), its mask-PSNR can) and text-to-image only (ℙ = ∅)."""
+    mc, ev, n = p.mc, p.ev, p.n
+    q = _unfiltered(mc, p.sh_budget)
+    p.row["unf_sh_coder"] = -1 if q is None else q
+    p.row["unf_sh_gvif"] = 0.0 if q is None else float(np.mean([ev(i, q, 0.0)[0] for i in range(n)]))
+    p.put("unf_sh", lambda: [p.score(i, q, 0.0, True) for i in range(n)])
+    q = _unfiltered(mc, p.re_budget) if p.mcs is not None else None
+    p.row["unf_re_coder"] = -1 if q is None else q
+    p.row["unf_re_delivered_gvif"] = 0.0 if q is None else float(np.mean(
+        [ev(i, q, 0.0)[0] if p.send(i, q, 0.0)[0] else 0.0 for i in range(n)]))
+    gv, sc = [], []
+    for i, img in enumerate(mc.images if p.scores else []):
+        dec, _ = jpeg2000_at_budget(img, p.sh_budget)
+        gv.append(received_gvif(img, dec, mc.family[mc.ref], mc.gamma2))
+        sc.append(ev.scores_of(i, dec))
+    p.row["jpeg2000_gvif"] = float(np.mean(gv)) if p.scores else math.nan
+    p.put("jpeg2000", lambda: sc)
+    ref = mc.family[mc.ref]
+    p.row["text_gvif"] = float(np.mean([
+        gvif_of(img, ref, ref, torch.zeros(ev.latents(i, mc.ref).y.shape[1:], dtype=torch.bool), mc.gamma2,
+                theta_r=ev.latents(i, mc.ref).scales.cpu().numpy(),
+                theta_c=ev.latents(i, mc.ref).scales.cpu().numpy()) for i, img in enumerate(mc.images)]))
+
+
 def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, gain: float, dist: dict[int, float],
                 thresholds: Sequence[Any], tx: Any, seed: int, jpeg2000: bool) -> tuple[list[float], list[list[float]]]:
     """One (channel, γ̄, draw) point: the row of :data:`COLUMNS` and the rows of :data:`IMAGE_COLUMNS`
     (``jpeg2000``: also the JPEG2000 baseline and every scheme's critical-region mask-PSNR, which needs
     the receiver's inpainted output)."""
-    from genai.fid import frechet_distance
-
-    from .baselines import jpeg2000_at_budget, received_gvif
-    from .cie import gvif_of
-    from .latency import latency_fbl, latency_shannon
-    from .reallink import latency_link, select_mcs, send_stream
-
-    n = len(mc.images)
-    ev = mc.evaluate
-    t_max = f9.t_max_ms / 1e3
-    s = snr_mean_db + 10 * math.log10(gain)
-    mcs = select_mcs(thresholds, s)
-    eff = mcs.efficiency if mcs is not None else 0.0
-    sh_budget = f9.bandwidth_hz * math.log2(1 + 10 ** (s / 10)) * t_max
-    re_budget = link_budget(mcs, f9.bandwidth_hz, t_max)
-    row: dict[str, float] = {"channel": channel, "snr_mean_db": snr_mean_db, "draw": draw, "gain_db": 10 * math.log10(gain),
-                             "snr_db": s, "mcs": -1 if mcs is None else [t.mcs for t in thresholds].index(mcs),
-                             "efficiency": eff, "sh_budget": sh_budget, "re_budget": re_budget}
-    per_image = [[channel, snr_mean_db, draw, i] + [math.nan] * (len(IMAGE_COLUMNS) - 4) for i in range(n)]
-    col = {c: k for k, c in enumerate(IMAGE_COLUMNS)}
-    nan = math.nan
-
-    def link_ms(bits: float) -> float:
-        return latency_link(bits, mcs, f9.bandwidth_hz)["latency_s"] * 1e3
-
-    def send(i: int, q: int, a: float) -> tuple[bool, dict]:
-        """Image i's stream over the link: (arrived intact within T_max, the link's counts)."""
-        if mcs is None or link_ms(ev(i, q, a)[1]) > f9.t_max_ms * (1 + 1e-9):
-            return False, {"lost": nan, "codewords": 0, "block_errors": nan}  # late: not sent
-        r = send_stream(ev.stream(i, q, a).to_bits(), mcs, snr_mean_db, gain, tx=tx)
-        return not r["lost"], r
-
-    def score(i: int, q: Optional[int], a: float, ok: bool) -> tuple[float, float, Optional[np.ndarray]]:
-        return ev.output_scores(i, q, a) if ok and q is not None and q >= 0 else ev.scores_of(i, None)
-
-    def put(name: str, scores: Optional[list]) -> None:
-        """Mean mask-PSNR and LPIPS of a scheme's outputs and their FID against the originals."""
-        if scores is None:
-            row[f"{name}_mask_psnr"] = row[f"{name}_lpips"] = row[f"{name}_fid"] = nan
-            return
-        row[f"{name}_mask_psnr"] = float(np.mean([x[0] for x in scores]))
-        row[f"{name}_lpips"] = float(np.mean([x[1] for x in scores]))
-        ref = ev.reference_features()
-        row[f"{name}_fid"] = nan if ref is None or n < 2 else frechet_distance(ref, np.stack([x[2] for x in scores]))
-
-    # the paper's design (eq. 8 rate), priced on the real link
-    b, g, d0 = _design(mc, f9, sh_budget, dist, seed)
-    row.update(sh_coder=b.coder, sh_alpha=b.alpha, sh_gvif=b.gvif, sh_bits=b.bits * sh_budget,
-               sh_feasible=float(b.feasible), sh_grid_alpha=g.alpha, sh_grid_gvif=g.gvif, d0_met=float(d0))
-    lat_sh, lat_na, lat_re, delivered, in_time = [], [], [], [], []
-    for i in range(n):
-        gv, bits, _ = ev(i, b.coder, b.alpha)
-        lat_sh.append(latency_shannon(bits, f9.bandwidth_hz, s) * 1e3)
-        lat_na.append(latency_fbl(bits, f9.bandwidth_hz, s, f9.blocklength, f9.target_bler)["latency_s"] * 1e3)
-        lat_re.append(link_ms(bits))
-        ok, _ = send(i, b.coder, b.alpha)
-        in_time.append(float(ok))
-        delivered.append(gv if ok else 0.0)
-        per_image[i][col["sh_gvif"]], per_image[i][col["sh_bits"]] = gv, bits
-        per_image[i][col["sh_latency_real_ms"]], per_image[i][col["sh_in_time"]] = lat_re[-1], float(ok)
-    row.update(sh_latency_ms=float(np.mean(lat_sh)), sh_latency_na_ms=float(np.mean(lat_na)),
-               sh_latency_real_ms=float(np.mean(lat_re)), sh_in_time=float(np.mean(in_time)),
-               sh_delivered_gvif=float(np.mean(delivered)))
-    put("sh", [score(i, b.coder, b.alpha, True) for i in range(n)] if jpeg2000 else None)
-    # Algorithm 1 with the real link's rate (over the images, as eq. 31b), sent with discard-with-error
-    if re_budget <= 0:  # no MCS works at this SNR (or not one codeword fits T_max): nothing is delivered
-        row.update(re_coder=-1, re_alpha=nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_grid_alpha=nan,
-                   re_grid_gvif=0.0, re_latency_real_ms=math.inf, re_lost=1.0, re_delivered_gvif=0.0, re_in_time=0.0,
-                   pi_gvif=0.0, pi_delivered_gvif=0.0, pi_in_time=0.0)
-        re_q, re_a, re_ok, pi = -1, 0.0, [0.0] * n, [(-1, 0.0)] * n
+    p = _Point(mc, f9, channel, snr_mean_db, draw, gain, thresholds, tx, jpeg2000)
+    _paper_design(p, dist, seed)
+    if p.re_budget <= 0:  # no MCS works at this SNR (or not one codeword fits T_max): nothing is delivered
+        p.row.update(re_coder=-1, re_alpha=math.nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_grid_alpha=math.nan,
+                     re_grid_gvif=0.0, re_latency_real_ms=math.inf, re_lost=1.0, re_delivered_gvif=0.0, re_in_time=0.0,
+                     pi_gvif=0.0, pi_delivered_gvif=0.0, pi_in_time=0.0)
+        re_q, re_a, re_ok, pi = -1, 0.0, [0.0] * p.n, [(-1, 0.0)] * p.n
     else:
-        b, g, _ = _design(mc, f9, re_budget, dist, seed)
-        re_q, re_a = b.coder, b.alpha
-        lost, got, lat, oks = [], [], [], []
-        for i in range(n):
-            gv, bits, _ = ev(i, b.coder, b.alpha)
-            ok, r = send(i, b.coder, b.alpha)
-            lat.append(link_ms(bits))
-            lost.append(float(r["lost"]) if r["lost"] == r["lost"] else 0.0)
-            oks.append(float(ok))
-            got.append(gv if ok else 0.0)  # lost or late: the receiver has the prompt only (P = {})
-            per_image[i][col["re_gvif"]], per_image[i][col["re_bits"]] = gv, bits
-            per_image[i][col["re_lost"]], per_image[i][col["re_codewords"]] = r["lost"], r["codewords"]
-            per_image[i][col["re_block_errors"]] = r["block_errors"]
-        row.update(re_coder=b.coder, re_alpha=b.alpha, re_gvif=b.gvif, re_bits=b.bits * re_budget,
-                   re_feasible=float(b.feasible), re_grid_alpha=g.alpha, re_grid_gvif=g.gvif,
-                   re_latency_real_ms=float(np.mean(lat)), re_lost=float(np.mean(lost)),
-                   re_delivered_gvif=float(np.mean(got)), re_in_time=float(np.mean(oks)))
-        re_ok = oks
-        # per image (the sender knows its image): Algorithm 1 on that image alone, so each one meets T_max
-        pi, got, oks, des = [], [], [], []
-        for i in range(n):
-            c, _, _ = _design(mc, f9, re_budget, dist, seed, images=[i])
-            des.append(c.gvif)
-            ok, r = send(i, c.coder, c.alpha)
-            pi.append((c.coder, c.alpha))
-            oks.append(float(ok))
-            got.append(c.gvif if ok else 0.0)
-            per_image[i][col["pi_coder"]], per_image[i][col["pi_alpha"]] = c.coder, c.alpha
-            per_image[i][col["pi_gvif"]], per_image[i][col["pi_in_time"]] = c.gvif, float(ok)
-        row.update(pi_gvif=float(np.mean(des)),
-                   pi_delivered_gvif=float(np.mean(got)), pi_in_time=float(np.mean(oks)))
-    put("re", [score(i, re_q, re_a, bool(re_ok[i])) for i in range(n)] if jpeg2000 else None)
-    put("pi", [score(i, q, a, per_image[i][col["pi_in_time"]] == 1.0) for i, (q, a) in enumerate(pi)]
-        if jpeg2000 else None)
-    # no filtering (alpha = 0): the highest-rate coder whose mean stream fits
-    q = _unfiltered(mc, sh_budget)
-    row["unf_sh_coder"] = -1 if q is None else q
-    row["unf_sh_gvif"] = 0.0 if q is None else float(np.mean([ev(i, q, 0.0)[0] for i in range(n)]))
-    put("unf_sh", [score(i, q, 0.0, True) for i in range(n)] if jpeg2000 else None)
-    q = _unfiltered(mc, re_budget) if mcs is not None else None
-    row["unf_re_coder"] = -1 if q is None else q
-    row["unf_re_delivered_gvif"] = 0.0 if q is None else float(np.mean(
-        [ev(i, q, 0.0)[0] if send(i, q, 0.0)[0] else 0.0 for i in range(n)]))
-    if jpeg2000:  # JPEG2000 at the eq. (8) budget: GVIF cannot score it (the paper), its mask-PSNR can
-        gv, sc = [], []
-        for i, img in enumerate(mc.images):
-            dec, _ = jpeg2000_at_budget(img, sh_budget)
-            gv.append(received_gvif(img, dec, mc.family[mc.ref], mc.gamma2))
-            sc.append(ev.scores_of(i, dec))
-        row["jpeg2000_gvif"] = float(np.mean(gv))
-        put("jpeg2000", sc)
-    else:
-        row["jpeg2000_gvif"] = nan
-        put("jpeg2000", None)
-    ref = mc.family[mc.ref]
-    row["text_gvif"] = float(np.mean([
-        gvif_of(img, ref, ref, torch.zeros(ev.latents(i, mc.ref).y.shape[1:], dtype=torch.bool), mc.gamma2,
-                theta_r=ev.latents(i, mc.ref).scales.cpu().numpy(),
-                theta_c=ev.latents(i, mc.ref).scales.cpu().numpy()) for i, img in enumerate(mc.images)]))
-    return [float(row[c]) for c in COLUMNS], per_image
+        re_q, re_a, re_ok = _real_design(p, dist, seed)
+        pi = _per_image_design(p, dist, seed)
+    p.put("re", lambda: [p.score(i, re_q, re_a, bool(re_ok[i])) for i in range(p.n)])
+    p.put("pi", lambda: [p.score(i, q, a, p.per_image[i][IMAGE_COLUMNS.index("pi_in_time")] == 1.0)
+                         for i, (q, a) in enumerate(pi)])
+    _baselines(p)
+    return [float(p.row[c]) for c in COLUMNS], p.per_image
 
 
 LATENCY_COLUMNS = ("t_max_ms", "sh_coder", "sh_alpha", "sh_gvif", "sh_latency_ms", "sh_latency_real_ms", "re_coder",
@@ -254,9 +278,6 @@ def latency_sweep(mc: Any, f9: Any, snr_db: float, t_maxes: Sequence[float], dis
                   thresholds: Sequence[Any], seed: int) -> list[list[float]]:
     """Fig. 9(b): the designs' mean GVIF against their mean latency as :math:`T_{max}` varies at one SNR (AWGN):
     rows of :data:`LATENCY_COLUMNS` (eq. (8) design with its eq. (8) and 5G LDPC latency; the real-link design)."""
-    from .latency import latency_shannon
-    from .reallink import latency_link, select_mcs
-
     n = len(mc.images)
     mcs = select_mcs(thresholds, snr_db)
     rows = []

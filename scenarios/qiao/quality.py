@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..xu.perception import isotonic
+from ..study.stats import isotonic
 
 __all__ = ["QualityTable", "read_quality_table", "ber_for_quality"]
 

@@ -45,9 +45,6 @@ REGISTRY: dict[str, str] = {
     "huang_cie": "scenarios.huang.kind",
 }
 
-_HERE = Path(__file__).resolve().parent
-
-
 @dataclass(frozen=True)
 class StudyKind:
     """A study kind (see the module docstring)."""
@@ -84,10 +81,14 @@ def get_kind(name: str) -> StudyKind:
 
 def builtin_studies() -> dict[str, Path]:
     """Built-in study name -> TOML file (the ``*.toml`` files of the kinds' folders)."""
+    import importlib.util
+
     out: dict[str, Path] = {}
     for module in REGISTRY.values():
-        folder = _HERE / module.split(".")[1]
-        for p in sorted(folder.glob("*.toml")):
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            continue
+        for p in sorted(Path(spec.origin).parent.glob("*.toml")):
             out.setdefault(p.stem, p)
     return out
 

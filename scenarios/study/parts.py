@@ -6,7 +6,7 @@ into ``config_hash``) and an optional *extent*: the items it covers that can gro
 finishes, :class:`PartStore` stamps its HDF5 group with::
 
     config (JSON), config_hash, seed, versions (JSON), git_sha, updated, complete, label,
-    completed (JSON list: the extent covered so far)
+    completed (JSON list: the extent covered so far), layout (:data:`LAYOUT`)
 
 A part is *done* when its group's ``config_hash`` equals the current one, it is
 ``complete`` and its stored extent covers the requested one; done parts are skipped on
@@ -25,7 +25,12 @@ from typing import Any, Callable, Mapping, Optional
 from linklevel.store.h5io import atomic_h5, open_result
 from linklevel.store.results import canonical_json, config_hash
 
-__all__ = ["Part", "PartStore", "RunContext", "group_part", "read_group", "write_group"]
+__all__ = ["Part", "PartStore", "RunContext", "group_part", "read_group", "write_group", "LAYOUT"]
+
+#: Storage layout of the parts' groups, stamped as ``layout``: 2 since the study kit (row tables as
+#: :class:`~scenarios.study.tables.Table`). A part stamped under another layout is not done: it runs again
+#: (points and samples a part stores at a finer grain are reused where the part resumes inside itself).
+LAYOUT = 2
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,12 @@ class Part:
         return config_hash(dict(self.config))
 
 
+def _current(a: Optional[dict[str, Any]], part: Part) -> bool:
+    """Whether stamp attributes ``a`` record ``part`` finished, under its config and the current layout."""
+    return bool(a) and a.get("config_hash") == part.config_hash and bool(a.get("complete", False)) \
+        and int(a.get("layout", 1)) == LAYOUT
+
+
 def _norm(items: Any) -> list:
     return sorted({round(v, 9) if isinstance(v, float) else v for v in items}, key=repr)
 
@@ -129,7 +140,7 @@ class PartStore:
     def completed(self, part: Part) -> list:
         """The extent recorded for ``part`` under its current config (empty if none)."""
         a = self._attrs(part.key)
-        if not a or a.get("config_hash") != part.config_hash or not bool(a.get("complete", False)):
+        if not _current(a, part):
             return []
         text = a.get("completed", "[]")
         return json.loads(text.decode() if isinstance(text, bytes) else text)
@@ -137,7 +148,7 @@ class PartStore:
     def done(self, part: Part) -> bool:
         """Whether ``part`` finished earlier with the same config over (at least) its extent."""
         a = self._attrs(part.key)
-        if not a or a.get("config_hash") != part.config_hash or not bool(a.get("complete", False)):
+        if not _current(a, part):
             return False
         have = set(map(repr, self.completed(part)))
         return all(repr(v) in have for v in _norm(part.extent))
@@ -158,6 +169,7 @@ class PartStore:
             g.attrs["completed"] = json.dumps(extent)
             g.attrs["label"] = part.label
             g.attrs["complete"] = True
+            g.attrs["layout"] = LAYOUT
 
 
 def write_group(path: str, grp: str, data: Mapping[str, Any], attrs: Optional[Mapping[str, Any]] = None) -> None:

@@ -78,7 +78,7 @@ class Report:
         >>> from scenarios.study.stats import bootstrap_mean
         >>> rep = Report(os.path.join(tempfile.mkdtemp(), "report.md"), "demo")
         >>> rep.section("Result")
-        >>> rep.table(["map", "mIoU"], [["a", 0.5], ["b", 0.75]], caption="per map")
+        >>> _ = rep.table(["map", "mIoU"], [["a", 0.5], ["b", 0.75]], caption="per map")
         >>> iv = rep.interval(bootstrap_mean([0.5, 0.75], seed=0), "mean mIoU")
         >>> rep.verdict("FDS helps", iv.lo > 0 if iv.ok else None, iv, "no FDS")
         >>> os.path.basename(rep.write()), len(rep.warnings)

@@ -1,7 +1,7 @@
 """``semlink show FILE``: what a result file of any kind holds.
 
-* the **parts**, from their stamps: key, config hash, extent covered, status (``complete`` or
-  ``partial``), last update;
+* the **parts**, from their stamps: key, config hash, extent covered, status (``complete``, ``partial``,
+  or ``stored`` for a ``semlink ber`` run, which is no study part), last update;
 * the study it belongs to (stamped in the file's root by the runner), the kind's typed **summary** and
   the **tables** its report builds (intervals included), computed by the kind's own ``report`` with
   a :class:`~scenarios.study.report.Report` that draws and writes nothing;
@@ -35,7 +35,7 @@ def part_stamps(path: str) -> list[dict[str, Any]]:
         extent = json.loads(_text(a["completed"])) if "completed" in a else []
         rows.append({"key": name, "label": _text(a.get("label", "")) or name,
                      "config_hash": _text(a["config_hash"]),
-                     "status": "complete" if bool(a.get("complete", False)) else "partial",
+                     "status": "complete" if bool(a.get("complete", False)) else ("partial" if "label" in a else "stored"),
                      "extent": extent, "updated": _text(a.get("updated", a.get("created", "")))})
 
     with open_result(path) as f:

@@ -1,9 +1,23 @@
 """The Xu et al. power-allocation study (kind ``xu_power_allocation``).
 
-:mod:`.allocation` (NumPy only: Theorem 1, Algorithm 1, the certified optimum),
-:mod:`.perception` (perception-error measurement and fits), :mod:`.check` (real-link
-check of a coded design), :mod:`.study` (schema and parts), :mod:`.report`, :mod:`.kind`.
-Importing this package loads nothing heavy.
+=======================  ==============================================================================
+``kind``                 registration of the kind
+``schema``               the study file's tables, validated into ``XuStudy``
+``parts``                the parts (measurement, power curves, realizations, real-link check)
+``report``               the report sections; ``report_perception`` its perception sections,
+                         ``summary`` the typed ``XuSummary``, ``figures`` the figures
+``models``               the paper's equations (eqs. 20-23, corrected Theorem 1: eqs. 28, 35-38)
+``functions``            perception-error functions (discard receiver, eq. 18; measured tables)
+``allocation``           the solvers (unaware, proportional, Algorithm 1, the certified optimum)
+``budget``               Rayleigh realizations and the perception a power budget buys (Fig. 9)
+``perception``           fits and tables of the measured perception samples
+``savings``              what the report reads from the power curves (savings, corners, misses)
+``reallink``             the coded design checked on 5G LDPC links
+``sources``              perception sources (paper constants, tables, the measurement)
+=======================  ==============================================================================
+
+``models``, ``functions``, ``allocation`` and ``budget`` are NumPy/SciPy only; importing this package
+loads nothing heavy.
 """
 
 __all__: list[str] = []

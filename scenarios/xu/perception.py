@@ -1,16 +1,15 @@
-r"""Perception-error functions of the two semantic streams (Xu et al. journal, Secs. III-IV; study item 1).
+r"""Perception-error functions of the two semantic streams (Xu et al. journal, Secs. III-IV; study item 1):
+the fits and tables made from the measured samples.
 
-Images are encoded once (prompt from a caption file, HED sketch, ``ntc`` bytes) and cached
-in the study's HDF5 file under ``/streams/<image>``. A *condition* ``(ψ1, ψ2)`` says how
-each stream reaches the decoder: ``0`` error-free, a BER in (0, 0.5] (uncoded
-forward-with-error: the stream is corrupted by a BSC — the bridge's fast path — or, as a
-check, by the full uncoded BPSK/AWGN link at the Eb/N0 with that BER), or :data:`ABSENT`
-(not delivered: discarded after a CRC failure, or never sent). All conditions of all
-figures are samples of one table ``/perception/<metric>`` (columns ``psi1, psi2,
-repeat, image, distance``), written as they are measured, so an interrupted measurement
-resumes where it stopped and nothing is measured twice.
+The measurement itself is shared with the Qiao study (:mod:`scenarios.streams`): images are encoded
+once into ``/streams/<image>`` (:mod:`~scenarios.streams.cache`), and a *condition* ``(ψ1, ψ2)`` says how
+each stream reaches the decoder: ``0`` error-free, a BER in (0, 0.5] (uncoded forward-with-error: the
+stream is corrupted by a BSC — the bridge's fast path — or, as a check, by the full uncoded BPSK/AWGN
+link at the Eb/N0 with that BER), or :data:`~scenarios.streams.samples.ABSENT` (not delivered:
+discarded after a CRC failure, or never sent). All conditions of all figures are samples of one
+resumable table ``/perception/<metric>`` (:mod:`~scenarios.streams.samples`).
 
-Condition sets (helpers below):
+Condition sets (:mod:`scenarios.streams.samples`):
 
 * joint forward grid :math:`P_\text{forward}(\psi_1, \psi_2)` (Fig. 4a);
 * one stream alone, :math:`(\psi, \text{ABSENT})` — the received semantic value
@@ -33,7 +32,7 @@ exactly (no fitting); :math:`P_\text{prompt} = P^{(1)} = 1 - L_1`, :math:`P_\tex
 :math:`P^{(i)}_\text{discard}(\Psi) = \Psi + (1-\Psi)P^{(i)}`. So only the four outcome
 perceptions need measuring (:func:`discard_perception`).
 
-Metrics (pluggable, :class:`FeatureMetric` / :class:`RegeneratedMetric`):
+Metrics (:mod:`scenarios.streams.metrics`):
 
 * ``feature`` (offline default, labelled ``feature-level``): no generative decoder; the
   distance is measured on the streams themselves,
@@ -56,7 +55,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -65,10 +63,11 @@ import numpy as np
 from linklevel.store.h5io import atomic_h5, open_result
 
 from ..streams.samples import ABSENT, OUTCOMES, STREAMS, read_samples
-from ..study.stats import isotonic
+from ..study.stats import bootstrap_band, isotonic
+from .functions import DiscardPerception, TablePerception
 
-__all__ = ["fit_logistic", "PerceptionFit", "fit_slice", "discard_perception", "forward_grid", "table_doc",
-           "forward_table", "export_table", "store_fits", "read_fits"]
+__all__ = ["fit_logistic", "PerceptionFit", "fit_slice", "per_image_at", "discard_perception", "forward_grid",
+           "table_doc", "forward_table", "export_table", "store_fits", "read_fits", "has_fits"]
 
 
 # --------------------------------------------------------------------------- fits
@@ -118,11 +117,12 @@ def _per_image(s: dict[str, np.ndarray], mask: np.ndarray) -> np.ndarray:
     return np.array([d[img == i].mean() for i in np.unique(img)])
 
 
-def _bootstrap(per: np.ndarray, boot: int, seed: int) -> np.ndarray:
-    """95 % band of the mean over images; ``per`` is [points, images]."""
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, per.shape[1], (boot, per.shape[1]))
-    return np.percentile(per[:, picks].mean(axis=2), [2.5, 97.5], axis=1)
+def per_image_at(s: dict[str, np.ndarray], psi1: float, psi2: float) -> dict[int, float]:
+    """Mean distance per image (over repeats) at one condition of a sample table: image index -> mean
+    (empty when the condition was not measured). Images are the independent units of every interval."""
+    m = np.isclose(s["psi1"], psi1, rtol=0, atol=1e-15) & np.isclose(s["psi2"], psi2, rtol=0, atol=1e-15)
+    img, d = s["image"][m], s["distance"][m]
+    return {int(i): float(d[img == i].mean()) for i in np.unique(img)}
 
 
 def fit_slice(path: str, metric_key: str, vary: int, other: float = ABSENT, boot: int = 500, seed: int = 0,
@@ -144,15 +144,14 @@ def fit_slice(path: str, metric_key: str, vary: int, other: float = ABSENT, boot
     zero = sel & (mine == 0)
     at_zero = float(_per_image(s, zero).mean()) if zero.any() else float("nan")
     mean = per.mean(axis=1)
-    return PerceptionFit(STREAMS[vary], grid, mean, _bootstrap(per, boot, seed), isotonic(mean),
+    return PerceptionFit(STREAMS[vary], grid, mean, bootstrap_band(per.T, seed, boot), isotonic(mean),
                          fit_logistic(np.log10(grid), mean), at_zero)
 
 
-def discard_perception(path: str, metric_key: str, boot: int = 500, seed: int = 0) -> tuple[Any, np.ndarray]:
-    """The coded discard receiver's :class:`~scenarios.allocation.DiscardPerception` from the four
+def discard_perception(path: str, metric_key: str, boot: int = 500, seed: int = 0
+                       ) -> tuple[DiscardPerception, np.ndarray]:
+    """The coded discard receiver's :class:`~scenarios.xu.functions.DiscardPerception` from the four
     measured outcomes, and their bootstrap bands ``[2, 3]`` (both, prompt only, edge only)."""
-    from .allocation import DiscardPerception
-
     s = read_samples(path, metric_key)
     per = []
     for a, b in OUTCOMES[:3]:
@@ -164,7 +163,7 @@ def discard_perception(path: str, metric_key: str, boot: int = 500, seed: int = 
     v = per_arr.mean(axis=1)
     # monotone by construction: losing a stream cannot help (measured values are clipped to that order)
     both = float(v[0])
-    return DiscardPerception(both, float(max(v[1], both)), float(max(v[2], both))), _bootstrap(per_arr, boot, seed)
+    return DiscardPerception(both, float(max(v[1], both)), float(max(v[2], both))), bootstrap_band(per_arr.T, seed, boot)
 
 
 def forward_grid(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -186,7 +185,7 @@ def forward_grid(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def table_doc(path: str, metric_key: str, floor: float = 1e-9) -> dict[str, Any]:
     """The measured forward function in the JSON perception-table format of
-    :class:`~scenarios.allocation.TablePerception`: ``e1, e2, p`` from the joint grid (mean over
+    :class:`~scenarios.xu.functions.TablePerception`: ``e1, e2, p`` from the joint grid (mean over
     images and repeats), ``single1, single2`` from each stream alone (eq. 17's semantic values,
     used by ``proportional``) and ``metric``. ψ = 0 is placed at ``floor`` (axes are log-interpolated).
     """
@@ -207,17 +206,13 @@ def table_doc(path: str, metric_key: str, floor: float = 1e-9) -> dict[str, Any]
     return doc
 
 
-def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> Any:
-    """The uncoded forward perception function as a :class:`~scenarios.allocation.TablePerception`."""
-    from .allocation import TablePerception
-
+def forward_table(path: str, metric_key: str, floor: float = 1e-9) -> TablePerception:
+    """The uncoded forward perception function as a :class:`~scenarios.xu.functions.TablePerception`."""
     return TablePerception.from_dict(table_doc(path, metric_key, floor))
 
 
 def export_table(path: str, metric_key: str, json_path: str, floor: float = 1e-9) -> dict[str, Any]:
     """Write :func:`table_doc` as JSON (``semlink allocate --perception-table``, study source ``table:FILE``)."""
-    import json
-
     doc = table_doc(path, metric_key, floor)
     with open(json_path, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1)
@@ -245,8 +240,9 @@ def store_fits(path: str, metric_key: str, boot: int = 500, seed: int = 0) -> No
         discard, band = discard_perception(path, metric_key, boot, seed)
     except ValueError:
         discard, band = None, None
+    samples = read_samples(path, metric_key)
     try:
-        grid: Optional[dict[str, np.ndarray]] = forward_grid(read_samples(path, metric_key))
+        grid: Optional[dict[str, np.ndarray]] = forward_grid(samples)
     except ValueError:
         grid = None
     with atomic_h5(path) as f:
@@ -254,7 +250,7 @@ def store_fits(path: str, metric_key: str, boot: int = 500, seed: int = 0) -> No
         if root in f:
             del f[root]
         g = f.create_group(root)
-        g.attrs["metric"] = str(f[_group(metric_key, "bsc")].attrs["metric"])
+        g.attrs["metric"] = str(samples["label"])
         for key, fit in fits.items():
             h = g.create_group(key)
             for col in ("psi", "mean", "band", "isotonic"):
@@ -273,11 +269,15 @@ def store_fits(path: str, metric_key: str, boot: int = 500, seed: int = 0) -> No
                 h.create_dataset(k, data=v)
 
 
+def has_fits(path: str, metric_key: str) -> bool:
+    """Whether :func:`store_fits` has written the fits of ``metric_key`` (the measurement is complete)."""
+    with open_result(path) as f:
+        return f"fits/{metric_key}" in f
+
+
 def read_fits(path: str, metric_key: str) -> dict[str, Any]:
     """What :func:`store_fits` wrote: ``{"alone_prompt": PerceptionFit, ..., "discard": (DiscardPerception,
     band [2, 3]), "forward": {"e1", "e2", "p"}}`` (keys present only where measured)."""
-    from .allocation import DiscardPerception
-
     out: dict[str, Any] = {}
     with open_result(path) as f:
         root = f"fits/{metric_key}"

@@ -7,7 +7,9 @@ import math
 import os
 from typing import Any, Optional, Sequence
 
-from .allocation import DiscardPerception, StreamSpec, TablePerception, allocate
+from .allocation import StreamSpec, allocate
+from .functions import DiscardPerception, TablePerception
+from .models import dbm_to_w
 
 __all__ = ["perception_source", "allocation_request"]
 
@@ -61,7 +63,7 @@ def allocation_request(scheme: str, method: str, source: str, k: Sequence[float]
     perception, sem = perception_source(source, scheme)
     if method == "proportional" and scheme == "uncoded" and sem is None:
         raise ValueError("proportional needs single-stream curves (single1, single2) in the table")
-    noise = 10 ** ((noise_dbm - 30) / 10)
+    noise = dbm_to_w(noise_dbm)
     streams = [StreamSpec(int(k[i]), 10 ** (gain_db[i] / 10), noise) for i in range(2)]
     res = allocate(scheme, method, streams, perception, target, rate=rate, semantic_values=sem,
                    check_optimum=method != "optimal")

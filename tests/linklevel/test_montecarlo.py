@@ -153,7 +153,7 @@ def test_block_target_on_a_coded_link_stops_at_the_block_and_uses_frames_for_bit
 
 
 def test_batch_size_and_device_name_the_run_and_counts_reproduce():
-    from scenarios.ber.run import BerRun, run_ber
+    from scenarios.ber.sweep import BerRun, run_ber
 
     run = BerRun(LinkConfig(modulation="16qam", channel="rayleigh-block", k=1200),
                  StopCriteria(target_bit_errors=None, target_block_errors=None, max_bits=120_000), (10.0,), seed=4)

@@ -82,6 +82,7 @@ def normalized(path: str) -> dict[str, np.ndarray]:
                         a = obj[()]
                         for i, c in enumerate(names):
                             out[f"{name}/{c}"] = a[:, i]
+                        out.pop(name, None)  # the matrix is its columns now
             if isinstance(obj, h5py.Group):
                 for attr, value in obj.attrs.items():
                     _flatten_rows(name, attr, value, out)
@@ -105,6 +106,9 @@ def compare(before: str, after: str, rtol: float = 1e-9) -> list[str]:
             if not np.allclose(np.asarray(v, float), np.asarray(w, float), rtol=rtol, atol=0, equal_nan=True):
                 problems.append(f"values {k}: max rel diff "
                                 f"{np.nanmax(np.abs(np.asarray(v, float) - w) / np.maximum(np.abs(np.asarray(v, float)), 1e-300)):.3g}")
+        elif v.dtype.kind == "b" or w.dtype.kind == "b":  # booleans read back from JSON text are strings
+            if not np.array_equal(np.asarray(v).astype(str), np.asarray(w).astype(str)):
+                problems.append(f"values {k}")
         elif not np.array_equal(v, w):
             problems.append(f"values {k}")
     return problems

@@ -48,6 +48,37 @@ def test_json_contract_and_hdf5(tmp_path, capsys):
     assert json.loads(rec.attrs["versions"])["sionna-no-rt"].startswith("2.")
 
 
+def test_show_gives_every_run_and_point_with_intervals(tmp_path, capsys):
+    """``semlink show`` on a ``semlink ber`` file (no study stamp): the ber kind reports every run, its
+    points with counts, BER and BLER intervals, status, the stored analytic values and verdicts."""
+    h5 = str(tmp_path / "r.h5")
+    ber = run_json(capsys, ["ber", "--modulation", "bpsk", "--ebno", "0:4:4", "--max-bits", "100000",
+                            "--out", h5, "--no-progress"])
+    coded = run_json(capsys, ["ber", "--modulation", "qpsk", "--code", "ldpc", "--k", "100", "--n", "200",
+                              "--ebno", "0:2:2", "--max-blocks", "100", "--out", h5, "--no-progress"])
+    assert main(["show", h5, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["kind"] == "ber" and doc["study"] is None
+    assert doc["summary"]["runs"] == 2 and doc["summary"]["points"] == 4
+    assert doc["summary"]["verdicts"]["uncoded_consistent"] == 2
+    tables = {t["caption"]: t for t in doc["tables"]}
+    assert [r[0] for r in tables["runs"]["rows"]] == sorted([ber["config"]["run_id"], coded["config"]["run_id"]])
+    points = tables[f"points of run {ber['config']['run_id']}"]
+    assert points["headers"] == ["Eb/N0 [dB]", "bit errors / bits", "BER [95% CI]", "block errors / blocks",
+                                 "BLER [95% CI]", "status", "exact BER", "verdict"]
+    for row, p in zip(points["rows"], ber["points"]):
+        assert row[0] == p["ebno_db"] and row[1] == f"{p['bit_errors']:,} / {p['bits']:,}"
+        assert (row[2]["value"], row[2]["lo"], row[2]["hi"], row[2]["n"]) == (p["ber"], *p["ber_ci"], p["bits"])
+        assert [row[4]["lo"], row[4]["hi"]] == p["bler_ci"] and row[5] == p["status"]
+        assert row[6] == pytest.approx(p["analytic"]["ber"]) and row[7] == "consistent"
+    coded_points = tables[f"points of run {coded['config']['run_id']}"]
+    assert "BI-AWGN normal approx." in coded_points["headers"]
+    assert [r[4]["value"] for r in coded_points["rows"]] == [p["bler"] for p in coded["points"]]
+    assert main(["show", h5]) == 0
+    text = capsys.readouterr().out
+    assert "ber results" in text and "BLER [95% CI]" in text and f"points of run {ber['config']['run_id']}" in text
+
+
 def test_rerun_resumes_and_extends(tmp_path, capsys):
     h5 = str(tmp_path / "r.h5")
     a = run_json(capsys, ["ber", "--ebno", "0:2:4", "--out", h5, *FAST])

@@ -53,17 +53,3 @@ def test_ber_json_has_analytic_and_verdict(capsys):
     for p in doc["points"]:
         assert set(p["analytic"]) == {"ber"}
         assert p["verdict"]["status"] == "consistent"
-
-
-def test_show_lists_runs_points_and_verdicts(tmp_path, capsys):
-    h5 = str(tmp_path / "r.h5")
-    assert main(["ber", "--modulation", "bpsk", "--ebno", "0:4:4", "--max-bits", "100000",
-                 "--out", h5, "--no-progress", "--json"]) == 0
-    ber = json.loads(capsys.readouterr().out)
-    doc = run(capsys, ["show", h5, "--json"])
-    (r,) = doc["runs"]
-    assert r["run_id"] == ber["config"]["run_id"]
-    assert [p["bit_errors"] for p in r["points"]] == [p["bit_errors"] for p in ber["points"]]
-    assert [p["analytic_ber"] for p in r["points"]] == pytest.approx([p["analytic"]["ber"] for p in ber["points"]])
-    assert all(p["verdict_consistent"] == 1.0 for p in r["points"])
-    assert main(["show", str(tmp_path / "missing.h5")]) == 2

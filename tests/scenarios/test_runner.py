@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from linklevel.store.h5io import CHECKSUM_ATTR, ResultFileError, atomic_h5, open_result, verify_file
-from scenarios import runner
+from scenarios.study import runner
 from scenarios.cli import main
 
 SMALL = """

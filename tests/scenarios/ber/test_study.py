@@ -119,8 +119,9 @@ def test_run_writes_hdf5_figures_report_and_skips_finished(tmp_path, capsys):
     assert d["study"] == "tiny" and not d["interrupted"]
     assert d["kind"] == "ber" and all(r["key"].startswith("runs/") for r in d["parts"])
     assert {r["status"] for r in d["parts"]} == {"finished"} and len(d["parts"]) == 2
-    # per figure: awgn (bpsk 3 + 16qam 3 points) + again (bpsk 2 points)
+    # per figure: awgn (bpsk 3 + 16qam 3 points) + again (bpsk 2 points); the bpsk run is one run drawn twice
     assert d["verdicts"]["gap"] + d["verdicts"]["consistent"] == 8 and d["verdicts"]["uncoded_consistent"] >= 7
+    assert d["runs"] == 2 and d["points"] == 8 and d["coded_gaps"] == []
     h5 = out / "tiny.h5"
     with h5py.File(h5, "r") as f:
         assert sorted(f["runs"].keys()) == sorted(r["key"][5:] for r in d["parts"])
@@ -135,7 +136,9 @@ def test_run_writes_hdf5_figures_report_and_skips_finished(tmp_path, capsys):
     for fig in ("awgn.png", "again.png"):
         assert (out / fig).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = (out / "report.md").read_text()
-    assert "## Verdict table" in report and "16QAM" in report and "bits |" in report and "![awgn](awgn.png)" in report
+    assert "## Verdict table" in report and "16QAM" in report and "![awgn](awgn.png)" in report
+    # every point with its counts and both intervals (99 %, the study's confidence)
+    assert "| bit errors / bits | BER [99% CI] | block errors / blocks | BLER [99% CI] | status |" in report
     before = {rid: ResultStore(h5).read_run(rid) for rid in ResultStore(h5).runs()}
     # re-run: every run is complete -> skipped, nothing recomputed
     assert main(["run", path, "--out", str(out), "--json", "--resume"]) == 0
@@ -211,6 +214,11 @@ def test_killed_study_resumes_without_recomputing(tmp_path):
         assert store.read_run(rid).points == before[rid]
     assert len(store.runs()) == n_total
     assert (out / "report.md").exists() and len(d["figures"]) == 4
+    # the coded run's gaps at the target BLER, one per reference curve, in the typed summary
+    (gap,) = d["coded_gaps"]
+    assert gap["label"] == "LDPC(128,256)" and gap["target_bler"] == 0.01
+    assert [c["curve"] for c in gap["curves"]] == ["bler_na", "bler_converse", "bler_rcus"]
+    assert 1.5 < gap["ebno_sim_db"] < 3.5 and all(c["gap_db"] > 0 for c in gap["curves"])
 
 
 @pytest.mark.slow
@@ -229,3 +237,23 @@ def test_ray_executor_matches_local(tmp_path, capsys):
         assert a.read_run(rid).points == b.read_run(rid).points
         assert a.read_run(rid).extras.keys() == b.read_run(rid).extras.keys()
     assert viaray["verdicts"] == local["verdicts"]
+
+
+def test_report_finds_runs_whatever_batch_size_they_ran_with(tmp_path, capsys):
+    """The batch size (and device kind) name a run in the file; the report, which is not told them
+    (``semlink show``), still finds every run of the study and reports its points."""
+    path = write(tmp_path, TINY)
+    out = tmp_path / "b64"
+    assert main(["run", path, "--out", str(out), "--json", "--batch-size", "64"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["runs"] == 2 and d["points"] == 8
+    assert all(json.loads(ResultStore(out / "tiny.h5").read_run(r["key"][5:]).attrs["config"])["batch_size"] == 64
+               for r in d["parts"])
+    assert main(["show", str(out / "tiny.h5"), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["summary"] == {k: d[k] for k in shown["summary"]}
+    points = [t for t in shown["tables"] if t["caption"].startswith("awgn: points")][0]
+    assert len(points["rows"]) == 6 and points["headers"][3] == "BER [99% CI]"
+    for row in points["rows"]:
+        ber = row[3]
+        assert ber["lo"] <= ber["value"] <= ber["hi"] and ber["unit"] == "bit" and ber["confidence"] == 0.99

@@ -1,10 +1,12 @@
-"""GESCO: one map analog/digital (accounting by hand, bit-exact at high SNR), `semlink maps`, the study job."""
+"""GESCO: one map analog/digital (accounting by hand, bit-exact at high SNR), `semlink maps`, the study job.
+
+What every kind does (quick run, re-run skipped, report from a partial file, `semlink show`, damage
+detected) is the registry contract test's (`tests/scenarios/test_kinds_contract.py`); here: what is
+GESCO's own (its tables, summary, verdicts, figures, map sources, parallel parts)."""
 
 import json
 import math
-import os
 
-import h5py
 import numpy as np
 import pytest
 import torch
@@ -13,11 +15,12 @@ from bridge.analog import AnalogChannel
 from bridge.labelmap import LabelMapCodec
 from linklevel import LinkConfig
 from scenarios.cli import main
-from scenarios.gesco.maps import analog_channel_uses, equal_resource_analog, send_analog_map, send_digital_map
+from scenarios.gesco.models import analog_channel_uses, equal_resource_analog, send_analog_map
+from scenarios.gesco.reallink import map_codec, send_digital_map
 from scenarios.study.kinds import load_study
+from scenarios.study.parts import read_group
 from scenarios.study.schema import StudyError
-
-from ..tamper import assert_damage_detected
+from scenarios.study.tables import read_table
 
 
 def _map(h=24, w=40, seed=0, classes=5):
@@ -92,7 +95,7 @@ seed = 2
 [maps]
 source = "classical"
 images = "{images}"
-count = 2
+count = 5
 classes = 6
 size = [48, 64]
 
@@ -126,12 +129,25 @@ def folder(tmp_path_factory):
     from PIL import Image
 
     root = tmp_path_factory.mktemp("gescoimgs")
-    Image.fromarray(d.astronaut()[:96, :128]).save(root / "a.png")
-    Image.fromarray(d.chelsea()[:96, :128]).save(root / "b.png")
+    for name, img in (("a", d.astronaut()), ("b", d.chelsea()), ("c", d.coffee()), ("d", d.rocket()),
+                      ("e", d.immunohistochemistry())):
+        Image.fromarray(img[:96, :128]).save(root / f"{name}.png")
     return root
 
 
-def test_study_runs_resumes_and_reports(tmp_path, folder, capsys):
+def _figures_linked_and_drawn(out):
+    """Every figure the report links exists (PNG, PDF, SVG); every PNG drawn is linked."""
+    import re
+
+    linked = set(re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", (out / "report.md").read_text()))
+    drawn = {p.name for p in out.glob("*.png")}
+    assert linked == drawn, (linked, drawn)
+    for f in linked:
+        assert (out / f).with_suffix(".pdf").is_file() and (out / f).with_suffix(".svg").is_file()
+    return linked
+
+
+def test_study_tables_summary_verdicts_and_figures(tmp_path, folder, capsys):
     toml = tmp_path / "g.toml"
     toml.write_text(STUDY.format(images=folder))
     out = tmp_path / "o"
@@ -139,21 +155,40 @@ def test_study_runs_resumes_and_reports(tmp_path, folder, capsys):
     res = json.loads(capsys.readouterr().out)
     assert {p["status"] for p in res["parts"]} == {"finished"}
     b = res["bits"]
-    assert b["maps"] == 2 and b["size"] == [48, 64] and "stand-in" in b["note"] and b["reduction_vs_png"] > 0.5
-    eq1 = {x["psnr"]: x for x in res["fds"]["eq1"]}
-    assert eq1[-5.0]["difference"][0] > 0  # FDS helps at -5 dB
-    assert {"eq1", "paper_sigma"} <= set(res["fds"]) and res["fds"]["eq1_verdict"]["helps_up_to_db"] == -5
+    assert b["maps"] == 5 and b["size"] == [48, 64] and "stand-in" in b["note"]
+    red = b["reduction_vs_png"]
+    assert red["n"] == 5 and 0.5 < red["lo"] <= red["value"] <= red["hi"] < 1  # 5 maps: an interval
+    eq1 = {p["psnr"]: p for p in res["fds"]["eq1"]["points"]}
+    assert eq1[-5.0]["difference"]["lo"] > 0 and eq1[10.0]["difference"]["hi"] < 0  # FDS helps at -5 dB, hurts at 10
+    assert res["fds"]["eq1"]["helps_up_to_db"] == -5 and res["fds"]["eq1"]["hurts_from_db"] == 10
+    assert {"eq1", "paper_sigma"} == set(res["fds"])
     row = res["compare"]["awgn"][0]
-    assert row["config"] == "qpsk:0.5" and row["digital"]["forward"][1] == 1.0  # error-free at 8 dB
-    assert res["generate"]["note"].startswith("random weights")
-    for f in ("report.md", "fds_eq1.png", "examples.png", "compare_awgn.png"):
-        assert (out / f).is_file(), f
-    with h5py.File(out / "gesco_test.h5", "r") as f:
-        assert f["maps/labels/000_a"].shape == (48, 64) and "git_sha" in f["compare/awgn"].attrs
-    assert "classical segmentation stand-in" in (out / "report.md").read_text()
-    assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
-    assert {p["status"] for p in json.loads(capsys.readouterr().out)["parts"]} == {"skipped"}
-    assert_damage_detected(str(toml), out, tmp_path, capsys)
+    assert row["config"] == "qpsk:0.5" and row["digital"]["forward"][1]["value"] == 1.0  # error-free at 8 dB
+    assert [p["channel"] for p in res["fading"]] == ["ofdm-rayleigh"]
+    assert res["generate_note"].startswith("random weights") and len(res["generate"]) == 1
+    assert not any("FDS ablation" in w for w in res["warnings"])  # 5 maps back every interval
+    assert _figures_linked_and_drawn(out) == {"fds_eq1.png", "fds_paper_sigma.png", "examples.png",
+                                              "compare_awgn.png", "fading.png", "generate.png"}
+    text = (out / "report.md").read_text()
+    assert "classical segmentation stand-in" in text and "**Verdict:** FDS raises the mIoU" in text
+    # the stored rows are tables with units and their own dtypes
+    file = str(out / "gesco_test.h5")
+    t = read_table(file, "compare/awgn/rows")
+    assert t.units["snr_db"] == "dB" and t.units["channel_uses"] == "channel uses" and t.units["bits"] == "bit"
+    assert t["lost"].dtype == bool and t["bits"].dtype.kind == "i" and len(t) == 5 * 2 * 2
+    assert read_table(file, "fds/eq1/rows").units["psnr"] == "dB" and len(read_table(file, "maps/bits")) == 5
+    data, attrs = read_group(file, "maps")
+    assert data["labels/000_a"].shape == (48, 64) and "git_sha" in read_group(file, "compare/awgn")[1]
+    # semlink show: the same verdicts and tables, nothing written
+    before = sorted(p.name for p in out.iterdir())
+    assert main(["show", file, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    d = res["fds"]["paper_sigma"]["points"][0]["difference"]  # the authors' table starts at 1 dB
+    expect = True if d["lo"] > 0 else (False if d["hi"] < 0 else None)
+    assert [v["holds"] for v in shown["verdicts"]] == [True, expect]
+    ivs = [c for t in shown["tables"] for r in t["rows"] for c in r if isinstance(c, dict)]
+    assert ivs and all(c["n"] == 5 and c["lo"] <= c["value"] <= c["hi"] for c in ivs)  # every interval given
+    assert sorted(p.name for p in out.iterdir()) == before
 
 
 BAD = {
@@ -199,16 +234,7 @@ def test_builtin_study_loads_and_needs_kodak(tmp_path, capsys, monkeypatch):
     assert "SEMLINK_KODAK" in capsys.readouterr().err and not (tmp_path / "k").exists()
 
 
-@pytest.mark.skipif(not os.environ.get("SEMLINK_KODAK"), reason="set SEMLINK_KODAK to the Kodak folder (CI does)")
-def test_builtin_quick_study_on_kodak(tmp_path, capsys):
-    assert main(["run", "gesco_maps", "--quick", "--out", str(tmp_path), "--json"]) == 0
-    res = json.loads(capsys.readouterr().out)
-    assert res["bits"]["maps"] == 2 and 0.5 < res["bits"]["reduction_vs_png"] < 1
-
-
 def test_g4_map_codec_round_trip_and_auto():
-    from scenarios.gesco.maps import map_codec
-
     lab = torch.from_numpy(_map(40, 56, seed=9, classes=7))
     sizes = map_codec(7, "auto").payloads(lab)
     for name in ("auto", "planes", "g4", "png"):
@@ -231,15 +257,22 @@ def test_study_from_a_folder_of_label_maps(tmp_path, capsys):
                                                  'pattern = "*_labelIds.png"').replace("[generate]\nenabled = true",
                                                                                        "[generate]\nenabled = false")
     (tmp_path / "f.toml").write_text(text)
-    assert main(["run", str(tmp_path / "f.toml"), "--out", str(tmp_path / "o"), "--json"]) == 0
+    out = tmp_path / "o"
+    assert main(["run", str(tmp_path / "f.toml"), "--out", str(out), "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["bits"]["maps"] == 2 and res["bits"]["note"] == "label maps from files"
-    assert "reduction_vs_png" not in res["bits"]  # no image to compare with
-    with h5py.File(tmp_path / "o" / "gesco_test.h5", "r") as f:
-        names = json.loads(f["maps"].attrs["names"])
-        assert names == ["000_x0_labelIds", "001_x1_labelIds"]
-        assert f["maps/labels/000_x0_labelIds"][()].tolist() == np.asarray(
-            __import__("PIL.Image", fromlist=["Image"]).open(maps / "x0_labelIds.png").resize((64, 48), 0)).tolist()
+    assert res["bits"]["reduction_vs_png"] is None  # no image to compare with
+    assert np.isnan(read_table(str(out / "gesco_test.h5"), "maps/bits")["image_png_bits"]).all()
+    data, attrs = read_group(str(out / "gesco_test.h5"), "maps")
+    assert json.loads(attrs["names"]) == ["000_x0_labelIds", "001_x1_labelIds"]
+    assert data["labels/000_x0_labelIds"].tolist() == np.asarray(
+        __import__("PIL.Image", fromlist=["Image"]).open(maps / "x0_labelIds.png").resize((64, 48), 0)).tolist()
+    # 2 maps back no interval: warnings, no interval printed; no regeneration, so no figure of it
+    assert any(w.startswith("FDS ablation (eq1): 2 maps") for w in res["warnings"])
+    text = (out / "report.md").read_text()
+    assert "(n = 2 maps: no interval)" in text and "## Warnings" in text and "Regenerated" not in text
+    assert res["fds"]["eq1"]["helps_up_to_db"] is None and res["fds"]["eq1"]["hurts_from_db"] is None
+    assert "generate.png" not in _figures_linked_and_drawn(out)
 
 
 def test_independent_parts_in_two_processes_store_the_serial_numbers(tmp_path, folder, capsys):
@@ -251,10 +284,11 @@ def test_independent_parts_in_two_processes_store_the_serial_numbers(tmp_path, f
     from tests.scenarios.h5digest import datasets
 
     toml = tmp_path / "g.toml"
-    toml.write_text(STUDY.format(images=folder).replace("enabled = true", "enabled = false"))
+    toml.write_text(STUDY.format(images=folder).replace("enabled = true", "enabled = false").replace("count = 5",
+                                                                                                     "count = 2"))
     for name, w in (("serial", "1"), ("two", "2")):
         assert main(["run", str(toml), "--out", str(tmp_path / name), "--json", "--workers", w]) == 0
         assert {p["status"] for p in json.loads(capsys.readouterr().out)["parts"]} == {"finished"}
     a, b = datasets(str(tmp_path / "serial" / "gesco_test.h5")), datasets(str(tmp_path / "two" / "gesco_test.h5"))
-    assert sorted(a) == sorted(b) and any(k.startswith("compare/") for k in a) and "fading/rows" in a
+    assert sorted(a) == sorted(b) and any(k.startswith("compare/") for k in a) and "fading/rows/miou" in a
     assert [k for k in a if not np.array_equal(a[k], b[k], equal_nan=True)] == []

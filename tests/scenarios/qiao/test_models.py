@@ -162,7 +162,7 @@ def test_cli_table_json_and_infeasible(capsys, tmp_path):
 
 
 def test_eq4_bound_against_the_exact_gray_ber():
-    from scenarios.qiao.eq4_check import eq4_rows, exact_ber, upper_bound_region
+    from scenarios.qiao.reallink_eq4 import eq4_rows, exact_ber, upper_bound_region
 
     # independent check of the exact side: Gray QPSK per bit is Q(sqrt(Es/N0))
     g = 10 ** 1.2
@@ -185,12 +185,12 @@ def test_eq2_against_the_real_prompt_link():
     """The prompt packet on the real link (K = 7 conv. code, CRC24A, QPSK, AWGN): at Es/N0 = 4 dB the
     measured PER is far below eq. (2)'s (Table I's {k, b} are pessimistic there), and the Rayleigh
     model averages eq. (2) over the fade."""
-    from scenarios.qiao.eq2_check import fit_kb, model_per, simulate_per, verdict
+    from scenarios.qiao.reallink import fit_kb, model_per, simulate_per, verdict
 
     pts = simulate_per([200], [1.0, 4.0], "awgn", target_errors=30, max_packets=1500, seed=3)
     rows = verdict(pts)
     assert [r["snr_db"] for r in rows] == [1.0, 4.0] and rows[0]["per"] > rows[1]["per"]
-    assert rows[1]["per_ci"][1] < 0.05 < m.prompt_per(10 ** 0.4, 200) and rows[1]["verdict"] == "eq2 above"
+    assert rows[1]["per_hi"] < 0.05 < m.prompt_per(10 ** 0.4, 200) and rows[1]["verdict"] == "eq2 above"
     assert fit_kb(pts) is None  # one length cannot separate k from b
     # Rayleigh average of eq. (2) by Gauss-Laguerre = adaptive quadrature over the exponential fade
     from scipy.integrate import quad
@@ -202,7 +202,7 @@ def test_eq2_against_the_real_prompt_link():
 def test_eq2_packet_budget_is_exact():
     """``max_packets`` is a budget, not a floor: exactly 1000 packets in batches of 2^16 // 188 = 348
     packets (L = 64: n = 188 coded bits; the engine truncates the third batch), not 3 x 348 = 1044."""
-    from scenarios.qiao.eq2_check import simulate_per
+    from scenarios.qiao.reallink import simulate_per
 
     (p,) = simulate_per([64], [8.0], "awgn", target_errors=10**6, max_packets=1000, seed=3)
     assert p.packets == 1000

@@ -1,23 +1,26 @@
-"""The Qiao latency study: sweeps vs the paper's Table II, real-link checks, the study job (resume, bad input)."""
+"""The Qiao latency study: sweeps vs the paper's Table II, real-link checks, the study job (stored tables,
+summary, what a changed grid recomputes, bad input). Running, re-running, showing and damage detection of
+the built-in quick study are the registry contract's (``tests/scenarios/test_kinds_contract.py``)."""
 
 import json
 import math
 import os
+import subprocess
+import sys
 
-import h5py
 import numpy as np
 import pytest
 import torch
 
 from scenarios.cli import main
-from scenarios.study.kinds import load_study
-from scenarios.qiao import lemma1, links, sweep
+from scenarios.qiao import lemma1, reallink, reallink_e2e, reallink_eq4, sweep
 from scenarios.qiao import models as m
-from scenarios.qiao.report import PAPER_TABLE_II, e2e_summary
-from scenarios.qiao.study import paper_implied_bers
+from scenarios.qiao.summary import e2e_summary
+from scenarios.qiao.sweep import PAPER_TABLE_II, paper_implied_bers
+from scenarios.study.kinds import load_study
+from scenarios.study.parts import read_group
 from scenarios.study.schema import StudyError
-
-from ..tamper import assert_damage_detected
+from scenarios.study.tables import Table, read_table
 
 V0, V1 = 800, 7864
 
@@ -68,33 +71,32 @@ def test_discrete_sweep_outage_is_counted():
 def test_mqam_simulation_matches_the_exact_ber():
     """Uncoded Gray M-QAM on the link at the bound's 1e-2 threshold: the exact BER lies in the
     simulated 95 % interval, and the bound holds (BER below 1e-2)."""
-    from scenarios.qiao.eq4_check import eq4_rows
-
     torch.manual_seed(0)
     for order in m.QAM_ORDERS:
-        r = eq4_rows([1e-2], (order,))[0]
-        pt = links.simulate_mqam(order, [r["bound_snr_db"]], target_bit_errors=400, seed=order)[0]
-        assert pt["ber_ci"][0] <= r["exact_ber_at_bound"] <= pt["ber_ci"][1], (order, pt)
-        assert pt["ber_ci"][1] < 1e-2
+        r = reallink_eq4.eq4_rows([1e-2], (order,))[0]
+        pt = reallink_eq4.simulate_mqam(order, [r["bound_snr_db"]], target_bit_errors=400, seed=order)[0]
+        assert pt["ber_lo"] <= r["exact_ber_at_bound"] <= pt["ber_hi"], (order, pt)
+        assert pt["ber_hi"] < 1e-2
 
 
 def test_retransmissions_are_geometric():
     """CRC retransmission of the prompt packet: the mean number of transmissions agrees with
     1/(1 - PER) from separate packets, the counts fit a geometric law, and eq. (3) (eq. (2)'s PER)
     is far from both at this SNR."""
-    r = links.retransmission_check(200, 1.5, prompts=400, seed=5)
+    r = reallink.retransmission_check(200, 1.5, prompts=400, seed=5)
     assert r["prompts"] == 400 and sum(r["counts"]) == 400 and r["not_delivered"] == 0
-    assert r["mean_ci"][0] <= r["geometric_ci"][1] and r["geometric_ci"][0] <= r["mean_ci"][1]
+    assert r["mean_lo"] <= r["geometric_hi"] and r["geometric_lo"] <= r["mean_hi"]
     assert r["chi2_p"] is not None and r["chi2_p"] > 1e-3
     assert 0.15 < r["per"] < 0.45
-    assert r["eq3_mean"] > r["mean_ci"][1] * 1.5  # eq. (2) is pessimistic here
+    assert r["eq3_mean"] > r["mean_hi"] * 1.5  # eq. (2) is pessimistic here
+    assert set(reallink.RETX_COLUMNS) <= set(r)
 
 
 def test_end_to_end_draws():
     """At 30 dB every draw sends: achieved T1 is |v1|/(B1 log2 M) exactly, transmissions >= 1, achieved
     T0 is whole packets of (L + 30) symbols, and the edge BER stays at the design's order."""
     streams = [torch.randint(0, 2, (4000,), generator=torch.Generator().manual_seed(3)).float()]
-    draws = links.end_to_end(V0, streams, 30.0, 1e-4, 12, seed=4)
+    draws = reallink_e2e.end_to_end(V0, streams, 30.0, 1e-4, 12, seed=4)
     sent = [d for d in draws if d.order > 0]
     assert len(sent) >= 9
     for d in sent:
@@ -103,10 +105,13 @@ def test_end_to_end_draws():
         assert d.achieved_t0 == pytest.approx(d.transmissions * (V0 + 30) / 1e6)
         assert d.achieved_latency == max(d.achieved_t0, d.achieved_t1)
         assert d.designed_latency == pytest.approx(max(d.designed_t0, d.designed_t1))
-    rows = np.array([d.to_row() for d in draws])
-    summ = e2e_summary(rows, list(links.E2E_COLUMNS), 1e-4)[0]
-    assert summ["draws"] == 12 and summ["edge_ber"] < 5e-4
-    assert summ["edge_ber_ci"][0] <= summ["edge_ber"] <= summ["edge_ber_ci"][1]
+    table = Table.from_array(np.array([d.to_row() for d in draws]), reallink_e2e.E2E_COLUMNS)
+    summ = e2e_summary(table, 1e-4, seed=3).rows[0]
+    assert summ.draws == 12 and summ.edge_ber.value < 5e-4 and summ.edge_ber.unit == "draw"
+    assert summ.edge_ber.n == sum(d.order > 0 for d in draws)
+    assert summ.edge_ber.lo <= summ.edge_ber.value <= summ.edge_ber.hi
+    # the pooled edge BER is errors over bits of the sent draws
+    assert summ.edge_ber.value == pytest.approx(sum(d.edge_errors for d in sent) / sum(d.edge_bits for d in sent))
     # the design is the exact discrete optimum of that draw
     d = sent[0]
     g = sweep.mean_gain(30.0)
@@ -170,38 +175,52 @@ def folder(tmp_path_factory):
     return root
 
 
-def test_study_runs_resumes_and_reports(tmp_path, folder, capsys):
+def test_study_stores_tables_and_recomputes_what_changed(tmp_path, folder, capsys):
     toml = tmp_path / "q.toml"
     toml.write_text(STUDY.format(images=folder))
     out = tmp_path / "o"
     assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert {p["status"] for p in res["parts"]} == {"finished"}
-    assert res["prompt_bits"] > 8 and res["edge_bits"] > res["prompt_bits"]
+    assert res["prompt_bits"] > 8 and res["edge_bits"] > res["prompt_bits"]  # measured from the cached streams
     assert res["designs"]["continuous"]["max_solver_gap"] <= 0.005
     assert len(res["table2"]) == 3 + 2  # paper-implied + the measured pairs
-    assert res["quality"]["ber_star"][0]["missing"] == ["clip"]  # the offline source has no CLIP
+    first = res["table2"][0]
+    assert first["paper_implied"] and first["ber_star"] == pytest.approx(paper_implied_bers()[0], rel=1e-12)
+    assert first["ranges"] and first["ranges"][-1]["modulation_order"] == 0  # outage at the low end
+    assert res["ber_star"][0]["missing"] == ["clip"]  # the offline source has no CLIP
     assert res["eq2"]["points"] == 2 and res["eq4"]["simulated"] == 4
     assert res["end_to_end"]["rows"][0]["draws"] == 3
-    for f in ("report.md", "fig4_continuous.png", "fig4_discrete.png", "quality.png", "eq2_per.png", "eq4_mqam.png",
+    for f in ("report.md", "fig4_continuous.png", "fig4_discrete.svg", "quality.pdf", "eq2_per.png", "eq4_mqam.png",
               "end_to_end.png", "quality_table.json"):
         assert (out / f).is_file(), f
-    with h5py.File(out / "qiao_test.h5", "r") as f:
-        q = f["quality/metrics/ms_ssim"][()]
-        assert q[0] == pytest.approx(1.0)  # BER 1e-7 on ~10^4 bits: error-free, the reference itself
-        assert "config_hash" in f["designs/continuous"].attrs and "git_sha" in f["eq2"].attrs
+    h5 = str(out / "qiao_test.h5")
+    data, attrs = read_group(h5, "quality")
+    assert data["metrics/ms_ssim"][0] == pytest.approx(1.0)  # BER 1e-7 on ~10^4 bits: error-free, the reference
+    assert "config_hash" in read_group(h5, "designs/continuous")[1] and "git_sha" in read_group(h5, "eq2")[1]
+    # the row tables: one layout, with units; Table II's ranges point at its rows
+    pts = read_table(h5, "eq2/points")
+    assert len(pts) == 2 and pts.units["snr_db"] == "dB" and list(pts["channel"]) == ["awgn", "rayleigh"]
+    assert np.all(pts["per_lo"] <= pts["per"]) and np.all(pts["per"] <= pts["per_hi"])
+    rows, ranges = read_table(h5, "table2/rows"), read_table(h5, "table2/ranges")
+    assert len(rows) == 5 and set(ranges["row"].tolist()) <= set(range(5)) and ranges.units["latency_ms"] == "ms"
+    draws = read_table(h5, "end_to_end/draws")
+    assert len(draws) == 3 and draws.units["achieved_latency"] == "s"
+    assert read_table(h5, "designs/discrete/solver_gaps").units["brute_force_ms"] == "ms"
+    counts = read_table(h5, "eq2/retransmission_counts")
+    assert counts["prompts"].sum() == read_table(h5, "eq2/retransmissions")["prompts"][0] == 50
     report = (out / "report.md").read_text()
-    assert "Table II analogue" in report and "feature-level" in report
-    # re-run: everything skipped, same file
-    assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
-    again = json.loads(capsys.readouterr().out)
-    assert {p["status"] for p in again["parts"]} == {"skipped"}
-    assert_damage_detected(str(toml), out, tmp_path, capsys)
+    assert "Table II analogue" in report and "feature-level" in report and "**Verdict:** Lemma 1" in report
     # a changed design grid recomputes only the designs (and what depends on them)
     toml.write_text(STUDY.format(images=folder).replace('avg_snr_db = "0:10:30"', 'avg_snr_db = "0:15:30"'))
     assert main(["run", str(toml), "--out", str(out), "--json"]) == 0
     third = {p["key"]: p["status"] for p in json.loads(capsys.readouterr().out)["parts"]}
     assert third["designs/continuous"] == "finished" and third["eq2"] == "skipped" and third["quality"] == "skipped"
+    # semlink show: the kind's summary lines and tables, intervals included
+    assert main(["show", h5]) == 0
+    shown = capsys.readouterr().out
+    assert "Table II (0.999, 0.991): BER1*" in shown and "eq. (2): consistent at" in shown
+    assert "PER [95 % CI]" in shown and "eq2/points: 2 rows" in shown
 
 
 def test_table_source_and_no_source(tmp_path, capsys):
@@ -220,10 +239,10 @@ def test_table_source_and_no_source(tmp_path, capsys):
     assert s.quality.source.startswith("table:") and os.path.isabs(s.quality.source[6:])
     assert main(["run", str(tmp_path / "t.toml"), "--out", str(tmp_path / "o"), "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
-    bs = res["quality"]["ber_star"]
+    bs = res["ber_star"]
     # BER1* = min over both metrics of the generalized inverse (log-linear between table points)
     assert bs[0]["ber_star"] == pytest.approx(min(10 ** (-6 + 2 * 0.1), 10 ** (-6 + 2 * 0.009 / 0.02)), rel=1e-6)
-    assert res["end_to_end"]["rows"][0]["quality_mean"] <= 1.0
+    assert res["end_to_end"]["rows"][0]["quality"]["value"] <= 1.0
 
 
 BAD = {
@@ -273,12 +292,14 @@ def test_builtin_study_loads_and_needs_kodak(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "k").exists()
 
 
-@pytest.mark.skipif(not os.environ.get("SEMLINK_KODAK"), reason="set SEMLINK_KODAK to the Kodak folder (CI does)")
-def test_builtin_quick_study_on_kodak(tmp_path, capsys):
-    assert main(["run", "qiao_latency", "--quick", "--out", str(tmp_path), "--json"]) == 0
-    res = json.loads(capsys.readouterr().out)
-    paper = [r for r in res["table2"] if r.get("paper_implied")]
-    assert len(paper) == 3
-    first = {x["modulation_order"]: x for x in paper[0]["ranges"]}
-    assert first[64]["avg_snr_min_db"] == pytest.approx(24.2, abs=0.7)
-    assert res["eq4"]["simulated_bound_holds"] == res["eq4"]["simulated"]
+def test_qiao_imports_no_other_study():
+    """The study kind and the calculator import no other study (the shared streams are scenarios.streams)."""
+    code = ("import sys, pkgutil, importlib, scenarios.qiao as q; "
+            "[importlib.import_module(f'scenarios.qiao.{n.name}') for n in pkgutil.iter_modules(q.__path__)]; "
+            "import scenarios.cli.latency; "
+            "print(sorted(m for m in sys.modules if m.split('.')[:2][-1] in ('xu', 'gesco', 'huang', 'ber') "
+            "and m.startswith('scenarios.')))")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=root)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"

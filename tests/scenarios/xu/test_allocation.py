@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from scenarios.xu.allocation import (METHODS, DiscardPerception, StreamSpec, allocate, generalized_lambert_w,
-                                  snr_for_ber_bpsk, snr_for_bler_eq23, snr_for_bler_eq23_bruteforce)
+from scenarios.xu.allocation import METHODS, StreamSpec, allocate
+from scenarios.xu.functions import DiscardPerception
+from scenarios.xu.models import (generalized_lambert_w, snr_for_ber_bpsk, snr_for_bler_eq23,
+                                 snr_for_bler_eq23_bruteforce)
 
 GAIN = 10 ** (-98 / 10)  # path loss at 100 m: -30 dB at 1 m, exponent 3.4
 NOISE = 1e-14            # -110 dBm
@@ -174,7 +176,8 @@ def test_cli_allocate_contract(capsys, tmp_path):
 
 
 def test_rayleigh_realizations_paper_setting():
-    from scenarios.xu.allocation import path_loss_db, realization_study
+    from scenarios.xu.budget import realization_study
+    from scenarios.xu.models import path_loss_db
 
     assert path_loss_db() == pytest.approx(-98.0)  # -30 dB - 34 log10(100)
     P = DiscardPerception.from_paper("clip")
@@ -193,7 +196,7 @@ def test_rayleigh_realizations_paper_setting():
 
 
 def test_perception_under_budget_optimal_is_certified():
-    from scenarios.xu.allocation import perception_under_budget
+    from scenarios.xu.budget import perception_under_budget
 
     rng = np.random.default_rng(5)
     P = DiscardPerception.from_paper("clip")
@@ -225,7 +228,7 @@ def test_perception_under_budget_optimal_is_certified():
 
 def test_bisection_misses_are_found_and_reported():
     """Algorithm 1 stops at an endpoint whose derivative points outwards; the report says where that loses."""
-    from scenarios.xu.report import savings_table
+    from scenarios.xu.savings import savings_table
 
     P = DiscardPerception.from_paper("clip")  # prompt alone 0.4113, edge alone 0.6404
     S = [StreamSpec(780, GAIN, NOISE), StreamSpec(12456, GAIN, NOISE)]
@@ -238,13 +241,14 @@ def test_bisection_misses_are_found_and_reported():
                      "perception": np.array([r.perception for r in rows]),
                      "errors": np.array([r.errors for r in rows]), "power": np.array([r.power for r in rows])}
     tab = savings_table(curves, "coded")
-    corner = tab["corner"]
-    assert corner["to"] == "edge off" and 0.41 <= corner["target"] <= 0.44  # first target above 1 - L1
-    assert corner["drop"] > 0.9 and corner["saving_vs_unaware"] > 0.9
-    misses = tab["bisection_misses"]
+    corner = tab.corner
+    assert corner.to_state == "edge off" and 0.41 <= corner.target <= 0.44  # first target above 1 - L1
+    assert corner.from_state == "both sent" and corner.drop > 0.9 and corner.saving_vs_unaware > 0.9
+    assert tab.max_saving is tab.max_saving_by_method["optimal"] and tab.max_saving.saving > 0.9
+    misses = tab.bisection_misses
     # above 1 - L2 both single-stream corners are feasible; Algorithm 1 takes the prompt-off end
-    assert misses and all(m["target"] >= 0.64 for m in misses)
-    assert all(m["bisection_off"] == "prompt off" and m["optimal_off"] == "edge off" for m in misses)
+    assert misses and all(m.target >= 0.64 for m in misses)
+    assert all(m.bisection_off == "prompt off" and m.optimal_off == "edge off" for m in misses)
     below = targets < 0.64
     b, o = curves["bisection"], curves["optimal"]
     assert np.all(b["total_power"][below & o["feasible"]] <= o["total_power"][below & o["feasible"]] * 1.005)

@@ -6,11 +6,14 @@ import h5py
 import numpy as np
 import pytest
 
+from scenarios.streams.cache import cache_streams, load_items, stream_bits
+from scenarios.streams.metrics import FeatureMetric, make_metric
+from scenarios.streams.samples import (ABSENT, OUTCOMES, joint_conditions, measure, one_correct_conditions,
+                                       read_samples, single_conditions)
+from scenarios.study.stats import isotonic
 from scenarios.xu.allocation import StreamSpec, allocate
-from scenarios.xu.perception import (ABSENT, OUTCOMES, FeatureMetric, cache_streams, discard_perception, export_table,
-                                  fit_logistic, fit_slice, forward_table, isotonic, joint_conditions, load_items,
-                                  make_metric, measure, one_correct_conditions, read_fits, read_samples,
-                                  single_conditions, store_fits, stream_bits)
+from scenarios.xu.perception import (discard_perception, export_table, fit_logistic, fit_slice, forward_table,
+                                     has_fits, per_image_at, read_fits, store_fits)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +89,10 @@ def test_discard_outcomes_give_the_bilinear_function_exactly(measured):
     s = read_samples(h5, metric.key)
     both = s["distance"][(s["psi1"] == 0) & (s["psi2"] == 0)].mean()
     assert P.p_both == pytest.approx(both)
+    # the report's unit is the image: one mean per image, and their mean is the stored P_best
+    per = per_image_at(s, 0.0, 0.0)
+    assert sorted(per) == [0, 1] and np.mean(list(per.values())) == pytest.approx(P.p_both)
+    assert per_image_at(s, 0.123, 0.0) == {}
     # the feature metric is additive: prompt self-similarity is 1, so prompt-only = 1/2 exactly,
     # and L1 + L2 = 1 - P_best (independent streams)
     assert P.p_prompt_only == pytest.approx(0.5, abs=1e-6)
@@ -120,10 +127,11 @@ def test_joint_grid_feeds_the_uncoded_allocation(measured):
 
 
 def test_stored_fits_and_exported_table_read_back(measured, tmp_path):
-    from scenarios.xu.allocation import TablePerception
+    from scenarios.xu.functions import TablePerception
 
     h5, metric = measured
     store_fits(h5, metric.key, boot=100)
+    assert has_fits(h5, metric.key) and not has_fits(h5, "regen-clip")
     back = read_fits(h5, metric.key)
     for vary, stream in enumerate(("prompt", "edge")):
         f = fit_slice(h5, metric.key, vary, boot=100)

@@ -2,17 +2,15 @@
 
 import json
 import os
-from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 
+from linklevel.store.h5io import open_result
 from scenarios.cli import main
 from scenarios.study.kinds import load_study, study_kind
 from scenarios.study.schema import StudyError
-
-from ..tamper import assert_damage_detected
+from scenarios.study.tables import read_table
 
 STUDY = """
 [study]
@@ -72,7 +70,9 @@ def _status(res: dict) -> dict[str, set]:
     return out
 
 
-def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
+def test_xu_study_runs_stores_and_reports(tmp_path, folder, capsys):
+    """What the kind stores and reports (the generic contract, tests/scenarios/test_kinds_contract.py, covers
+    re-runs, partial files, ``semlink show`` and damaged files)."""
     toml = _write(tmp_path, folder)
     out = str(tmp_path / "out")
     assert main(["run", toml, "--out", out, "--json"]) == 0
@@ -83,7 +83,7 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
     assert names == {"fig4_perception.png", "fig5_one_correct.png", "fig6_power.png", "fig9_cdf.png", "real_link.png"}
     assert all(os.path.getsize(f) > 10_000 for f in res["figures"])
     # K and bpp: the exact stream sizes of the bridge codecs
-    from scenarios.xu.perception import stream_bits
+    from scenarios.streams.cache import stream_bits
 
     bits = stream_bits(res["file"])
     k = res["k_bits"]
@@ -92,23 +92,28 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
     assert [r["bpp"] for r in k["per_image"]] == pytest.approx(list((bits["prompt"] + bits["edge"]) / (128 * 160)))
     # coded paper constants: the corner where the edge stream is switched off, with its saving
     clip = next(r for r in res["curves"] if r["source"] == "paper:clip" and r["scheme"] == "coded")
-    assert clip["corner"]["to"] == "edge off" and clip["corner"]["saving_vs_unaware"] > 0.5
+    assert clip["corner"]["to_state"] == "edge off" and clip["corner"]["saving_vs_unaware"] > 0.5
     assert {(r["source"], r["scheme"]) for r in res["curves"]} == {
         ("paper:clip", "coded"), ("paper:ms-ssim", "coded"), ("measured", "coded"), ("measured", "uncoded")}
-    # real-link check: per offset, both streams, and the achieved perception vs the design
+    # real-link check: per offset, both streams, and the achieved perception vs the design; stored as a table
     chk = res["real_link"]["check"]
     assert chk["target"] == 0.36 and len(chk["points"]) == 2
     assert all(len(p["streams"]) == 2 and 0 <= p["achieved_perception"] <= 1 for p in chk["points"])
+    table = read_table(res["file"], "real_link/check")
+    assert len(table) == 4 and table["lost"].tolist() == [s["lost"] for p in chk["points"] for s in p["streams"]]
     rz = res["realizations"]["methods"]
     assert set(rz) == {"unaware", "proportional", "bisection", "optimal"}
     assert rz["optimal"]["median_w"] <= rz["unaware"]["median_w"]
     assert all(o <= u + 1e-9 for o, u in zip(rz["optimal"]["median_perception"], rz["unaware"]["median_perception"]))
+    # intervals over the independent unit: 4 realizations, 2 images (< 5): values without intervals, and warnings
+    assert rz["optimal"]["mean_w"]["n"] == 4 and rz["optimal"]["mean_w"]["lo"] is None
+    assert any("realizations (< 5)" in w for w in res["warnings"]) and any("images (< 5)" in w for w in res["warnings"])
     report = open(res["report"], encoding="utf-8").read()
     for needle in ("feature-level", "0.0303", "bisection misses", "5G LDPC", "fig9_cdf.png",
                    "Gap at the design point", "backoff" if
                    chk["backoff_db"] is not None else "not met"):
         assert needle in report
-    with h5py.File(res["file"], "r") as f:
+    with open_result(res["file"]) as f:
         g = f["curves/paper:clip/coded/optimal"]
         for a in ("config", "config_hash", "seed", "versions", "git_sha", "complete"):
             assert a in g.attrs
@@ -119,22 +124,20 @@ def test_xu_study_runs_stores_reports_and_skips(tmp_path, folder, capsys):
         assert np.all(np.diff(fits["alone_edge/isotonic"][()]) >= 0)
         assert fits["discard"].attrs["L1"] == pytest.approx(1 - fits["discard"].attrs["p_prompt_only"])
         assert fits["discard"].attrs["p_both"] == pytest.approx(res["perception"]["p_best"])
-        stamp = g.attrs["updated"]
-        n = f["perception/feature/distance"].size
-    # the measured forward function is exported as a JSON table usable by `semlink allocate`
+    # the measured forward function is exported as a JSON table usable by `semlink allocate` (by the run only:
+    # `semlink show` writes nothing)
     table = os.path.join(out, "perception_table_feature.json")
     assert main(["allocate", "--scheme", "uncoded", "--method", "optimal", "--perception-table", table,
                  "--k", "600,9000", "--gain-db=-98,-98", "--target", "0.7", "--json"]) == 0
     alloc = json.loads(capsys.readouterr().out)
     assert alloc["feasible"] and alloc["perception"] <= 0.7 + 1e-6
-    # re-run: everything skipped, nothing rewritten
-    assert main(["run", toml, "--out", out, "--json"]) == 0
-    again = json.loads(capsys.readouterr().out)
-    assert {p["status"] for p in again["parts"]} == {"skipped"}
-    with h5py.File(res["file"], "r") as f:
-        assert f["curves/paper:clip/coded/optimal"].attrs["updated"] == stamp
-        assert f["perception/feature/distance"].size == n
-    assert_damage_detected(toml, Path(out), tmp_path, capsys)
+    saved = open(table, encoding="utf-8").read()
+    os.remove(table)
+    assert main(["show", res["file"], "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert not os.path.exists(table) and shown["summary_lines"][0].startswith("paper:clip/coded: max saving")
+    with open(table, "w", encoding="utf-8") as fh:
+        fh.write(saved)
     # a changed part is the only one recomputed
     _write(tmp_path, folder, count=6)
     assert main(["run", toml, "--out", out, "--json"]) == 0
@@ -204,5 +207,5 @@ def test_builtin_quick_study_on_kodak(tmp_path, capsys):
     assert kb["measured_mean"][0] < kb["measured_mean"][1] / 5  # the prompt is the short stream
     clip = next(r for r in res["curves"] if r["source"] == "paper:clip" and r["scheme"] == "coded")
     # the edge stream is switched off at the first target above 1 - L1 = 0.4113 (grid step 0.05)
-    assert clip["corner"]["to"] == "edge off" and clip["corner"]["target"] == pytest.approx(0.45)
+    assert clip["corner"]["to_state"] == "edge off" and clip["corner"]["target"] == pytest.approx(0.45)
     assert clip["corner"]["saving_vs_unaware"] > 0.8

@@ -2,7 +2,10 @@
 
 The run id is the hash of the normalized run config (link, stopping rule, seed,
 precision). The SNR grid is *not* part of it: points are keyed by SNR, so
-extending or re-running a sweep reuses every finished point.
+extending or re-running a sweep reuses every finished point. The points are stored by the link
+level's :class:`~linklevel.store.results.ResultStore` (``runs/<run_id>/points``, journaled appends).
+:func:`run_ber` is behind ``semlink ber`` and behind each part of a ``ber`` study
+(:mod:`scenarios.ber.parts`).
 """
 
 from __future__ import annotations
@@ -24,8 +27,7 @@ from ..study.schema import parse_range
 #: Largest batch (frames per link call) accepted up front.
 MAX_BATCH = 1 << 24
 
-__all__ = ["MAX_BATCH", "default_targets", "BerRun", "BerRunResult", "ebno_grid", "run_ber", "store_result", "worker_run",
-           "point_task", "point_stops_run", "points_to_do", "combine_points"]
+__all__ = ["MAX_BATCH", "default_targets", "BerRun", "BerRunResult", "ebno_grid", "run_ber"]
 
 
 def default_targets(link: LinkConfig) -> dict[str, Optional[int]]:
@@ -273,105 +275,3 @@ def run_ber(
         store.set_attrs(run_id, runtime_s=float(total))
     shell.points, shell.interrupted, shell.runtime_s = sweep.points, sweep.interrupted, runtime
     return shell
-
-
-
-def store_result(out: str, result: BerRunResult) -> None:
-    """Write a run computed elsewhere (another process, a Ray worker) into ``out``.
-
-    Points already in the file are kept; new ones are added with their analytic
-    extras. Used by the parallel executors, where only the parent writes the file; an
-    ``interrupted`` result (some points still running) is a partial store.
-    """
-    store = ResultStore(out)
-    if result.model is None:
-        result.attach_model()
-    stored = store.finished_points(result.run_id)
-    # a partial result (``interrupted``: points still in flight) only appends its new points (one
-    # journal line each); the run's attributes (a rewrite of the file) are written when the run is
-    # new and once it is complete
-    if not store.has_run(result.run_id):
-        store.ensure_run(result.run_id, result.attrs())
-    have = {round(k, 9) for k in stored}
-    for p in result.points:
-        if p.status in ("skipped", "interrupted") or round(p.ebno_db, 9) in have:
-            continue  # not finished, or already in the file
-        store.append_point(result.run_id, p, result.run.confidence, extras=result.point_extras(p))
-        stored[p.ebno_db] = p
-    if not result.interrupted:
-        total = float(sum(p.runtime_s for p in stored.values()))
-        store.ensure_run(result.run_id, {**result.attrs(), "runtime_s": total})
-
-
-def worker_run(run: BerRun, batch_size: Optional[int], device: str) -> BerRunResult:
-    """Simulate ``run`` without touching any file (a parallel worker, one torch thread); the parent
-    stores it with :func:`store_result`."""
-    from linklevel.engine.runtime import set_threads
-
-    set_threads(1)
-    res = run_ber(run, out=None, device=device, batch_size=batch_size, progress=False, analytic=False)
-    res.model = None  # closures do not pickle; the parent rebuilds the model
-    return res
-
-
-def point_task(run: BerRun, ebno_db: float, device: str) -> tuple[PointResult, int, float]:
-    """One SNR point of ``run`` in any process (the parallel executor's unit for BER studies):
-    ``(point, batch size, information bits per symbol)``; the same counts as in :func:`run_ber`."""
-    from linklevel.engine.montecarlo import auto_batch_size, cached_link, simulate_point
-
-    link = cached_link((run.link, run.precision, run.compile), device)
-    batch = run.batch_size if run.batch_size is not None else auto_batch_size(link, run.stop)
-    return simulate_point(link, ebno_db, run.stop, batch, run.seed), batch, link.info_rate
-
-
-def point_stops_run(run: BerRun, result: tuple[PointResult, int, float]) -> bool:
-    """Whether a :func:`point_task` result ends ``run``'s sweep (an error-free point with
-    ``stop_after_zero_errors``): the later points are skipped."""
-    return _stops(run, result[0])
-
-
-def _stops(run: BerRun, p: PointResult) -> bool:
-    return bool(run.stop.stop_after_zero_errors) and p.status not in ("interrupted", "skipped") and p.bit_errors == 0
-
-
-def points_to_do(run: BerRun, finished: dict[float, PointResult]) -> tuple[float, ...]:
-    """The SNR points of ``run`` the serial sweep would still compute, given the ``finished`` ones
-    (keyed by SNR, as :meth:`~linklevel.store.results.ResultStore.finished_points`): none past a finished
-    point that stops the run."""
-    done = {round(k, 9): p for k, p in finished.items()}
-    todo = []
-    for v in sorted(run.ebno_db):
-        p = done.get(round(v, 9))
-        if p is None:
-            todo.append(v)
-        elif _stops(run, p):
-            break
-    return tuple(todo)
-
-
-def combine_points(run: BerRun, device: str, todo: tuple[float, ...], finished: dict[float, PointResult],
-                   results: list) -> BerRunResult:
-    """The :class:`BerRunResult` of the stored ``finished`` points and the :func:`point_task`
-    ``results`` of the ``todo`` points (for :func:`store_result`). A result may be ``None``: a point
-    not computed yet (``interrupted``, not stored: the executor stores what is done on every
-    arrival, so a kill loses only the points in flight) or not needed. Points after an error-free
-    one are ``skipped`` when the run stops after zero errors, exactly as the serial sweep skips them."""
-    got = {round(v, 9): r for v, r in zip(todo, results)}
-    done = {round(k, 9): p for k, p in finished.items()}
-    points: list[PointResult] = []
-    skip = False
-    for v in sorted(run.ebno_db):
-        key = round(v, 9)
-        if skip:
-            p = PointResult(ebno_db=v, status="skipped")
-        elif key in done:
-            p = done[key]
-        else:
-            r = got.get(key)
-            p = r[0] if r is not None else PointResult(ebno_db=v, status="interrupted")
-        points.append(p)
-        skip = skip or _stops(run, p)
-    _, batch, rate = next(r for r in results if r is not None)
-    partial = any(p.status == "interrupted" for p in points)
-    return BerRunResult(run=run, run_id=run.run_id, points=points, interrupted=partial, device=device,
-                        batch_size=batch, info_rate=rate, runtime_s=float(sum(p.runtime_s for p in points)))

@@ -9,23 +9,28 @@ with QPSK at LDPC rate ``rate / 2`` so that the spectral efficiency is the desig
 achieved perception follows from the bilinear discard perception function; the backoff is
 the SNR offset (same for both streams) at which the real links reach the target,
 interpolated from a few offsets.
+
+The check is stored as a table (:meth:`RealLinkCheck.table`: one row per offset and stream) with
+the target, the designed perception and the backoff as attributes. Torch is imported only to
+simulate, so reading a stored check stays light.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
-import torch
-
-from linklevel import Link, LinkConfig
-from linklevel.engine.runtime import resolve_device, seed_everything
 from linklevel.theory.stats import clopper_pearson
 
-from .allocation import Allocation, DiscardPerception
+from ..study.tables import Table
+from .allocation import Allocation
+from .functions import DiscardPerception
 
-__all__ = ["StreamCheck", "RealLinkCheck", "stream_loss_rate", "real_link_check"]
+__all__ = ["StreamCheck", "RealLinkCheck", "stream_loss_rate", "real_link_check", "read_real_link", "STREAMS"]
+
+STREAMS = ("prompt", "edge")
 
 
 @dataclass
@@ -69,12 +74,44 @@ class RealLinkCheck:
                        for o, ss, a in zip(self.offsets_db, self.streams, self.achieved)],
         }
 
+    def table(self) -> Table:
+        """One row per offset and stream (``snr_db`` is -inf for a stream designed with no power)."""
+        rows = [{"offset_db": o, "stream": STREAMS[i], "snr_db": s.snr_db, "designed_bler": s.designed_bler,
+                 "lost": s.lost, "trials": s.trials, "codewords": s.codewords_per_stream, "achieved_perception": a}
+                for o, ss, a in zip(self.offsets_db, self.streams, self.achieved) for i, s in enumerate(ss)]
+        cols = ["offset_db", "stream", "snr_db", "designed_bler", "lost", "trials", "codewords", "achieved_perception"]
+        return Table.from_rows(rows, columns=cols, units={"offset_db": "dB", "snr_db": "dB", "lost": "stream",
+                                                          "trials": "stream", "codewords": "codeword"})
+
+    def attrs(self) -> dict[str, Any]:
+        """The scalars stored beside :meth:`table`."""
+        return {"target": self.target, "designed_perception": self.designed_perception, "backoff_db": self.backoff_db}
+
+    @classmethod
+    def from_table(cls, table: Table, attrs: Mapping[str, Any]) -> "RealLinkCheck":
+        """Read back what :meth:`table` and :meth:`attrs` stored."""
+        res = cls(target=float(attrs["target"]), designed_perception=float(attrs["designed_perception"]),
+                  backoff_db=None if attrs.get("backoff_db") is None else float(attrs["backoff_db"]))
+        rows = table.rows()
+        for j in range(0, len(rows), len(STREAMS)):  # the streams of one offset are consecutive rows
+            point = rows[j:j + len(STREAMS)]
+            res.offsets_db.append(float(point[0]["offset_db"]))
+            res.achieved.append(float(point[0]["achieved_perception"]))
+            res.streams.append([StreamCheck(float(r["snr_db"]), float(r["designed_bler"]), int(r["trials"]),
+                                            int(r["lost"]), int(r["codewords"])) for r in point])
+        return res
+
 
 def stream_loss_rate(k_bits: int, snr_db: float, rate: float, trials: int, k_cw: int = 1024, seed: int = 0,
                      device: Optional[str] = None, designed_bler: float = float("nan"),
                      decoder: str = "semlink") -> StreamCheck:
     """Send ``trials`` streams of ``k_bits`` over 5G LDPC + CRC24A, QPSK, at Es/N0 ``snr_db``
     (``decoder``: ``semlink`` or ``sionna``, :attr:`~linklevel.LinkConfig.decoder`)."""
+    import torch
+
+    from linklevel import Link, LinkConfig
+    from linklevel.engine.runtime import resolve_device, seed_everything
+
     if trials < 1 or k_bits < 1:
         raise ValueError("need trials >= 1 and k_bits >= 1")
     if not 0 < rate <= 1.6:
@@ -125,3 +162,22 @@ def real_link_check(alloc: Allocation, k_bits: Sequence[int], perception: Discar
         if res.backoff_db is None and a0 > alloc.target >= a1:
             res.backoff_db = o0 + (o1 - o0) * (a0 - alloc.target) / (a0 - a1)
     return res
+
+
+def read_real_link(path: str) -> tuple[Optional[dict], Optional[dict]]:
+    """The stored design (``Allocation.to_dict``) and check (``RealLinkCheck.to_dict``; ``None`` when the design
+    was infeasible) of a result file, or ``(None, None)`` before the part ran. A file written before the check
+    was a table holds it as a JSON attribute, read as such."""
+    from linklevel.store.h5io import open_result
+
+    from ..study.parts import read_group
+
+    with open_result(path) as f:
+        if "real_link" not in f:
+            return None, None
+    data, attrs = read_group(path, "real_link")
+    design = json.loads(attrs["design"]) if "design" in attrs else None
+    if "check" in data:
+        scalars = {k: json.loads(attrs[k]) for k in ("target", "designed_perception", "backoff_db")}
+        return design, RealLinkCheck.from_table(data["check"], scalars).to_dict()
+    return design, json.loads(attrs["check"]) if "check" in attrs else None

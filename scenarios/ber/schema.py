@@ -1,7 +1,7 @@
 """Declarative studies: a TOML file validated into frozen dataclasses and expanded into runs.
 
 A study is a list of *figures*; each figure holds runs that share one plot. Every
-run is a :class:`~scenarios.ber.BerRun` (link + stopping rule + seed + SNR grid).
+run is a :class:`~scenarios.ber.sweep.BerRun` (link + stopping rule + seed + SNR grid).
 A figure sets its base config and expands it into runs by
 
 * ``sweep``: a cartesian product over any config field (dotted paths such as
@@ -45,7 +45,7 @@ import copy
 import dataclasses
 import itertools
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Optional
 
 from linklevel import LinkConfig
 from linklevel.store.points import StopCriteria
@@ -53,9 +53,10 @@ from linklevel.store.points import StopCriteria
 from ..study.quantities import BLER, SNR_DB
 from ..study.schema import StudyError, StudyHeader, check_keys, merge, parse_range
 from ..study.schema import table as _table
-from .run import BerRun, default_targets
+from .labels import run_label
+from .sweep import BerRun, default_targets
 
-__all__ = ["FigureSpec", "StudyRun", "BerStudy", "load_ber"]
+__all__ = ["STUDY_KEYS", "TABLES", "FigureSpec", "StudyRun", "BerStudy", "load_ber"]
 
 STUDY_KEYS = ("confidence", "precision", "target_bler")
 TABLES = ("defaults", "figure")
@@ -142,43 +143,49 @@ def load_ber(doc: dict, header: StudyHeader) -> BerStudy:
         base = merge(base, {k: v for k, v in quick_tab.items() if k != "figure"})
     _check_stop(base.get("stop", {}), where, "[quick]" if quick else "[defaults]")
 
-    figures = []
-    seen = set()
+    figures: list[FigureSpec] = []
     for i, raw in enumerate(figs):
-        table = f"[[figure]] #{i + 1}"
-        fig = _table(raw, where, table)
-        check_keys(fig, _FIGURE_KEYS, where, table)
-        fname = fig.get("name")
-        if not isinstance(fname, str) or not fname.isidentifier():
-            raise StudyError(f"{where}: {table} name must be an identifier, got {fname!r}")
-        if fname in seen:
-            raise StudyError(f"{where}: two figures are named {fname!r}")
-        seen.add(fname)
-        table = f"[[figure]] {fname}"
-        cfg = merge(base, {k: v for k, v in fig.items() if k in _RUN_KEYS})
-        if quick and fname in quick_figs:
-            qf = _table(quick_figs[fname], where, f"[quick.figure.{fname}]")
-            check_keys(qf, _RUN_KEYS + ("sweep", "zip"), where, f"[quick.figure.{fname}]")
-            cfg = merge(cfg, {k: v for k, v in qf.items() if k in _RUN_KEYS})
-            fig = {**fig, **{k: v for k, v in qf.items() if k in ("sweep", "zip")}}
-        runs = tuple(_expand(cfg, fig.get("sweep", {}), fig.get("zip", {}), fname, where, table))
-        title = fig.get("title", fname)
-        if not isinstance(title, str):
-            raise StudyError(f"{where}: {table}: title must be a string, got {title!r}")
-        labels = fig.get("labels")
-        if labels is not None:
-            if not isinstance(labels, list) or len(labels) != len(runs) or not all(isinstance(x, str) for x in labels):
-                raise StudyError(f"{where}: {table}: labels must be a list of {len(runs)} strings (one per run)")
-            runs = tuple(StudyRun(r.figure, lab, r.run) for r, lab in zip(runs, labels))
-        if header.decoder is not None:
-            runs = tuple(StudyRun(r.figure, r.label, _with_decoder(r.run, header.decoder, where, table)) for r in runs)
-        figures.append(FigureSpec(name=fname, title=title, runs=runs))
+        figures.append(_figure(i, raw, base, quick_figs if quick else {}, header.decoder, where,
+                               {f.name for f in figures}))
 
     return BerStudy(**header.fields(), confidence=float(confidence), precision=str(precision),
                     target_bler=float(target_bler), figures=tuple(figures))
 
 
 # --------------------------------------------------------------------------- helpers
+def _figure(i: int, raw: Any, base: dict, quick_figs: dict, decoder: Optional[str], where: str,
+            seen: set[str]) -> FigureSpec:
+    """Figure ``i`` of the file (``raw``) expanded into its runs over the ``base`` config (with its
+    ``[quick.figure.<name>]`` table merged when given) and with ``decoder`` on every coded link."""
+    table = f"[[figure]] #{i + 1}"
+    fig = _table(raw, where, table)
+    check_keys(fig, _FIGURE_KEYS, where, table)
+    fname = fig.get("name")
+    if not isinstance(fname, str) or not fname.isidentifier():
+        raise StudyError(f"{where}: {table} name must be an identifier, got {fname!r}")
+    if fname in seen:
+        raise StudyError(f"{where}: two figures are named {fname!r}")
+    table = f"[[figure]] {fname}"
+    cfg = merge(base, {k: v for k, v in fig.items() if k in _RUN_KEYS})
+    if fname in quick_figs:
+        qf = _table(quick_figs[fname], where, f"[quick.figure.{fname}]")
+        check_keys(qf, _RUN_KEYS + ("sweep", "zip"), where, f"[quick.figure.{fname}]")
+        cfg = merge(cfg, {k: v for k, v in qf.items() if k in _RUN_KEYS})
+        fig = {**fig, **{k: v for k, v in qf.items() if k in ("sweep", "zip")}}
+    runs = tuple(_expand(cfg, fig.get("sweep", {}), fig.get("zip", {}), fname, where, table))
+    title = fig.get("title", fname)
+    if not isinstance(title, str):
+        raise StudyError(f"{where}: {table}: title must be a string, got {title!r}")
+    labels = fig.get("labels")
+    if labels is not None:
+        if not isinstance(labels, list) or len(labels) != len(runs) or not all(isinstance(x, str) for x in labels):
+            raise StudyError(f"{where}: {table}: labels must be a list of {len(runs)} strings (one per run)")
+        runs = tuple(StudyRun(r.figure, lab, r.run) for r, lab in zip(runs, labels))
+    if decoder is not None:
+        runs = tuple(StudyRun(r.figure, r.label, _with_decoder(r.run, decoder, where, table)) for r in runs)
+    return FigureSpec(name=fname, title=title, runs=runs)
+
+
 def _with_decoder(run: BerRun, decoder: str, where: str, table: str) -> BerRun:
     """``run`` with its LDPC decoder replaced (uncoded links unchanged)."""
     if run.link.code != "ldpc" or run.link.decoder == decoder:
@@ -223,36 +230,6 @@ def _sweep_lists(d: Any, where: str, table: str, what: str) -> dict[str, list]:
         if not isinstance(v, list) or not v:
             raise StudyError(f"{where}: {table}: {what} {k!r} must be a non-empty list")
     return d
-
-
-def _label_value(v: Any) -> str:
-    return v if isinstance(v, str) else repr(v) if not isinstance(v, float) else f"{v:g}"
-
-
-def run_label(keys: list[str], run: BerRun) -> str:
-    """A legend label from the swept fields of ``run`` (``16QAM, i.i.d. fading``, ``LDPC(400,500)``, ...)."""
-    link = run.link
-    words = []
-    fields_ = [k.split(".")[-1] for k in keys if k != "ebno_db"]
-    for f in fields_:
-        if f == "modulation":
-            words.append(link.modulation.upper())
-        elif f == "coherence":
-            c = link.coherence
-            words.append("i.i.d. fading" if c == "iid" else "one fade per codeword" if c == "codeword"
-                         else f"{c}-symbol fades")
-        elif f in ("k", "n") and link.code == "ldpc":
-            if f"LDPC({link.k},{link.n})" not in words:
-                words.append(f"LDPC({link.k},{link.n})")
-        elif f == "csi":
-            words.append(f"{link.csi} CSI")
-        elif f == "pilots_per_block":
-            words.append(f"{link.pilots_per_block} pilots")
-        elif f == "seed":
-            words.append(f"seed {run.seed}")
-        else:
-            words.append(f"{f} {_label_value(getattr(link, f, getattr(run.stop, f, None)))}")
-    return ", ".join(words)
 
 
 def _expand(cfg: dict, sweep: Any, zipped: Any, fname: str, where: str, table: str) -> list[StudyRun]:

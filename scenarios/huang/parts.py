@@ -1,0 +1,241 @@
+r"""The parts of the Huang et al. study (``semlink run huang_cie``) and what each one runs.
+
+Parts (each stamped in ``<out>/<name>.h5``, skipped on re-run when done; their row tables are
+:class:`~scenarios.study.tables.Table`\ s with units):
+
+1. ``fig7`` — table ``rows``: per image (centre crops), coder and α: bits (feature, hyper, mask),
+   selected fraction, GVIF (eq. 27) and mask-PSNR (eq. 40) of the partial decode on the selected
+   region (Fig. 7);
+2. ``mcs`` — tables ``table`` (the real link's MCS: 5G LDPC + QPSK/16/64-QAM, ``blocklength`` channel
+   uses per codeword, with each MCS's simulated Es/N0 threshold for ``target_bler``) and ``tested``
+   (the raw counts of every tested point);
+3. ``fig9`` (AWGN) and ``rayleigh`` (quasi-static Rayleigh, ``fades`` draws) — tables ``rows`` (per SNR
+   and draw, :data:`scenarios.huang.sweep.COLUMNS`) and ``images`` (per image too), and for AWGN
+   ``latency`` (Fig. 9(b), :math:`T_{max}` swept): Algorithm 1 with eq. (8)'s rate (the paper's
+   design, with the grid optimum as its check) priced on the real link, Algorithm 1 with the real
+   link's rate and the streams sent with discard-with-error, the unfiltered coder (the cliff),
+   JPEG2000 at the same budget, text-to-image only (:mod:`scenarios.huang.sweep`);
+4. ``examples`` — one image: importance, mask, partial decode and inpainting per α (qualitative figure).
+
+The coder family is the shipped ``hyperprior_rgb_q*`` (or ``coders`` = a folder), loaded once, by the
+first part that runs; :func:`preflight` only checks that its weights and the images are there.
+Importance is the offline spectral-residual substitute unless ``importance = "cam"`` and its weights
+exist.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from linklevel.store.h5io import open_result
+
+from ..study.parts import Part, RunContext, write_group
+from ..study.tables import Table
+from .schema import HuangData, HuangStudy, study_images
+
+__all__ = ["huang_parts", "preflight", "units", "FIG7_COLUMNS", "MCS_COLUMNS", "TESTED_COLUMNS"]
+
+FIG7_COLUMNS = ("image", "coder", "alpha", "gvif", "bits", "feature_bits", "hyper_bits", "mask_bits",
+                "selected_fraction", "mask_psnr")
+MCS_COLUMNS = ("bits_per_symbol", "rate", "uses", "payload", "k", "threshold_db", "na_threshold_db", "modulation")
+TESTED_COLUMNS = ("mcs", "esno_db", "codewords", "errors", "ci_low", "ci_high")
+
+
+def units(columns: Sequence[str]) -> dict[str, str]:
+    """The unit of each stored column, from its name (``*_db`` and mask-PSNR in dB, ``*_ms`` in ms,
+    bits and budgets in bits; the others have none)."""
+    def unit(c: str) -> str:
+        if c.endswith("_db") or c.endswith("mask_psnr"):
+            return "dB"
+        if c.endswith("_ms"):
+            return "ms"
+        if c.endswith("bits") or c.endswith("budget") or c in ("payload", "k"):
+            return "bit"
+        return {"efficiency": "bit/use", "uses": "use", "bits_per_symbol": "bit/symbol"}.get(c, "")
+    return {c: unit(c) for c in columns if unit(c)}
+
+
+def preflight(study: HuangStudy) -> None:
+    """Before anything is written: the images and the coder family's weight files exist (nothing is loaded:
+    the parts load the family once)."""
+    study_images(study.data)
+    if not study.data.random_weights:
+        from .pipeline import coder_files
+
+        coder_files(study.data.coders or None)
+
+
+def _perceptual(d: HuangData, device: str) -> tuple[Any, Any, str]:
+    """LPIPS and FID models per ``[data] perceptual`` (auto: when their weights are here), and a note."""
+    from genai.loading import ModelNotAvailable
+    from genai.registry import load
+
+    if d.perceptual == "off":
+        return None, None, "LPIPS / FID: off ([data] perceptual)"
+    rnd = d.perceptual == "random" or d.random_weights
+    models, notes = [], []
+    for name in ("lpips", "fid"):
+        try:
+            m = load("metric", name, random_weights=rnd, device=device)
+            models.append(m)
+            notes.append(f"{name.upper()}: {m.note}")
+        except ModelNotAvailable as err:
+            models.append(None)
+            notes.append(f"{name.upper()} not computed: {err}")
+    return models[0], models[1], "; ".join(notes)
+
+
+class _Models:
+    """Models and per-image caches shared by the parts (loaded once, by the first part that runs)."""
+
+    def __init__(self, study: HuangStudy, device: str) -> None:
+        from .cie import Evaluator
+        from .pipeline import importance_map, load_family, load_image
+
+        d = study.data
+        self.files = study_images(d)
+        self.family = load_family(d.coders or None, device, random_weights=d.random_weights)
+        self.images = [load_image(f, d.crop) for f in self.files]
+        self.importance = []
+        self.imp_note = ""
+        for img in self.images:
+            m, self.imp_note = importance_map(img, d.importance, d.random_weights, device, d.importance_scale)
+            self.importance.append(m)
+        self.ref = max(self.family)
+        self.lpips, self.fid, self.perceptual_note = _perceptual(d, device)
+        self.evaluate = Evaluator(self.images, self.importance, self.family, d.gamma2, self.lpips, self.fid)
+        self.gamma2 = d.gamma2
+        self.cache: dict = {}
+
+
+def _fig7(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
+    from genai.metrics import mask_psnr
+
+    from .cie import embed, receive
+
+    rows = []
+    for i, img in enumerate(mc.images):
+        ctx.say(f"Fig. 7: image {i + 1}/{len(mc.images)}")
+        for q, c in mc.family.items():
+            for a in study.fig7.alphas:
+                st, _ = embed(img, c, mc.importance[i], a)
+                res = receive(st, c, inpaint=lambda p, x, k, s: x)  # partial decode only (no inpainting cost)
+                mp = mask_psnr(img * 255, res.partial * 255, res.pixel_mask[..., None].astype(float)) \
+                    if res.pixel_mask.any() else math.nan
+                g, bits, frac = mc.evaluate(i, q, a)
+                rows.append(dict(zip(FIG7_COLUMNS, (i, q, a, g, int(bits), st.feature_bits, st.hyper_bits,
+                                                    int(st.mask_bits.numel()), frac, mp if math.isfinite(mp) else 99.0))))
+    write_group(ctx.file, "fig7", {"rows": Table.from_rows(rows, FIG7_COLUMNS, units(FIG7_COLUMNS))},
+                {"importance": mc.imp_note, "coders": {str(q): c.note for q, c in mc.family.items()}})
+
+
+def _mcs(study: HuangStudy, ctx: RunContext) -> None:
+    from .reallink import find_threshold, mcs_table
+
+    f9 = study.fig9
+    table, tested = [], []
+    for j, m in enumerate(mcs_table(f9.blocklength)):
+        ctx.say(f"MCS thresholds: {m.name}")
+        th = find_threshold(m, f9.target_bler, f9.mcs_step_db, device=ctx.device, seed=study.seed)
+        table.append(dict(zip(MCS_COLUMNS, (m.bits_per_symbol, m.rate, m.uses, m.payload, m.k, th.snr_db, th.na_snr_db,
+                                            m.modulation))))
+        tested += [dict(zip(TESTED_COLUMNS, (j, *t))) for t in th.tested]
+    write_group(ctx.file, "mcs", {"table": Table.from_rows(table, MCS_COLUMNS, units(MCS_COLUMNS)),
+                                  "tested": Table.from_rows(tested, TESTED_COLUMNS, units(TESTED_COLUMNS))},
+                {"target_bler": f9.target_bler, "crc": "CRC24A", "code": "5G LDPC (semlink decoder, 20 iterations)",
+                 "rule": "lowest Es/N0 on the grid whose BLER over ceil(4/target) codewords is <= target"})
+
+
+def _thresholds(path: str) -> list:
+    """The MCS thresholds the ``mcs`` part stored."""
+    from .reallink import MCS, Threshold
+
+    with open_result(path) as f:
+        t, target = Table.read(f["mcs/table"]), float(f["mcs"].attrs["target_bler"])
+    return [Threshold(MCS(str(r["modulation"]), float(r["rate"]), int(r["uses"])), float(r["threshold_db"]),
+                      float(r["na_threshold_db"]), target) for r in t.rows()]
+
+
+def _sweep(study: HuangStudy, ctx: RunContext, mc: _Models, channel: str) -> None:
+    from bridge import Transmitter
+
+    from .sweep import COLUMNS, IMAGE_COLUMNS, LATENCY_COLUMNS, coder_distortions, latency_sweep, sweep_point
+
+    f9 = study.fig9
+    thresholds = _thresholds(ctx.file)
+    if "dist" not in mc.cache:
+        mc.cache["dist"] = coder_distortions(mc.family, mc.images, mc.importance)
+    dist = mc.cache["dist"]
+    gains = [1.0] if channel == "awgn" else list(np.random.default_rng(study.seed + 1).exponential(1.0, f9.fades))
+    tx = Transmitter(device=ctx.device, seed=study.seed + (0 if channel == "awgn" else 10_000))
+    rows, per_image = [], []
+    for s in f9.snrs_db:
+        ctx.say(f"Fig. 9 ({channel}): SNR {s:g} dB, {len(gains)} draw(s)")
+        for d, g in enumerate(gains):
+            r, pi = sweep_point(mc, f9, int(channel != "awgn"), float(s), d, float(g), dist, thresholds, tx,
+                                study.seed, jpeg2000=channel == "awgn")
+            rows.append(r)
+            per_image += pi
+    data = {"rows": Table.from_array(rows, COLUMNS, units(COLUMNS)),
+            "images": Table.from_array(per_image, IMAGE_COLUMNS, units(IMAGE_COLUMNS))}
+    attrs = {}
+    if channel == "awgn":
+        ctx.say(f"Fig. 9(b): T_max sweep at {f9.latency_snr_db:g} dB")
+        lat = latency_sweep(mc, f9, f9.latency_snr_db, f9.t_max_sweep_ms, dist, thresholds, study.seed)
+        data["latency"] = Table.from_array(lat, LATENCY_COLUMNS, units(LATENCY_COLUMNS))
+        attrs = {"latency_snr_db": f9.latency_snr_db}
+    write_group(ctx.file, "fig9" if channel == "awgn" else "rayleigh", data,
+                {**attrs, "distortion_psnr": {str(k): v for k, v in dist.items()}, "perceptual": mc.perceptual_note,
+                 "gains": [float(g) for g in gains], "channel": channel})
+
+
+def _examples(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
+    from .cie import embed, receive
+
+    img, imp = mc.images[0], mc.importance[0]
+    q = sorted(mc.family)[(len(mc.family) - 1) // 2]
+    data = {"original": (img * 255).round().astype(np.uint8), "importance": imp.astype(np.float32)}
+    for a in study.fig9.example_alphas:
+        st, _ = embed(img, mc.family[q], imp, a)
+        res = receive(st, mc.family[q])
+        data[f"partial_{a:g}"] = (res.partial * 255).round().astype(np.uint8)
+        data[f"inpainted_{a:g}"] = (res.inpainted * 255).round().astype(np.uint8)
+        data[f"mask_{a:g}"] = res.pixel_mask.astype(np.uint8)
+    write_group(ctx.file, "examples", data, {"coder": q, "alphas": list(study.fig9.example_alphas), "inpainting": res.note})
+
+
+def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:
+    """Fig. 7, the MCS thresholds, Fig. 9 (AWGN, Rayleigh) and the examples; the models load once, on the
+    first part that runs."""
+    cache: dict[str, _Models] = {}
+
+    def mc() -> _Models:
+        if "c" not in cache:
+            cache["c"] = _Models(study, ctx.device)
+        return cache["c"]
+
+    base = {"data": asdict(study.data), "seed": study.seed, "coders": _coder_digest(study)}
+    yield Part("fig7", {**base, "fig7": asdict(study.fig7)}, lambda c: _fig7(study, c, mc()), label="Fig. 7",
+               seed=study.seed)
+    link = {k: getattr(study.fig9, k) for k in ("blocklength", "target_bler", "mcs_step_db")}
+    yield Part("mcs", {"link": link, "seed": study.seed}, lambda c: _mcs(study, c), label="MCS thresholds",
+               seed=study.seed)
+    yield Part("fig9", {**base, "fig9": asdict(study.fig9)}, lambda c: _sweep(study, c, mc(), "awgn"),
+               label="Fig. 9 (AWGN)", seed=study.seed)
+    yield Part("rayleigh", {**base, "fig9": asdict(study.fig9)}, lambda c: _sweep(study, c, mc(), "rayleigh"),
+               label="Fig. 9 (quasi-static Rayleigh)", seed=study.seed)
+    yield Part("examples", {**base, "alphas": study.fig9.example_alphas}, lambda c: _examples(study, c, mc()),
+               label="examples", seed=study.seed)
+
+
+def _coder_digest(study: HuangStudy) -> str:
+    """Names the coder family in the config hash (file names and sizes)."""
+    from .pipeline import coder_files
+
+    if study.data.random_weights:
+        return "random"
+    return ",".join(f"{p.name}:{p.stat().st_size}" for p in sorted(coder_files(study.data.coders or None)))
