@@ -223,7 +223,7 @@ def versions() -> dict[str, str]:
 
 
 #: The set-up's lock file (``make lock``), at the root of a checkout.
-LOCK_FILE = Path(__file__).resolve().parent.parent / "requirements.lock"
+LOCK_FILE = Path(__file__).resolve().parents[2] / "requirements.lock"
 
 
 @lru_cache(maxsize=1)
@@ -251,7 +251,7 @@ def _lock_state() -> dict[str, str]:
 
 def git_sha() -> Optional[str]:
     """Commit of the semlink checkout (with ``-dirty`` if modified), or ``None``."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
