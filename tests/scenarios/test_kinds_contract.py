@@ -37,43 +37,9 @@ def test_both_variants_load(name):
     assert full.kind == quick.kind and quick.quick and not full.quick and quick.out != full.out
 
 
-def _needs_missing_input(study) -> str | None:
-    kind = get_kind(study.kind)
-    if kind.preflight is None:
-        return None
-    try:
-        kind.preflight(study)
-    except ValueError as err:
-        if "SEMLINK_KODAK" in str(err):
-            return str(err)
-        raise
-    return None
-
-
 @pytest.fixture(scope="module", params=[n for n, _ in STUDIES])
-def quick_run(request, tmp_path_factory):
-    name = request.param
-    study = load_study(name, quick=True)
-    missing = _needs_missing_input(study)
-    if missing:
-        pytest.skip(f"{name}: {missing}")
-    out = tmp_path_factory.mktemp(name)
-    args = ["run", name, "--quick", "--out", str(out), "--json", "--no-progress", "--workers", "1"]
-    first = _json(args)
-    again = _json(args)
-    return {"name": name, "out": out, "first": first, "again": again, "args": args}
-
-
-def _json(args):
-    """``semlink <args>`` with its stdout as JSON (module-scoped fixtures cannot use ``capsys``)."""
-    import contextlib
-    import io
-
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        rc = main(args)
-    assert rc == 0, buf.getvalue()[-2000:]
-    return json.loads(buf.getvalue())
+def quick_run(request, builtin_quick_run):
+    return builtin_quick_run(request.param)
 
 
 def test_quick_run_finishes_every_part_and_rerun_skips_them(quick_run):
