@@ -10,7 +10,7 @@ metric                    range               better
 :func:`mask_psnr`         [0, inf) dB         higher (Huang et al. eq. 40)
 :func:`ms_ssim`           [0, 1] (can be <0)  higher (1 for identical images)
 :func:`gvif`              [0, 1]              higher (Huang et al. eq. 27)
-:func:`miou`              [0, 1]              higher (label maps; classes in either map)
+:func:`miou`              [0, 1]              higher (label maps; classes in either map; ignore index)
 :func:`pixel_accuracy`    [0, 1]              higher (label maps)
 ========================  ==================  ==========================================
 
@@ -160,34 +160,49 @@ def gvif(theta_ref: Array, kept: Optional[Array] = None, beta: Optional[Array] =
     return num / den
 
 
-def _label_pair(ref: Array, rec: Array) -> tuple[np.ndarray, np.ndarray]:
+def _label_pair(ref: Array, rec: Array, ignore_index: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
     a = (ref.detach().cpu().numpy() if isinstance(ref, torch.Tensor) else np.asarray(ref)).astype(np.int64)
     b = (rec.detach().cpu().numpy() if isinstance(rec, torch.Tensor) else np.asarray(rec)).astype(np.int64)
     if a.shape != b.shape or a.size == 0:
         raise ValueError(f"label maps must be non-empty and of the same shape, got {a.shape} vs {b.shape}")
-    return a.reshape(-1), b.reshape(-1)
+    a, b = a.reshape(-1), b.reshape(-1)
+    if ignore_index is not None:
+        keep = a != ignore_index
+        if not keep.any():
+            raise ValueError(f"every reference pixel is the ignore index {ignore_index}")
+        a, b = a[keep], b[keep]
+    return a, b
 
 
-def miou(ref: Array, rec: Array) -> float:
+def miou(ref: Array, rec: Array, ignore_index: Optional[int] = None) -> float:
     r"""Mean intersection over union of two label maps over the classes present in *either*:
-    :math:`rac{1}{|\mathcal C|}\sum_{c\in\mathcal C} rac{|R_c \cap S_c|}{|R_c \cup S_c|}`.
+    :math:`\frac{1}{|\mathcal C|}\sum_{c\in\mathcal C} \frac{|R_c \cap S_c|}{|R_c \cup S_c|}`.
+
+    :param ignore_index: Pixels whose *reference* label is this index are left out (from both maps), and
+        it is never a class: a received pixel with this label at a kept pixel is a miss of its reference
+        class. ``None``: every label is a class.
 
     .. code-block:: python
 
         >>> import numpy as np
         >>> round(miou(np.array([[0, 0, 1, 1]]), np.array([[0, 1, 1, 2]])), 4)   # (1/2 + 1/3 + 0) / 3
         0.2778
+        >>> round(miou(np.array([[0, 0, 1, 255]]), np.array([[0, 255, 1, 2]]), ignore_index=255), 4)  # (1/2 + 1) / 2
+        0.75
     """
-    a, b = _label_pair(ref, rec)
+    a, b = _label_pair(ref, rec, ignore_index)
     classes = np.union1d(np.unique(a), np.unique(b))
-    k = int(classes.max()) + 1
+    if ignore_index is not None:
+        classes = classes[classes != ignore_index]
+    k = int(max(classes.max(), b.max())) + 1
     conf = np.bincount(a * k + b, minlength=k * k).reshape(k, k)
     inter = np.diag(conf)[classes]
     union = conf.sum(1)[classes] + conf.sum(0)[classes] - inter
     return float(np.mean(inter / union))
 
 
-def pixel_accuracy(ref: Array, rec: Array) -> float:
-    """Fraction of pixels with the same class."""
-    a, b = _label_pair(ref, rec)
+def pixel_accuracy(ref: Array, rec: Array, ignore_index: Optional[int] = None) -> float:
+    """Fraction of pixels with the same class (over the pixels whose reference label is not
+    ``ignore_index``, when given)."""
+    a, b = _label_pair(ref, rec, ignore_index)
     return float(np.mean(a == b))

@@ -5,12 +5,17 @@ classes, and the fast denoising semantic (FDS) block, eq. (2).
 * :func:`one_hot_present`: the one-hot planes of the classes present only (the paper sends no plane
   for an absent class), ``[K, H, W]`` float, plus the class-presence vector ``[C]`` (side information).
 * :func:`fds`: :math:`\mathbf y = \mathrm{Pad}(\mathrm{MaxPool}(\mathrm{AvgPool}(\hat{\mathbf y})))`,
-  eq. (2): AvgPool 3×3 then MaxPool 3×3, stride 1, size preserving. **Padding chosen here**: the
-  average excludes the padded pixels (``count_include_pad=False``), so a class touching the image
-  border is not pulled towards 0 there; the max pool pads with −∞ (PyTorch's), i.e. the maximum
-  over the window's pixels inside the image. Equivalent to ``scipy.ndimage``
-  ``uniform_filter(ŷ, 3, mode="constant") / uniform_filter(1, 3, mode="constant")`` followed by
-  ``maximum_filter(·, 3, mode="nearest")`` (tested). ``Pad`` puts the planes back at their class
+  eq. (2): AvgPool 3×3 then MaxPool 3×3, stride 1, size preserving. **Padding**, which the paper does
+  not state: the authors' released code (``ispamm/GESCO`` ``image_sample.py``, ``preprocess_input_FDS``:
+  ``th.nn.AvgPool2d(kernel_size=3, stride=1, padding=1)``) uses PyTorch's default
+  ``count_include_pad=True``: the zero padding counts in the average, so a class touching the image
+  border is pulled towards 0 there (``scipy.ndimage.uniform_filter(ŷ, 3, mode="constant")``).
+  ``count_include_pad=False`` (this module's default before the released code was matched, kept as an
+  option) averages over the window's pixels inside the image (``uniform_filter(ŷ, 3,
+  mode="constant") / uniform_filter(1, 3, mode="constant")``). On a 7×9 map the two differ within one
+  pixel of the border only. The max pool pads with −∞ (PyTorch's), i.e. the maximum over the window's
+  pixels inside the image (``maximum_filter(·, 3, mode="nearest")``). Both are tested against
+  ``scipy.ndimage``. ``Pad`` puts the planes back at their class
   indices with absent classes as all-zero planes.
 * :func:`to_labels`: argmax over the (padded) planes; ties go to the lower class index.
 
@@ -43,32 +48,19 @@ Array = Union[np.ndarray, torch.Tensor]
 def read_label_map(path: Union[str, os.PathLike], palette: Optional[np.ndarray] = None) -> np.ndarray:
     """An indexed ("P") or greyscale ("L"/"I") PNG of class indices as ``[H, W]`` int64.
 
-    An RGB image needs ``palette`` (``[C, 3]`` uint8): each pixel's colour is looked up in it;
-    a colour not in the palette is an error.
+    An RGB image needs ``palette`` (``[C, 3]`` uint8): each pixel's colour is looked up in it
+    (:func:`genai.labelsets.rgb_to_labels`); a colour not in the palette is an error. For class counts,
+    ignore indices, Cityscapes ids and instances use :func:`genai.labelsets.read_label_set`.
     """
-    from PIL import Image
+    from .labelsets import read_label_image, rgb_to_labels
 
-    try:
-        img = Image.open(path)
-        img.load()
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read the label map {path}: {err}") from None
-    if img.mode in ("P", "L", "I", "I;16", "1"):
-        return np.asarray(img, dtype=np.int64)
-    if img.mode in ("RGB", "RGBA"):
+    px = read_label_image(path)
+    if px.ndim == 3:
         if palette is None:
-            raise ValueError(f"{path} is an RGB image: give the palette of its classes (or save class indices)")
-        rgb = np.asarray(img.convert("RGB"), dtype=np.int64)
-        key = rgb[..., 0] * 65536 + rgb[..., 1] * 256 + rgb[..., 2]
-        pal = np.asarray(palette, dtype=np.int64)
-        pkey = pal[:, 0] * 65536 + pal[:, 1] * 256 + pal[:, 2]
-        order = np.argsort(pkey)
-        pos = np.searchsorted(pkey[order], key)
-        pos = np.clip(pos, 0, pkey.size - 1)
-        if not np.all(pkey[order][pos] == key):
-            raise ValueError(f"{path}: some colours are not in the palette")
-        return order[pos].astype(np.int64)
-    raise ValueError(f"{path}: unsupported image mode {img.mode} for a label map")
+            raise ValueError(f"{path} is an RGB image: give the palette of its classes (--palette FILE, or save "
+                             "class indices)")
+        return rgb_to_labels(px, palette, str(path))
+    return px.astype(np.int64)
 
 
 def write_label_map(path: Union[str, os.PathLike], labels: Array) -> None:
@@ -122,15 +114,16 @@ def pad_planes(planes: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def fds(planes: torch.Tensor, kernel: int = 3) -> torch.Tensor:
+def fds(planes: torch.Tensor, kernel: int = 3, count_include_pad: bool = True) -> torch.Tensor:
     """Eq. (2) without the final ``Pad``: AvgPool then MaxPool (``kernel`` × ``kernel``, stride 1,
-    size preserving; padding as in the module docstring) on ``[..., K, H, W]``, batched."""
+    size preserving) on ``[..., K, H, W]``, batched. ``count_include_pad``: the released code's
+    average (``True``) or the in-image average (``False``); module docstring."""
     if kernel < 1 or kernel % 2 == 0:
         raise ValueError("the FDS kernel must be an odd positive size")
     shape = planes.shape
     x = planes.reshape((-1,) + shape[-3:]).float()
     pad = kernel // 2
-    x = F.avg_pool2d(x, kernel, stride=1, padding=pad, count_include_pad=False)
+    x = F.avg_pool2d(x, kernel, stride=1, padding=pad, count_include_pad=count_include_pad)
     x = F.max_pool2d(x, kernel, stride=1, padding=pad)
     return x.reshape(shape)
 

@@ -49,7 +49,7 @@ LIGHT = (["linklevel", "linklevel.blocks.config"]
             "scenarios.xu.functions", "scenarios.xu.budget", "scenarios.qiao.models",
             "scenarios.qiao.lemma1", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.sweep",
             "scenarios.qiao.reallink_eq4",
-            "scenarios.huang.algorithm1", "scenarios.huang.latency"])
+            "scenarios.huang.algorithm1", "scenarios.huang.latency", "genai.labelsets"])
 
 
 @pytest.mark.parametrize("module", LIGHT)

@@ -9,6 +9,7 @@ study, retraining) run only with the slow tests.
 """
 
 import json
+import shutil
 import os
 import re
 import shlex
@@ -63,7 +64,7 @@ BUDGET = {"ber": ["--max-bits", "20000", "--max-blocks", "40", "--no-progress"],
 def test_readme_shows_every_subcommand():
     shown = {argv[0] for _, _, argv, _ in COMMANDS}
     assert shown >= {"run", "show", "ber", "transmit", "encode", "regenerate", "train-sketch-codec", "allocate",
-                     "bounds", "latency", "maps", "cie", "train-image-codec"}
+                     "bounds", "latency", "maps", "cie", "train-image-codec", "segment"}
 
 
 @pytest.mark.parametrize("line,env,argv,comment", COMMANDS, ids=[f"L{c[0]}-{c[2][0]}" for c in COMMANDS])
@@ -78,7 +79,7 @@ def _kind(argv: list[str], comment: str) -> str:
         return "slow"
     if "needs SD weights" in comment:
         return "fails"
-    if argv[0] in ("encode", "regenerate", "cie") or {"xu_power_allocation", "qiao_latency", "gesco_maps",
+    if argv[0] in ("encode", "regenerate", "cie", "segment") or {"xu_power_allocation", "qiao_latency", "gesco_maps",
                                                        "huang_cie"} & set(argv):
         return "kodak"
     return "run"
@@ -112,6 +113,8 @@ def test_readme_command_runs(line, env, argv, comment, tmp_path, monkeypatch, ca
     from genai.semmaps import write_label_map
 
     write_label_map(tmp_path / "labels.png", [[0, 0, 3, 3], [0, 1, 1, 3], [2, 2, 1, 3]])
+    sample = Path(__file__).resolve().parents[1] / "scenarios" / "gesco" / "data" / "cityscapes_sample"
+    shutil.copytree(sample, tmp_path / "scenarios" / "gesco" / "data" / "cityscapes_sample")  # repo-relative paths
     extra = list(BUDGET.get(argv[0], []))
     if argv[0] == "run" and argv[1] == "my_study.toml" or argv[0] == "show":
         assert main(["run", "my_study.toml", "--no-progress"]) == 0  # what `show` reads: out/my_study/my_study.h5

@@ -19,7 +19,7 @@ __all__ = ["main", "build_parser", "UsageError"]
 
 def build_parser() -> Parser:
     """The ``semlink`` parser with every subcommand."""
-    from . import allocate, ber, bounds, cie, latency, maps, run, semantic, show, transmit
+    from . import allocate, ber, bounds, cie, latency, maps, run, segment, semantic, show, transmit
 
     parser = Parser(prog="semlink", description="Link-level simulation for generative semantic communication.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -32,6 +32,7 @@ def build_parser() -> Parser:
     allocate.add_parser(sub)
     latency.add_parser(sub)
     maps.add_parser(sub)
+    segment.add_parser(sub)
     cie.add_parser(sub)
     run.add_parser(sub)
     show.add_parser(sub)

@@ -19,7 +19,7 @@ import numpy as np
 from ..study.stats import Interval
 from .summary import CompareRow, FadingPoint, FdsPoint
 
-__all__ = ["fds_figure", "examples_figure", "compare_figure", "fading_figure", "generate_figure"]
+__all__ = ["psnr_axis", "fds_figure", "examples_figure", "compare_figure", "fading_figure", "generate_figure"]
 
 
 def _curve(ax: Any, x: Sequence[float], ivs: Sequence[Interval], style: str, label: str,
@@ -30,15 +30,30 @@ def _curve(ax: Any, x: Sequence[float], ivs: Sequence[Interval], style: str, lab
         ax.fill_between(x, [iv.lo for iv in ivs], [iv.hi for iv in ivs], alpha=0.2, color=line.get_color())
 
 
-def fds_figure(points: Sequence[FdsPoint], variant: str) -> Any:
-    """mIoU vs PSNR with and without FDS for one σ convention (``eq1`` or ``paper_sigma``)."""
+def psnr_axis(psnrs: Sequence[float], clean_from: float = 60.0) -> tuple[list[float], list[float], list[str]]:
+    """Plot positions of PSNRs on a zoomed axis: values below ``clean_from`` as they are, the noise-free
+    points (e.g. 100 dB, σ = 0) one step beyond the largest of them, labelled as such; returns
+    ``(positions, ticks, tick labels)``."""
+    finite = [p for p in psnrs if p < clean_from]
+    top = max(finite) if finite else 0.0
+    step = 5.0
+    pos = [p if p < clean_from else top + step for p in psnrs]
+    ticks = sorted(set(pos))
+    labels = [f"{t:g}" if t in finite else f"{max(psnrs):g} (σ≈0)" for t in ticks]
+    return pos, ticks, labels
+
+
+def fds_figure(points: Sequence[FdsPoint], label: str) -> Any:
+    """mIoU vs PSNR with and without FDS under one convention and σ source (``label`` names both); the
+    noise-free point sits at the right end of a zoomed axis, bands are 95 % over maps."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
-    x = [p.psnr for p in points]
+    x, ticks, names = psnr_axis([p.psnr for p in points])
     _curve(ax, x, [p.fds for p in points], "o-", "with FDS")
     _curve(ax, x, [p.no_fds for p in points], "o-", "without FDS")
-    ax.set_xlabel("PSNR (dB)" + (" — the authors' σ table" if variant == "paper_sigma" else ", eq. (1)"))
+    ax.set_xticks(ticks, names, fontsize=7)
+    ax.set_xlabel(f"PSNR (dB) — {label}", fontsize=8)
     ax.set_ylabel("mIoU (received vs sent map)")
     ax.grid(True, alpha=0.3)
     ax.legend()

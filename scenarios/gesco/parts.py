@@ -27,40 +27,33 @@ import io
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
-from ..study.images import IMAGE_SUFFIXES
-from ..study.parts import Part, RunContext, group_part, read_group, write_group
-from ..study.tables import Table
+from ..study.parts import Part, RunContext, group_part, write_group
+from .parts_image import image_baseline, regenerate, segmenter
+from .store import LAYOUT, map_side, read_maps, seed_of, table
 from .schema import FADING, GescoStudy, digital_configs, resolve_sources
 
-__all__ = ["gesco_parts", "read_maps", "UNITS", "LAYOUT"]
+__all__ = ["gesco_parts", "thin_classes"]
 
-#: Units of the stored table columns (those without one are counts, indices, flags or scores).
-UNITS = {"psnr": "dB", "snr_db": "dB", "psnr_db": "dB", "channel_uses": "channel uses", "bits": "bit",
-         "bit_errors": "bit", "planes_bits": "bit", "png_bits": "bit", "g4_bits": "bit", "raw_rgb_bits": "bit",
-         "image_png_bits": "bit", "image_jpeg_bits": "bit", "onehot_values": "value"}
-#: Stored layout of the rows (part of every part's config: files of the older layout re-run).
-LAYOUT = "tables"
+def _read_labels(f: str, mp: Any, h: int, w: int) -> tuple[np.ndarray, Optional[int], Optional[np.ndarray]]:
+    """A label file of ``[maps]`` resized (nearest) to ``h × w``: labels, ignore index, edge plane."""
+    from PIL import Image
 
+    from genai.labelsets import instance_edges, read_label_set, sibling_instances
 
-def _table(rows: list[list[Any]], columns: list[str]) -> Table:
-    return Table({c: [r[i] for r in rows] for i, c in enumerate(columns)},
-                 {c: UNITS[c] for c in columns if c in UNITS})
-
-
-def _seed(study: GescoStudy, s: int, i: int) -> int:
-    """The channel seed of repetition ``s`` of map ``i``."""
-    return study.seed * 1000 + s * 97 + i
-
-
-def read_maps(path: str) -> tuple[list[str], list[np.ndarray], dict[str, Any]]:
-    """Names, label maps and attributes (``note``, ``classes``, ``files``, ...) of the stored maps."""
-    data, attrs = read_group(path, "maps")
-    names = json.loads(attrs["names"])
-    return names, [data[f"labels/{n}"].astype(np.int64) for n in names], attrs
+    inst = sibling_instances(f) if mp.instances else None
+    if mp.instances and inst is None:
+        raise ValueError(f"{f}: [maps] instances = true but no *_instanceIds.png beside it")
+    lm = read_label_set(f, kind=mp.kind, palette=mp.palette or None,
+                        ignore_index=None if mp.ignore_index < 0 else mp.ignore_index, instance_path=inst)
+    if lm.classes > mp.classes:
+        raise ValueError(f"{f}: {lm.classes} classes, more than [maps] classes = {mp.classes}")
+    size = lambda a: np.asarray(Image.fromarray(a.astype(np.int32)).resize((w, h), Image.NEAREST))  # noqa: E731
+    edges = None if lm.instances is None else instance_edges(size(lm.instances)).astype(np.uint8)
+    return size(lm.labels).astype(np.int64), lm.ignore_index, edges
 
 
 def _image_bits(rgb: Any) -> tuple[float, float]:
@@ -79,8 +72,8 @@ def _maps(study: GescoStudy, ctx: RunContext) -> None:
     import torch
     from PIL import Image
 
+    from genai.labelsets import fill_ignored
     from genai.registry import load
-    from genai.semmaps import read_label_map
 
     from .reallink import map_codec
 
@@ -89,57 +82,81 @@ def _maps(study: GescoStudy, ctx: RunContext) -> None:
     h, w = mp.size
     seg, note = None, "label maps from files"
     if kind == "images":
-        seg = load("segmenter", mp.source, **({"classes": mp.classes, "seed": study.seed} if mp.source == "classical"
-                                              else {"random_weights": mp.random_weights, "device": ctx.device}))
+        seg = segmenter(study, ctx.device)
         note = seg.note
-        if seg.num_classes > mp.classes:
-            raise ValueError(f"the segmenter has {seg.num_classes} classes but [maps] classes = {mp.classes}")
     codec = map_codec(mp.classes, "auto")  # exact sizes of every lossless mode (RLE planes, PNG, G4 planes)
-    names, labels, rows = [], {}, []
+    names, labels, rows, ignore = [], {}, [], None
     for i, f in enumerate(files):
         name = f"{i:03d}_{Path(f).stem}"
         ctx.say(f"map {name}")
         if kind == "images":
             img = Image.open(f).convert("RGB")
             lab, rgb = seg(np.asarray(img)), img.resize((w, h), Image.BICUBIC)
+            lab = np.asarray(Image.fromarray(lab.astype(np.int32)).resize((w, h), Image.NEAREST), dtype=np.int64)
         else:
-            lab, rgb = read_label_map(f), None
-            if lab.max() >= mp.classes:
-                raise ValueError(f"{f}: class {lab.max()} outside [0, {mp.classes})")
-        lab = np.asarray(Image.fromarray(lab.astype(np.int32)).resize((w, h), Image.NEAREST), dtype=np.int64)
-        present = int(np.unique(lab).size)
-        sizes = codec.payloads(torch.from_numpy(lab))
+            (lab, ignore, edges), rgb = _read_labels(f, mp, h, w), None
+            if edges is not None:
+                labels[f"edges/{name}"] = edges
+        sendable = fill_ignored(lab, ignore)
+        present = int(np.unique(sendable).size)
+        sizes = codec.payloads(torch.from_numpy(sendable))
         rows.append([i, present, int(sizes["planes"]), int(sizes["png"]), int(sizes["planes-ext"]), present * h * w,
                      24 * h * w, *_image_bits(rgb)])
         names.append(name)
         labels[f"labels/{name}"] = lab.astype(np.uint16)
     cols = ["map", "present", "planes_bits", "png_bits", "g4_bits", "onehot_values", "raw_rgb_bits",
             "image_png_bits", "image_jpeg_bits"]
-    write_group(ctx.file, "maps", {**labels, "bits": _table(rows, cols)},
-                {"names": names, "note": note, "classes": mp.classes, "files": files})
+    write_group(ctx.file, "maps", {**labels, "bits": table(rows, cols)},
+                {"names": names, "note": note, "classes": mp.classes, "files": files, "ignore_index": ignore})
 
 
-def _fds(study: GescoStudy, variant: str, ctx: RunContext) -> None:
+def thin_classes(labels: np.ndarray) -> set[int]:
+    """Classes no 3×3 square fits in (under 3 px wide everywhere): the 3×3 pooling of FDS can erase them."""
+    from scipy.ndimage import binary_erosion
+
+    return {int(c) for c in np.unique(labels)
+            if not binary_erosion(labels == c, structure=np.ones((3, 3), bool)).any()}
+
+
+def _class_rows(lab: np.ndarray, got: Any, head: list[Any], thin: set[int], ignore: Optional[int] = None
+                ) -> list[list[Any]]:
+    """Per sent class: its IoU in the received map over the labelled pixels (rows ``head + [class, thin, iou]``)."""
+    rx, valid = np.asarray(got), lab != (-1 if ignore is None else ignore)
+    out = []
+    for c in np.unique(lab[valid]).tolist():
+        a, b = (lab == c) & valid, (rx == c) & valid
+        out.append(head + [int(c), c in thin, float((a & b).sum() / (a | b).sum())])
+    return out
+
+
+def _fds(study: GescoStudy, convention: str, variant: str, ctx: RunContext) -> None:
     from bridge.analog import PAPER_SIGMA, AnalogChannel
 
     from .models import send_analog_map
 
     names, labels, _ = read_maps(ctx.file)
+    ignore, edges = map_side(ctx.file)
     psnrs = study.fds.psnrs if variant == "eq1" else tuple(float(p) for p in sorted(PAPER_SIGMA))
-    rows, examples = [], {}
+    rows, per_class, examples = [], [], {}
     for i, lab in enumerate(labels):
-        ctx.say(f"FDS ({variant}): map {names[i]}")
+        ctx.say(f"FDS ({convention}, {variant}): map {names[i]}")
+        thin = thin_classes(lab) - ({ignore} if ignore is not None else set())
         for p in psnrs:
-            ch = AnalogChannel(psnr_db=float(p), paper_sigma=variant == "paper_sigma")
+            ch = AnalogChannel(psnr_db=float(p), paper_sigma=variant == "paper_sigma", convention=convention)
             for s in range(study.fds.seeds):
                 for use in (True, False):
-                    out = send_analog_map(lab, study.maps.classes, ch, use, _seed(study, s, i), ctx.device)
+                    out = send_analog_map(lab, study.maps.classes, ch, use, seed_of(study, s, i), ctx.device,
+                                          ignore_index=ignore, edges=edges.get(i))
                     rows.append([i, float(p), s, use, float(out.miou), float(out.pixel_accuracy),
                                  int(out.channel_uses)])
+                    per_class += _class_rows(lab, out.received, [i, float(p), s, use], thin, ignore)
                     if i == 0 and s == 0:
                         examples[f"examples/{'fds' if use else 'raw'}_{p:g}"] = out.received.numpy().astype(np.uint16)
     cols = ["map", "psnr", "seed", "fds", "miou", "pixel_accuracy", "channel_uses"]
-    write_group(ctx.file, f"fds/{variant}", {"rows": _table(rows, cols), **examples}, {"psnrs": list(psnrs)})
+    write_group(ctx.file, f"fds/{convention}/{variant}",
+                {"rows": table(rows, cols), "classes": table(per_class, ["map", "psnr", "seed", "fds", "class",
+                                                                           "thin", "iou"]), **examples},
+                {"psnrs": list(psnrs), "convention": convention})
 
 
 def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
@@ -151,11 +168,14 @@ def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
     from .models import equal_resource_analog
     from .reallink import map_codec, send_digital_map
 
+    from genai.labelsets import fill_ignored
+
     cp, classes = study.compare, study.maps.classes
     names, labels, _ = read_maps(ctx.file)
+    ignore, _ = map_side(ctx.file)
     rows, arows = [], []
     for i, lab in enumerate(labels):
-        bits = map_codec(classes, cp.map_codec).bit_count(torch.from_numpy(lab))
+        bits = map_codec(classes, cp.map_codec).bit_count(torch.from_numpy(fill_ignored(lab, ignore)))
         for j, (mod, rate) in enumerate(digital_configs(cp.digital)):
             ctx.say(f"compare ({channel}): map {names[i]}, {mod} rate {rate:g}")
             k, n, _ = code_blocks(bits, rate)
@@ -163,21 +183,21 @@ def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
                              decoder=study.decoder or "semlink")
             for snr in cp.snrs_db:
                 for s in range(cp.seeds):
-                    seed, uses = _seed(study, s, i), None
+                    seed, uses = seed_of(study, s, i), None
                     for q, pol in enumerate(cp.policies):
-                        d = send_digital_map(lab, classes, cfg, snr, pol, cp.map_codec, seed, ctx.device)
+                        d = send_digital_map(lab, classes, cfg, snr, pol, cp.map_codec, seed, ctx.device, ignore)
                         uses = d.channel_uses
                         rows.append([i, j, q, float(snr), s, float(d.miou), float(d.pixel_accuracy), int(d.bits),
                                      int(d.channel_uses), int(d.extra["bit_errors"]), int(d.extra["block_errors"]),
                                      int(d.extra["blocks"]), bool(d.lost)])
                     a = equal_resource_analog(lab, classes, int(uses), snr, channel=channel, seed=seed,
-                                              device=ctx.device)
+                                              device=ctx.device, ignore_index=ignore)
                     arows.append([i, j, float(snr), s, float(a.miou), float(a.pixel_accuracy), int(a.channel_uses),
                                   int(a.extra["downsample"]), float(a.extra["energy_gain"])])
     dcols = ["map", "config", "policy", "snr_db", "seed", "miou", "pixel_accuracy", "bits", "channel_uses",
              "bit_errors", "block_errors", "blocks", "lost"]
     acols = ["map", "config", "snr_db", "seed", "miou", "pixel_accuracy", "channel_uses", "downsample", "energy_gain"]
-    write_group(ctx.file, f"compare/{channel}", {"rows": _table(rows, dcols), "analog": _table(arows, acols)},
+    write_group(ctx.file, f"compare/{channel}", {"rows": table(rows, dcols), "analog": table(arows, acols)},
                 {"configs": list(cp.digital), "policies": list(cp.policies)})
 
 
@@ -188,6 +208,7 @@ def _fading(study: GescoStudy, ctx: RunContext) -> None:
 
     fa = study.fading
     names, labels, _ = read_maps(ctx.file)
+    ignore, edges = map_side(ctx.file)
     rows = []
     for i, lab in enumerate(labels):
         ctx.say(f"fading: map {names[i]}")
@@ -197,41 +218,12 @@ def _fading(study: GescoStudy, ctx: RunContext) -> None:
                 ch = AnalogChannel(psnr_db=float(p), channel=chan, ofdm=ofdm)
                 for s in range(fa.seeds):
                     for use in (True, False):
-                        out = send_analog_map(lab, study.maps.classes, ch, use, _seed(study, s, i), ctx.device)
+                        out = send_analog_map(lab, study.maps.classes, ch, use, seed_of(study, s, i), ctx.device,
+                                              ignore_index=ignore, edges=edges.get(i))
                         rows.append([i, c, float(p), s, use, float(out.miou), float(out.pixel_accuracy),
                                      int(out.channel_uses)])
     cols = ["map", "channel", "psnr", "seed", "fds", "miou", "pixel_accuracy", "channel_uses"]
-    write_group(ctx.file, "fading", {"rows": _table(rows, cols)}, {"channels": list(fa.channels)})
-
-
-def _generate(study: GescoStudy, ctx: RunContext) -> None:
-    from PIL import Image
-
-    from bridge.analog import AnalogChannel
-    from genai.metrics import ms_ssim, psnr
-    from genai.registry import load
-
-    from .models import send_analog_map
-
-    ge = study.generate
-    _, labels, attrs = read_maps(ctx.file)
-    files = json.loads(attrs["files"])
-    dec = load("decoder", "controlnet_seg", random_weights=ge.random_weights, steps=ge.steps, device=ctx.device)
-    rows, images = [], {}
-    for i, lab in enumerate(labels[: ge.maps]):
-        ref = None
-        if Path(files[i]).suffix.lower() in IMAGE_SUFFIXES and study.maps.source != "folder":
-            ref = np.asarray(Image.open(files[i]).convert("RGB").resize((dec.size, dec.size), Image.BICUBIC),
-                             dtype=np.float32) / 255
-        for p in ge.psnrs:
-            out = send_analog_map(lab, study.maps.classes, AnalogChannel(psnr_db=float(p)), True, study.seed,
-                                  ctx.device)
-            img = dec(ge.prompt, out.received.numpy(), seed=study.seed).image
-            images[f"images/{i}_{p:g}"] = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
-            rows.append([i, float(p), float(out.miou), float(ms_ssim(ref, img)) if ref is not None else np.nan,
-                         float(psnr(ref, img)) if ref is not None else np.nan])
-    write_group(ctx.file, "generate", {"rows": _table(rows, ["map", "psnr", "miou", "ms_ssim", "psnr_db"]), **images},
-                {"note": dec.note})
+    write_group(ctx.file, "fading", {"rows": table(rows, cols)}, {"channels": list(fa.channels)})
 
 
 def gesco_parts(study: GescoStudy, ctx: RunContext) -> Iterator[Part]:
@@ -239,10 +231,12 @@ def gesco_parts(study: GescoStudy, ctx: RunContext) -> Iterator[Part]:
     base = {"maps": asdict(study.maps), "seed": study.seed, "layout": LAYOUT}
     yield Part("maps", base, functools.partial(_maps, study), label="label maps + bits table", seed=study.seed)
     # independent of each other (each reads only the stored maps): parallel with --workers N
-    for variant in ("eq1",) + (("paper_sigma",) if study.fds.paper_sigma else ()):
-        yield group_part(f"fds/{variant}", {**base, "fds": asdict(study.fds), "variant": variant},
-                         functools.partial(_fds, study, variant), ctx, label=f"FDS ablation ({variant})",
-                         seed=study.seed)
+    fds = {k: v for k, v in asdict(study.fds).items() if k != "conventions"}
+    for conv in study.fds.conventions:
+        for variant in ("eq1",) + (("paper_sigma",) if study.fds.paper_sigma else ()):
+            yield group_part(f"fds/{conv}/{variant}", {**base, "fds": fds, "variant": variant, "convention": conv},
+                             functools.partial(_fds, study, conv, variant), ctx,
+                             label=f"FDS ablation ({conv}, {variant})", seed=study.seed)
     for ch in study.compare.channels:
         yield group_part(f"compare/{ch}", {**base, "compare": asdict(study.compare), "channel": ch,
                                            "decoder": study.decoder or "semlink"},
@@ -251,6 +245,9 @@ def gesco_parts(study: GescoStudy, ctx: RunContext) -> Iterator[Part]:
     if study.fading.channels:
         yield group_part("fading", {**base, "fading": asdict(study.fading)}, functools.partial(_fading, study), ctx,
                          label="analog over fading", seed=study.seed)
+    if resolve_sources(study.maps)[1] == "images":  # the full image over AWGN needs the images
+        yield group_part("baseline", {**base, "fds": asdict(study.fds)}, functools.partial(image_baseline, study), ctx,
+                         label="full image over AWGN (equal channel uses)", seed=study.seed)
     if study.generate.enabled:
-        yield Part("generate", {**base, "generate": asdict(study.generate)}, functools.partial(_generate, study),
-                   label="ControlNet-seg regeneration", seed=study.seed)
+        yield Part("generate", {**base, "generate": asdict(study.generate)}, functools.partial(regenerate, study),
+                   label="ControlNet-seg regeneration, re-segmented", seed=study.seed)

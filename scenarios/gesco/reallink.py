@@ -66,19 +66,23 @@ def digital_channel_uses(cfg: Any, blocks: int, device: Optional[str] = None) ->
 
 
 def send_digital_map(labels: Any, classes: int, cfg: Any, snr_db: float, policy: str = "forward",
-                     mode: str = "auto", seed: int = 0, device: Optional[str] = None) -> MapOutcome:
-    """The coded label map over the link ``cfg`` at Es/N0 ``snr_db`` (``cfg.snr_type`` must be ``esno``)."""
+                     mode: str = "auto", seed: int = 0, device: Optional[str] = None,
+                     ignore_index: Optional[int] = None) -> MapOutcome:
+    """The coded label map over the link ``cfg`` at Es/N0 ``snr_db`` (``cfg.snr_type`` must be ``esno``);
+    ignored pixels are filled from their nearest labelled class before coding and skipped in the scores."""
     from bridge import LinkChannel, Transmitter
+    from genai.labelsets import fill_ignored
 
     if cfg.snr_type != "esno":
         raise ValueError("the map's link is driven by Es/N0: use a LinkConfig with snr_type='esno'")
-    lab = label_tensor(labels)
+    sent = label_tensor(labels)
+    lab = label_tensor(fill_ignored(sent.numpy(), ignore_index))
     codec = map_codec(classes, mode)
     bits = codec.encode(lab)
     tx = Transmitter(device=device, seed=seed)
     res = tx.send(bits, LinkChannel(cfg, ebno_db=float(snr_db)), policy)
     got = None if res.bits is None else codec.decode(res.bits.cpu(), shape=tuple(lab.shape))
-    m, pa = map_scores(lab, got)
+    m, pa = map_scores(sent, got, ignore_index)
     present = torch.unique(lab).tolist()
     return MapOutcome(got, m, pa, bits=int(bits.numel()), channel_uses=digital_channel_uses(cfg, res.stats.blocks,
                                                                                              device),

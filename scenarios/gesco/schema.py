@@ -33,7 +33,13 @@ MAP_CODECS = ("auto", "planes", "g4", "png")
 
 @dataclass(frozen=True)
 class GescoMaps:
-    """``[maps]``: the label maps (``source``: :data:`SOURCES`), resized (nearest) to ``size`` = (H, W)."""
+    """``[maps]``: the label maps (``source``: :data:`SOURCES`), resized (nearest) to ``size`` = (H, W).
+
+    ``source = "folder"`` reads label PNGs (:func:`genai.labelsets.read_label_set`): ``kind`` (one of
+    :data:`genai.labelsets.LABEL_KINDS`; ``auto``: Cityscapes by file name, else indexed), ``palette`` (a
+    palette file for indexed / RGB maps), ``ignore_index`` (unlabelled pixels, excluded from K and the
+    scores; −1: none) and ``instances`` (send the instance-edge plane from the ``*_instanceIds.png``
+    beside each map, as GESCO's released code does)."""
 
     source: str = "classical"
     images: str = "kodak"
@@ -43,16 +49,23 @@ class GescoMaps:
     classes: int = 8
     size: tuple[int, ...] = (256, 384)
     random_weights: bool = False
+    kind: str = "auto"
+    palette: str = ""
+    ignore_index: int = 255
+    instances: bool = False
 
 
 @dataclass(frozen=True)
 class GescoFDS:
-    """``[fds]``: mIoU vs PSNR with and without FDS (eq. (2)) on AWGN, eq. (1)'s σ² and, with
-    ``paper_sigma``, the authors' σ table."""
+    """``[fds]``: mIoU vs PSNR with and without FDS (eq. (2)) on AWGN, under each noise ``conventions``
+    (:data:`bridge.analog.CONVENTIONS`; ``released-code`` is the paper's: σ on the 0/1 planes, zero-padded
+    AvgPool; ``unit-power`` normalizes the planes, 10·log10 K dB easier), with σ from the PSNR and, with
+    ``paper_sigma``, from the authors' σ table."""
 
-    psnrs: tuple[float, ...] = (-5.0, -2.0, 1.0, 5.0, 10.0, 15.0, 20.0, 30.0, 100.0)
+    psnrs: tuple[float, ...] = (-5.0, -2.0, 1.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 100.0)
     seeds: int = 3
     paper_sigma: bool = True
+    conventions: tuple[str, ...] = ("released-code", "unit-power")
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,18 @@ def _check_maps(mp: GescoMaps, where: str) -> None:
         raise StudyError(f"{where}: [maps] needs count >= 1 and classes in [2, 65535]")
     if len(mp.size) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or not 8 <= v <= 4096 for v in mp.size):
         raise StudyError(f"{where}: [maps] size must be [H, W] with 8 <= H, W <= 4096, got {list(mp.size)}")
+    from genai.labelsets import LABEL_KINDS, check_plane_memory
+
+    if mp.kind not in LABEL_KINDS:
+        raise StudyError(f"{where}: [maps] kind must be one of {', '.join(LABEL_KINDS)}, got {mp.kind!r}")
+    if not -1 <= mp.ignore_index <= 65535:
+        raise StudyError(f"{where}: [maps] ignore_index must be -1 (none) or in [0, 65535], got {mp.ignore_index}")
+    if (mp.palette or mp.instances) and mp.source != "folder":
+        raise StudyError(f"{where}: [maps] palette and instances apply to source = \"folder\"")
+    try:
+        check_plane_memory(mp.classes, tuple(mp.size))
+    except ValueError as err:
+        raise StudyError(f"{where}: [maps] {str(err).replace('--classes', 'classes')}") from None
 
 
 def _check_compare(cp: GescoCompare, where: str) -> None:
@@ -146,6 +171,15 @@ def _check_compare(cp: GescoCompare, where: str) -> None:
         raise StudyError(f"{where}: [compare] channels must be awgn and/or rayleigh-block")
     if cp.map_codec not in MAP_CODECS:
         raise StudyError(f"{where}: [compare] map_codec must be one of {', '.join(MAP_CODECS)}")
+
+
+def _check_conventions(fd: GescoFDS, where: str) -> None:
+    from bridge.analog import CONVENTIONS
+
+    bad = [c for c in fd.conventions if c not in CONVENTIONS]
+    if bad or len(set(fd.conventions)) != len(fd.conventions):
+        raise StudyError(f"{where}: [fds] conventions must be distinct values among {', '.join(CONVENTIONS)}, "
+                         f"got {list(fd.conventions)!r}")
 
 
 def load_gesco(doc: dict, header: StudyHeader) -> GescoStudy:
@@ -164,6 +198,7 @@ def load_gesco(doc: dict, header: StudyHeader) -> GescoStudy:
         if n < 1:
             raise StudyError(f"{where}: [{name}] seeds must be >= 1")
     _check_compare(cp, where)
+    _check_conventions(fd, where)
     if any(c not in FADING for c in fa.channels):
         raise StudyError(f"{where}: [fading] channels must be among {', '.join(FADING)}")
     if ge.steps < 1 or ge.maps < 1:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bridge.analog import PAPER_SIGMA, AnalogChannel, send_analog, sigma2
+from bridge.analog import PAPER_SIGMA, AnalogChannel, plane_noise_variance, send_analog, sigma2
 from bridge.binarymap import BinaryMapCodec
 from bridge.labelmap import LabelMapCodec
 
@@ -119,3 +119,42 @@ def test_label_map_external_plane_codec():
         "planes", "png", "planes-ext"}
     with pytest.raises(ValueError, match="plane_codec"):
         LabelMapCodec(4, "planes-ext")
+
+
+def _onehot(k: int, h: int = 120, w: int = 160, seed: int = 0) -> torch.Tensor:
+    lab = torch.from_numpy(np.random.default_rng(seed).integers(0, k, size=(h, w)))
+    return (lab.unsqueeze(0) == torch.arange(k).reshape(-1, 1, 1)).float()
+
+
+@pytest.mark.parametrize("k", [2, 8, 19])
+def test_conventions_differ_by_10_log10_k_on_one_hot_planes(k):
+    """The noise variance measured on K one-hot planes: released-code / unit-power = K, i.e. 10 log10 K dB,
+    at the same nominal PSNR (chi-square tolerance on K*H*W values)."""
+    planes = _onehot(k)
+    n = planes.numel()
+    var = {}
+    for conv in ("released-code", "unit-power"):
+        ch = AnalogChannel(5.0, convention=conv)
+        rx, st = send_analog(planes, ch, seed=3)
+        var[conv] = float(((rx - planes).double() ** 2).mean())
+        assert var[conv] == pytest.approx(plane_noise_variance(ch, 1.0 / k), rel=5 * math.sqrt(2 / n))
+        assert st.side_bits == (0 if conv == "released-code" else 32)
+    assert 10 * math.log10(var["released-code"] / var["unit-power"]) == pytest.approx(10 * math.log10(k), abs=0.1)
+
+
+def test_released_code_reproduces_the_released_noise_std():
+    """The released code adds N(0, sigma^2) with sigma = SNR_DICT[snr] to the 0/1 planes as they are
+    (ispamm/GESCO image_sample.py); PSNR = -20 log10 sigma; 100 dB is sigma = 0 (no noise)."""
+    planes = _onehot(8)
+    for psnr, sigma in ((10, 0.36), (1, 0.9), (30, 0.05)):
+        rx, st = send_analog(planes, AnalogChannel(psnr, paper_sigma=True, convention="released-code"), seed=4)
+        e = (rx - planes).double()
+        assert float(e.std()) == pytest.approx(sigma, rel=0.01) and abs(float(e.mean())) < 0.01
+        assert st.scale == 1.0
+    assert -20 * math.log10(PAPER_SIGMA[10]) == pytest.approx(8.87, abs=0.01)
+    rx, _ = send_analog(planes, AnalogChannel(100, paper_sigma=True, convention="released-code"), seed=4)
+    assert torch.allclose(rx, planes, atol=1e-6)  # only the /sqrt2 * sqrt2 rounding
+    rx, _ = send_analog(planes, AnalogChannel(20.0, convention="released-code"), seed=4)
+    assert float((rx - planes).double().std()) == pytest.approx(0.1, rel=0.01)  # sigma = 10^(-20/20)
+    with pytest.raises(ValueError, match="convention"):
+        AnalogChannel(5.0, convention="peak")

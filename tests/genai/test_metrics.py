@@ -101,3 +101,47 @@ def test_text_similarity_real_model():
     far = sim(p, "a lecture on quantum chromodynamics in a large hall")
     assert close > 0.7 and far < 0.3 and close > far
     assert sim(p, None) == 0.0 and sim(p, "") == 0.0
+
+
+def _miou_reference(ref, rec, ignore=None):
+    """Independent: per-class masks over the kept pixels; classes present in either map, the ignore label excluded."""
+    ref, rec = np.asarray(ref).ravel(), np.asarray(rec).ravel()
+    keep = np.ones(ref.size, bool) if ignore is None else ref != ignore
+    ref, rec = ref[keep], rec[keep]
+    ious = []
+    for c in sorted(set(ref.tolist()) | set(rec.tolist())):
+        if c == ignore:
+            continue
+        r, s = ref == c, rec == c
+        ious.append((r & s).sum() / (r | s).sum())
+    return float(np.mean(ious))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_miou_and_pixel_accuracy_with_an_ignore_index(seed):
+    from genai.metrics import miou, pixel_accuracy
+
+    rng = np.random.default_rng(seed)
+    ref = rng.integers(0, 6, size=(23, 17))
+    ref[rng.random(ref.shape) < 0.2] = 255
+    rec = np.where(rng.random(ref.shape) < 0.7, ref, rng.integers(0, 8, size=ref.shape))
+    rec[rng.random(ref.shape) < 0.05] = 255  # a received "ignore" at a kept pixel is a miss
+    assert miou(ref, rec, ignore_index=255) == pytest.approx(_miou_reference(ref, rec, 255), abs=1e-12)
+    assert miou(ref, rec) == pytest.approx(_miou_reference(ref, rec), abs=1e-12)  # default: 255 is a class
+    keep = ref != 255
+    assert pixel_accuracy(ref, rec, ignore_index=255) == pytest.approx(np.mean(ref[keep] == rec[keep]), abs=1e-12)
+    assert pixel_accuracy(ref, rec) == pytest.approx(np.mean(ref == rec), abs=1e-12)
+    assert miou(torch.from_numpy(ref), torch.from_numpy(rec), ignore_index=255) == miou(ref, rec, ignore_index=255)
+
+
+def test_miou_ignore_index_edge_cases():
+    from genai.metrics import miou, pixel_accuracy
+
+    ref = np.array([[0, 1, 255, 255]])
+    assert miou(ref, np.array([[0, 1, 2, 3]]), ignore_index=255) == 1.0  # classes only at ignored pixels: out
+    assert miou(ref, np.array([[0, 255, 0, 0]]), ignore_index=255) == pytest.approx((1 + 0) / 2)
+    assert pixel_accuracy(ref, np.array([[0, 0, 1, 1]]), ignore_index=255) == 0.5
+    with pytest.raises(ValueError, match="every reference pixel"):
+        miou(np.full((2, 2), 255), np.zeros((2, 2), int), ignore_index=255)
+    with pytest.raises(ValueError, match="same shape"):
+        pixel_accuracy(ref, ref[:, :2], ignore_index=255)

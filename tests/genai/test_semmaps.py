@@ -14,24 +14,42 @@ from genai.registry import load
 from genai.semmaps import fds, one_hot_present, pad_planes, read_label_map, to_labels, write_label_map
 
 
-def _scipy_fds(planes: np.ndarray) -> np.ndarray:
-    """AvgPool 3x3 (mean over the in-image pixels of the window) then MaxPool 3x3 (in-image pixels)."""
+def _scipy_fds(planes: np.ndarray, include_pad: bool) -> np.ndarray:
+    """AvgPool 3x3 then MaxPool 3x3 (in-image pixels), by scipy.ndimage: the average with the zero padding
+    counted (the released code's ``count_include_pad=True``) or over the in-image pixels only."""
     out = np.empty_like(planes)
     ones = np.ones(planes.shape[1:])
     for c in range(planes.shape[0]):
-        avg = ndimage.uniform_filter(planes[c], 3, mode="constant") / ndimage.uniform_filter(ones, 3, mode="constant")
+        avg = ndimage.uniform_filter(planes[c], 3, mode="constant")
+        if not include_pad:
+            avg = avg / ndimage.uniform_filter(ones, 3, mode="constant")
         out[c] = ndimage.maximum_filter(avg, 3, mode="nearest")
     return out
 
 
+@pytest.mark.parametrize("include_pad", [True, False])
 @pytest.mark.parametrize("shape", [(3, 7, 9), (1, 1, 5), (5, 16, 16), (2, 2, 2)])
-def test_fds_equals_scipy(shape):
+def test_fds_equals_scipy(shape, include_pad):
     rng = np.random.default_rng(sum(shape))
     x = rng.normal(0.3, 1.0, size=shape)
-    got = fds(torch.from_numpy(x)).double().numpy()
-    np.testing.assert_allclose(got, _scipy_fds(x), atol=1e-5)
-    batched = fds(torch.from_numpy(np.stack([x, -x])).float())  # [B, K, H, W]
-    np.testing.assert_allclose(batched[1].double().numpy(), _scipy_fds(-x), atol=1e-5)
+    got = fds(torch.from_numpy(x), count_include_pad=include_pad).double().numpy()
+    np.testing.assert_allclose(got, _scipy_fds(x, include_pad), atol=1e-5)
+    batched = fds(torch.from_numpy(np.stack([x, -x])).float(), count_include_pad=include_pad)  # [B, K, H, W]
+    np.testing.assert_allclose(batched[1].double().numpy(), _scipy_fds(-x, include_pad), atol=1e-5)
+
+
+def test_released_code_padding_differs_only_near_the_border():
+    """The released code's AvgPool counts the zero padding: on a 7x9 one-hot map the two paddings differ,
+    and only within 2 pixels of the border (the max pool spreads the 1-pixel average difference by one)."""
+    rng = np.random.default_rng(0)
+    planes, _ = one_hot_present(rng.integers(0, 3, size=(7, 9)), 3)
+    a, b = fds(planes, count_include_pad=True), fds(planes, count_include_pad=False)
+    diff = (a - b).abs() > 1e-7
+    assert int(diff.sum()) > 0
+    inner = torch.zeros(7, 9, dtype=torch.bool)
+    inner[2:-2, 2:-2] = True
+    assert not bool(diff[:, inner].any())
+    assert bool((a <= b + 1e-7).all())  # counting zeros never raises an average of non-negative planes
 
 
 def test_one_hot_presence_round_trip():

@@ -6,6 +6,8 @@ GESCO's own (its tables, summary, verdicts, figures, map sources, parallel parts
 
 import json
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -158,17 +160,23 @@ def test_study_tables_summary_verdicts_and_figures(tmp_path, folder, capsys):
     assert b["maps"] == 5 and b["size"] == [48, 64] and "stand-in" in b["note"]
     red = b["reduction_vs_png"]
     assert red["n"] == 5 and 0.5 < red["lo"] <= red["value"] <= red["hi"] < 1  # 5 maps: an interval
-    eq1 = {p["psnr"]: p for p in res["fds"]["eq1"]["points"]}
-    assert eq1[-5.0]["difference"]["lo"] > 0 and eq1[10.0]["difference"]["hi"] < 0  # FDS helps at -5 dB, hurts at 10
-    assert res["fds"]["eq1"]["helps_up_to_db"] == -5 and res["fds"]["eq1"]["hurts_from_db"] == 10
-    assert {"eq1", "paper_sigma"} == set(res["fds"])
+    # the comms convention (unit power, in-image AvgPool): FDS helps at -5 dB, hurts at 10 dB (as before the split)
+    up = {p["psnr"]: p for p in res["fds"]["unit-power/eq1"]["points"]}
+    assert up[-5.0]["difference"]["lo"] > 0 and up[10.0]["difference"]["hi"] < 0
+    assert res["fds"]["unit-power/eq1"]["helps_up_to_db"] == -5 and res["fds"]["unit-power/eq1"]["hurts_from_db"] == 10
+    assert set(res["fds"]) == {f"{c}/{v}" for c in ("released-code", "unit-power") for v in ("eq1", "paper_sigma")}
+    # the paper's convention: FDS helps at -5 dB too, and the same nominal PSNR is harder (noise K times larger)
+    rc = {p["psnr"]: p for p in res["fds"]["released-code/eq1"]["points"]}
+    assert rc[-5.0]["difference"]["lo"] > 0
+    assert rc[10.0]["no_fds"]["hi"] < up[10.0]["no_fds"]["lo"]
     row = res["compare"]["awgn"][0]
     assert row["config"] == "qpsk:0.5" and row["digital"]["forward"][1]["value"] == 1.0  # error-free at 8 dB
     assert [p["channel"] for p in res["fading"]] == ["ofdm-rayleigh"]
     assert res["generate_note"].startswith("random weights") and len(res["generate"]) == 1
     assert not any("FDS ablation" in w for w in res["warnings"])  # 5 maps back every interval
-    assert _figures_linked_and_drawn(out) == {"fds_eq1.png", "fds_paper_sigma.png", "examples.png",
-                                              "compare_awgn.png", "fading.png", "generate.png"}
+    assert _figures_linked_and_drawn(out) == {f"fds_{c}_{v}.png" for c in ("released-code", "unit-power")
+                                              for v in ("eq1", "paper_sigma")} | {
+        "examples.png", "compare_awgn.png", "fading.png", "generate.png"}
     text = (out / "report.md").read_text()
     assert "classical segmentation stand-in" in text and "**Verdict:** FDS raises the mIoU" in text
     # the stored rows are tables with units and their own dtypes
@@ -176,18 +184,25 @@ def test_study_tables_summary_verdicts_and_figures(tmp_path, folder, capsys):
     t = read_table(file, "compare/awgn/rows")
     assert t.units["snr_db"] == "dB" and t.units["channel_uses"] == "channel uses" and t.units["bits"] == "bit"
     assert t["lost"].dtype == bool and t["bits"].dtype.kind == "i" and len(t) == 5 * 2 * 2
-    assert read_table(file, "fds/eq1/rows").units["psnr"] == "dB" and len(read_table(file, "maps/bits")) == 5
+    assert read_table(file, "fds/released-code/eq1/rows").units["psnr"] == "dB" and len(read_table(file, "maps/bits")) == 5
     data, attrs = read_group(file, "maps")
     assert data["labels/000_a"].shape == (48, 64) and "git_sha" in read_group(file, "compare/awgn")[1]
     # semlink show: the same verdicts and tables, nothing written
     before = sorted(p.name for p in out.iterdir())
     assert main(["show", file, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    d = res["fds"]["paper_sigma"]["points"][0]["difference"]  # the authors' table starts at 1 dB
-    expect = True if d["lo"] > 0 else (False if d["hi"] < 0 else None)
-    assert [v["holds"] for v in shown["verdicts"]] == [True, expect]
+    verdicts = {v["claim"]: v["holds"] for v in shown["verdicts"]}
+    d = rc[10.0]["difference"]
+    assert verdicts["FDS raises the mIoU at 10 dB (released-code, σ from the PSNR)"] == (
+        True if d["lo"] > 0 else (False if d["hi"] < 0 else None))
+    assert {c for c in verdicts if "σ from the authors' table" in c and "released-code" in c} == {
+        f"FDS raises the mIoU at {p} dB (released-code, σ from the authors' table)" for p in (1, 5, 10)}
     ivs = [c for t in shown["tables"] for r in t["rows"] for c in r if isinstance(c, dict)]
-    assert ivs and all(c["n"] == 5 and c["lo"] <= c["value"] <= c["hi"] for c in ivs)  # every interval given
+    assert ivs and all(c["lo"] <= c["value"] <= c["hi"] for c in ivs if c["n"] >= 5)  # 5 maps: an interval
+    assert all(c["lo"] is None for c in ivs if c["n"] < 5)  # fewer (thin classes in few maps, no LPIPS): none
+    fds_ivs = [c for t in shown["tables"] if t["caption"].startswith("FDS ablation") for r in t["rows"] for c in r
+               if isinstance(c, dict)]
+    assert fds_ivs and all(c["n"] == 5 for c in fds_ivs)
     assert sorted(p.name for p in out.iterdir()) == before
 
 
@@ -254,7 +269,8 @@ def test_study_from_a_folder_of_label_maps(tmp_path, capsys):
         write_label_map(maps / f"x{i}_labelIds.png", _map(40, 56, seed=20 + i, classes=6))
     (maps / "ignored.txt").write_text("not a map")
     text = STUDY.format(images="unused").replace('source = "classical"', f'source = "folder"\nfolder = "{maps}"\n'
-                                                 'pattern = "*_labelIds.png"').replace("[generate]\nenabled = true",
+                                                 'pattern = "*_labelIds.png"\nkind = "indexed"').replace(
+                                                 "[generate]\nenabled = true",
                                                                                        "[generate]\nenabled = false")
     (tmp_path / "f.toml").write_text(text)
     out = tmp_path / "o"
@@ -268,10 +284,11 @@ def test_study_from_a_folder_of_label_maps(tmp_path, capsys):
     assert data["labels/000_x0_labelIds"].tolist() == np.asarray(
         __import__("PIL.Image", fromlist=["Image"]).open(maps / "x0_labelIds.png").resize((64, 48), 0)).tolist()
     # 2 maps back no interval: warnings, no interval printed; no regeneration, so no figure of it
-    assert any(w.startswith("FDS ablation (eq1): 2 maps") for w in res["warnings"])
+    assert any(w.startswith("FDS ablation (released-code, eq1): 2 maps") for w in res["warnings"])
     text = (out / "report.md").read_text()
     assert "(n = 2 maps: no interval)" in text and "## Warnings" in text and "Regenerated" not in text
-    assert res["fds"]["eq1"]["helps_up_to_db"] is None and res["fds"]["eq1"]["hurts_from_db"] is None
+    assert res["fds"]["released-code/eq1"]["helps_up_to_db"] is None
+    assert res["fds"]["released-code/eq1"]["hurts_from_db"] is None
     assert "generate.png" not in _figures_linked_and_drawn(out)
 
 
@@ -292,3 +309,69 @@ def test_independent_parts_in_two_processes_store_the_serial_numbers(tmp_path, f
     a, b = datasets(str(tmp_path / "serial" / "gesco_test.h5")), datasets(str(tmp_path / "two" / "gesco_test.h5"))
     assert sorted(a) == sorted(b) and any(k.startswith("compare/") for k in a) and "fading/rows/miou" in a
     assert [k for k in a if not np.array_equal(a[k], b[k], equal_nan=True)] == []
+
+
+SAMPLE = Path(__file__).resolve().parents[3] / "scenarios" / "gesco" / "data" / "cityscapes_sample"
+
+
+def test_cli_maps_conventions_memory_and_cityscapes_sample(tmp_path, capsys):
+    """--noise-convention: the paper's code is harder at the same PSNR; --classes beyond the memory bound is
+    refused before anything is allocated or written; a Cityscapes trainIds sample keeps 255 out of K and mIoU;
+    the instance-edge plane costs channel uses."""
+    from genai.semmaps import write_label_map
+
+    lab = _map(32, 48, seed=4)
+    write_label_map(tmp_path / "m.png", lab)
+    runs = {}
+    for conv in ("released-code", "unit-power"):
+        assert main(["maps", str(tmp_path / "m.png"), "--psnr", "0", "--no-fds", "--noise-convention", conv,
+                     "--json"]) == 0
+        runs[conv] = json.loads(capsys.readouterr().out)
+    assert runs["released-code"]["noise_convention"] == "released-code"
+    assert runs["released-code"]["miou"] < runs["unit-power"]["miou"]
+    out = tmp_path / "big.png"
+    write_label_map(tmp_path / "wide.png", np.zeros((256, 384), np.int64))
+    assert main(["maps", str(tmp_path / "wide.png"), "--psnr", "5", "--classes", "65535", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "65535 classes x 256x384 need 25.8 GB of class planes" in err and err.count("\n") == 1
+    os.environ["SEMLINK_MAX_PLANE_BYTES"] = "1000"
+    try:
+        assert main(["maps", str(tmp_path / "m.png"), "--psnr", "5"]) == 2
+        assert "SEMLINK_MAX_PLANE_BYTES" in capsys.readouterr().err
+    finally:
+        del os.environ["SEMLINK_MAX_PLANE_BYTES"]
+    assert not out.exists()
+    train = next(SAMPLE.glob("*_trainIds.png"))
+    assert main(["maps", str(train), "--psnr", "100", "--no-fds", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["classes"] == 19 and res["ignore_index"] == 255 and 255 not in res["classes_present"]
+    assert res["miou"] == 1.0  # ignored pixels are filled before sending and skipped in the score
+    ids = next(SAMPLE.glob("*_labelIds.png"))
+    inst = str(ids).replace("_labelIds", "_instanceIds")
+    assert main(["maps", str(ids), "--psnr", "20", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["maps", str(ids), "--psnr", "20", "--instances", inst, "--json"]) == 0
+    edged = json.loads(capsys.readouterr().out)
+    h, w = plain["shape"]
+    assert plain["classes"] == 35 and edged["channel_uses"] == plain["channel_uses"] + h * w // 2
+    assert main(["maps", str(ids), "--psnr", "5", "--palette", str(tmp_path / "none.json")]) == 2
+    assert "no such palette" in capsys.readouterr().err
+
+
+def test_study_on_the_cityscapes_sample_excludes_the_ignore_index(tmp_path, capsys):
+    text = STUDY.format(images="unused").replace('source = "classical"', f'source = "folder"\nfolder = "{SAMPLE}"\n'
+                                                 'pattern = "*_trainIds.png"\ninstances = true').replace(
+        "classes = 6", "classes = 19").replace("[generate]\nenabled = true", "[generate]\nenabled = false")
+    (tmp_path / "c.toml").write_text(text)
+    out = tmp_path / "o"
+    assert main(["run", str(tmp_path / "c.toml"), "--out", str(out), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    data, attrs = read_group(str(out / "gesco_test.h5"), "maps")
+    assert json.loads(attrs["ignore_index"]) == 255 and any(k.startswith("edges/") for k in data)
+    bits = read_table(str(out / "gesco_test.h5"), "maps/bits")
+    labels = [v for k, v in data.items() if k.startswith("labels/")]
+    assert all((lab == 255).any() for lab in labels)  # the sample has ignored pixels ...
+    assert list(bits["present"]) == [int(np.unique(lab[lab != 255]).size) for lab in labels]  # ... not in K
+    rows = read_table(str(out / "gesco_test.h5"), "fds/released-code/paper_sigma/rows")  # its 100 dB row: sigma = 0
+    assert rows["miou"][(rows["psnr"] == 100) & ~rows["fds"]].min() > 0.99  # clean: exact on the labelled pixels
+    assert res["bits"]["classes"] == 19
