@@ -211,4 +211,10 @@ def gesco_report(study: Any, file: str, rep: Report) -> GescoSummary:
         s.baseline = baseline_section(rep, file, seed, read_group(file, key)[0]["rows"] if key in have else None)
     if "generate" in have:
         s.generate, s.generate_note = generate_section(rep, file, seed)
+    else:
+        rep.paragraph("**Not measured here: the regenerated image's mIoU, LPIPS and FID** (the paper's Tables 1–3). "
+                      "They need the map-conditioned generator's weights (ControlNet-seg `lllyasviel/sd-controlnet-seg` "
+                      "on `stable-diffusion-v1-5/stable-diffusion-v1-5`), absent on this machine; set `[generate] "
+                      "enabled = true` where they are present (`random_weights = true` runs the code path on tiny "
+                      "random models, and says so).")
     return s

@@ -213,6 +213,10 @@ BAD = {
     'digital = ["8psk:0.5"]': "modulation",
     'channels = ["tdl"]': "channels",
     "seeds = 0": "seeds",
+    'kind = "coco"': "kind must be one of",
+    "ignore_index = -5": "ignore_index",
+    'conventions = ["peak"]': "conventions",
+    'palette = "p.json"': "palette and instances apply",
 }
 
 
@@ -221,7 +225,8 @@ def test_bad_study_files(tmp_path, folder, capsys, line):
     key = line.split(" =")[0]
     text = STUDY.format(images=folder)
     table = {"source": "[maps]", "size": "[maps]", "digital": "[compare]", "channels": "[compare]",
-             "seeds": "[fds]"}[key]
+             "seeds": "[fds]", "kind": "[maps]", "ignore_index": "[maps]", "conventions": "[fds]", "classes": "[maps]",
+             "palette": "[maps]"}[key]
     lines, out, inside = text.splitlines(), [], False
     for ln in lines:
         if ln.startswith("["):
