@@ -1,6 +1,7 @@
 """The Xu study job: TOML -> HDF5 parts -> figures + report; skip, partial recompute, bad input."""
 
 import json
+import os
 
 import numpy as np
 import pytest
