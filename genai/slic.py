@@ -7,6 +7,13 @@ pixel labelled with its superpixel's cluster. Clusters are numbered by increasin
 same image always gives the same labels. The classes are colour regions, not semantic categories:
 outputs say **classical segmentation stand-in** (``note``).
 
+**Re-segmenting with the same classes** (:meth:`ClassicalSegmenter.fit`): a trained segmenter's classes
+are fixed, so re-segmenting a received or regenerated image measures how well it keeps them. k-means on
+each image would instead define new clusters (and, ranked by lightness, renumber them when noise shifts
+a centroid: a 30 dB copy of an image scored mIoU 0.18 that way). ``fit(image)`` therefore returns a
+segmenter whose classes are the centroids found on ``image``: every superpixel of a later image takes the
+nearest of them (CIELAB distance), no k-means.
+
 .. code-block:: python
 
     >>> import numpy as np
@@ -44,9 +51,28 @@ class ClassicalSegmenter:
             int(seed)
         self.num_classes = self.classes
         self.note = STANDIN_NOTE
+        self.centroids: "np.ndarray | None" = None
 
-    def __call__(self, image: np.ndarray) -> np.ndarray:
-        from scipy.cluster.vq import kmeans2
+    def fit(self, image: np.ndarray) -> "ClassicalSegmenter":
+        """A segmenter with this one's settings whose classes are the colour centroids of ``image`` (module
+        docstring); ``fit(image)(image)`` equals ``self(image)``.
+
+        .. code-block:: python
+
+            >>> import numpy as np
+            >>> img = np.zeros((32, 48, 3)); img[:, 24:] = [1.0, 0.2, 0.1]
+            >>> seg = ClassicalSegmenter(classes=2, segments=12)
+            >>> noisy = np.clip(img + np.random.default_rng(0).normal(0, 0.05, img.shape), 0, 1)
+            >>> bool((seg.fit(img)(noisy) == seg(img)).mean() > 0.95)
+            True
+        """
+        fitted = ClassicalSegmenter(self.classes, self.segments, self.compactness, self.seed)
+        means = self._superpixel_means(image)[1]
+        fitted.centroids = self._cluster(means)[0]
+        return fitted
+
+    def _superpixel_means(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """(superpixel index map, mean CIELAB of the used superpixels, used mask, superpixel count)."""
         from skimage.color import rgb2lab
         from skimage.segmentation import slic
 
@@ -60,11 +86,24 @@ class ClassicalSegmenter:
         counts = np.bincount(sp.reshape(-1), minlength=n).astype(np.float64)
         used = counts > 0
         means = np.stack([np.bincount(sp.reshape(-1), weights=lab[:, c], minlength=n) for c in range(3)], 1)
-        means = means[used] / counts[used, None]
-        k = min(self.classes, int(used.sum()))
-        rng = np.random.default_rng(self.seed)
-        centroids, assign = kmeans2(means, k, minit="++", seed=rng)
-        order = np.argsort(np.argsort(centroids[:, 0]))  # rank by lightness
+        return sp, means[used] / counts[used, None], used, n
+
+    def _cluster(self, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """k-means of the superpixel colours: (centroids ordered by lightness, class of each superpixel)."""
+        from scipy.cluster.vq import kmeans2
+
+        k = min(self.classes, len(means))
+        centroids, assign = kmeans2(means, k, minit="++", seed=np.random.default_rng(self.seed))
+        order = np.argsort(centroids[:, 0])  # rank by lightness
+        rank = np.argsort(order)
+        return centroids[order], rank[assign]
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        sp, means, used, n = self._superpixel_means(image)
+        if self.centroids is None:
+            cls = self._cluster(means)[1]
+        else:
+            cls = np.argmin(((means[:, None, :] - self.centroids[None]) ** 2).sum(-1), axis=1)
         sp_class = np.zeros(n, dtype=np.int64)
-        sp_class[np.nonzero(used)[0]] = order[assign]
+        sp_class[np.nonzero(used)[0]] = cls
         return sp_class[sp]

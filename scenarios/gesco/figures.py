@@ -96,7 +96,7 @@ def compare_figure(channel: str, rows: Sequence[CompareRow]) -> Optional[Any]:
         for pol, ivs in row.digital.items():
             _curve(ax, row.snrs_db, ivs, "-o", f"digital, {pol}")
         ax.set_title(f"{row.config} ({channel})")
-        ax.set_xlabel("Es/N0 per channel use (dB)")
+        ax.set_xlabel("Es/N0 per channel use (dB), unit-power convention")
         ax.set_ylabel("mIoU")
         ax.set_ylim(-0.02, 1.02)
         ax.grid(True, alpha=0.3)
@@ -117,7 +117,7 @@ def fading_figure(points: Sequence[FadingPoint]) -> Optional[Any]:
         x = [p.psnr for p in pts]
         _curve(ax, x, [p.fds for p in pts], "o-", f"{name}, FDS", color=f"C{i}")
         _curve(ax, x, [p.no_fds for p in pts], "s--", f"{name}, no FDS", color=f"C{i}")
-    ax.set_xlabel("PSNR (dB), equalized")
+    ax.set_xlabel("PSNR (dB), unit-power convention, equalized")
     ax.set_ylabel("mIoU (received vs sent map)")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(True, alpha=0.3)

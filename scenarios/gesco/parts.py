@@ -91,8 +91,8 @@ def _maps(study: GescoStudy, ctx: RunContext) -> None:
         ctx.say(f"map {name}")
         if kind == "images":
             img = Image.open(f).convert("RGB")
-            lab, rgb = seg(np.asarray(img)), img.resize((w, h), Image.BICUBIC)
-            lab = np.asarray(Image.fromarray(lab.astype(np.int32)).resize((w, h), Image.NEAREST), dtype=np.int64)
+            rgb = img.resize((w, h), Image.BICUBIC)  # the map is the segmentation of the image at the map's size,
+            lab = np.asarray(seg(np.asarray(rgb)), dtype=np.int64)  # so re-segmenting that image gives it back
         else:
             (lab, ignore, edges), rgb = _read_labels(f, mp, h, w), None
             if edges is not None:
@@ -237,17 +237,17 @@ def gesco_parts(study: GescoStudy, ctx: RunContext) -> Iterator[Part]:
             yield group_part(f"fds/{conv}/{variant}", {**base, "fds": fds, "variant": variant, "convention": conv},
                              functools.partial(_fds, study, conv, variant), ctx,
                              label=f"FDS ablation ({conv}, {variant})", seed=study.seed)
-    for ch in study.compare.channels:
+    if resolve_sources(study.maps)[1] == "images":  # the full image over AWGN needs the images
+        yield group_part("baseline", {**base, "fds": asdict(study.fds)}, functools.partial(image_baseline, study), ctx,
+                         label="full image over AWGN (equal channel uses)", seed=study.seed)
+    if study.fading.channels:
+        yield group_part("fading", {**base, "fading": asdict(study.fading)}, functools.partial(_fading, study), ctx,
+                         label="analog over fading", seed=study.seed)
+    for ch in study.compare.channels:  # the longest parts last: a partial file already holds the others
         yield group_part(f"compare/{ch}", {**base, "compare": asdict(study.compare), "channel": ch,
                                            "decoder": study.decoder or "semlink"},
                          functools.partial(_compare, study, ch), ctx, label=f"analog vs digital ({ch})",
                          seed=study.seed)
-    if study.fading.channels:
-        yield group_part("fading", {**base, "fading": asdict(study.fading)}, functools.partial(_fading, study), ctx,
-                         label="analog over fading", seed=study.seed)
-    if resolve_sources(study.maps)[1] == "images":  # the full image over AWGN needs the images
-        yield group_part("baseline", {**base, "fds": asdict(study.fds)}, functools.partial(image_baseline, study), ctx,
-                         label="full image over AWGN (equal channel uses)", seed=study.seed)
     if study.generate.enabled:
         yield Part("generate", {**base, "generate": asdict(study.generate)}, functools.partial(regenerate, study),
                    label="ControlNet-seg regeneration, re-segmented", seed=study.seed)

@@ -76,8 +76,11 @@ def baseline_section(rep: Report, file: str, seed: int, fds_rows: Optional[Table
     for iv in {b.miou.n: b.miou for b in out}.values():
         rep.interval(iv, "full image over AWGN")
     rep.section("Full image over AWGN at equal channel uses (the paper's first row)")
+    ceiling = bootstrap_mean(_per_map(t, t["psnr"] == t["psnr"][0], "clean_miou"), seed, unit="map")
     rep.paragraph(f"The image's RGB pixels sent analog with the channel uses of its one-hot planes (released-code "
-                  f"convention), re-segmented by the map's own segmenter ({attrs['segmenter']}); "
+                  f"convention), re-segmented by the map's own segmenter with the classes it found on the original "
+                  f"({attrs['segmenter']}); re-segmenting the *clean* image gives mIoU {ceiling.text()}, the ceiling "
+                  "of this metric here; "
                   f"{attrs['lpips_note']}. The map column is the received map's mIoU (FDS on, same PSNR): what a "
                   "generator could at best start from; the regenerated image's own mIoU needs the generator's "
                   "weights (section below when present).")
