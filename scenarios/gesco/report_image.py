@@ -32,8 +32,13 @@ _CI = "95 % bootstrap interval over maps"
 
 
 def _per_map(t: Table, sel: np.ndarray, col: str) -> np.ndarray:
-    maps = np.unique(t["map"][sel])
-    return np.array([np.nanmean(t[col][sel & (t["map"] == m)]) for m in maps]) if maps.size else np.zeros(0)
+    """Per-map mean of ``col`` over the selected rows (non-finite values skipped; maps without any dropped)."""
+    out = []
+    for m in np.unique(t["map"][sel]):
+        v = np.asarray(t[col][sel & (t["map"] == m)], dtype=np.float64)
+        if np.isfinite(v).any():
+            out.append(v[np.isfinite(v)].mean())
+    return np.array(out)
 
 
 def channel_use_section(rep: Report, data: dict[str, Any], attrs: dict[str, Any]) -> None:
@@ -81,7 +86,7 @@ def baseline_section(rep: Report, file: str, seed: int, fds_rows: Optional[Table
                   f"convention), re-segmented by the map's own segmenter with the classes it found on the original "
                   f"({attrs['segmenter']}); re-segmenting the *clean* image gives mIoU {ceiling.text()}, the ceiling "
                   "of this metric here; "
-                  f"{attrs['lpips_note']}. The map column is the received map's mIoU (FDS on, same PSNR): what a "
+                  f"{str(attrs['lpips_note']).rstrip('.')}. The map column is the received map's mIoU (FDS on, same PSNR): what a "
                   "generator could at best start from; the regenerated image's own mIoU needs the generator's "
                   "weights (section below when present).")
     rep.table(["PSNR (dB)", "image PSNR (dB)", "MS-SSIM", "mIoU, re-segmented image", "LPIPS", "mIoU, received map"],

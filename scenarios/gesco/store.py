@@ -18,7 +18,7 @@ UNITS = {"psnr": "dB", "snr_db": "dB", "psnr_db": "dB", "channel_uses": "channel
          "bit_errors": "bit", "planes_bits": "bit", "png_bits": "bit", "g4_bits": "bit", "raw_rgb_bits": "bit",
          "image_png_bits": "bit", "image_jpeg_bits": "bit", "onehot_values": "value"}
 #: Stored layout of the rows (part of every part's config: files of the older layout re-run).
-LAYOUT = "tables"
+LAYOUT = "tables-2"  # 2: maps segmented at the map size (so re-segmentation of the clean image returns them)
 
 
 def table(rows: list[list[Any]], columns: list[str]) -> Table:
