@@ -90,6 +90,7 @@ def test_fuzzed_strings_never_crash_the_process(tmp_path):
 
     code = r'''
 import warnings; warnings.filterwarnings("ignore")
+import torch; torch.set_num_threads(1)  # as the suite: 2 intra-op threads on a shared machine were 10x slower
 import numpy as np, skimage.data as d
 from genai.hed import HEDEdges
 from genai.ntc import NTCSketchCodec
