@@ -37,7 +37,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .models import map_scores
+from .models import label_tensor, map_scores
+
+
+def _label_array(a: Any) -> np.ndarray:
+    """A label map as an ``[H, W]`` int64 array (validated by :func:`~scenarios.gesco.models.label_tensor`)."""
+    return label_tensor(a).numpy()
 
 __all__ = ["regenerate_and_score", "score_image", "fid_over", "analog_image_baseline", "channel_use_table"]
 
@@ -69,13 +74,6 @@ def _resize(img: np.ndarray, shape: tuple[int, int], mode: str = "bicubic") -> n
     return np.clip(y.numpy().transpose(1, 2, 0), 0.0, 1.0)
 
 
-def _labels(a: Any) -> np.ndarray:
-    arr = a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
-    if arr.ndim != 2 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"a label map is a non-empty [H, W] integer array, got {arr.dtype} {arr.shape}")
-    return arr.astype(np.int64)
-
-
 def _is_random(model: Any) -> bool:
     return bool(getattr(model, "random_weights", False)) or "random weights" in str(getattr(model, "note", ""))
 
@@ -88,9 +86,9 @@ def score_image(image: Any, sent_labels: Any, segmenter: Any, reference: Any = N
     Returns ``miou``, ``pixel_accuracy``, ``lpips`` (NaN without a model or reference), ``resegmented``
     ``[H, W]`` int64 and ``image`` ``[H, W, 3]`` float in [0, 1].
     """
-    sent = _labels(sent_labels)
+    sent = _label_array(sent_labels)
     img = _resize(_rgb01(image), sent.shape)
-    reseg = _labels(segmenter(img))
+    reseg = _label_array(segmenter(img))
     if reseg.shape != sent.shape:
         raise ValueError(f"the segmenter returned {reseg.shape} for a {sent.shape} image")
     m, pa = map_scores(sent, reseg, ignore_index)
@@ -108,7 +106,7 @@ def _conditioning(received: Any, present: Any, soft: bool) -> tuple[Any, str, Op
         return None, "none (nothing arrived)", None
     r = received.detach().cpu() if isinstance(received, torch.Tensor) else torch.as_tensor(np.asarray(received))
     if r.dim() == 2:
-        lab = _labels(r)
+        lab = _label_array(r)
         return lab, "hard labels (the received map is a label map)", lab
     if r.dim() != 3 or present is None:
         raise ValueError("the received map is a label map [H, W] or planes [K, H, W] with the presence vector [C]")
@@ -140,7 +138,7 @@ def regenerate_and_score(image_rgb: Any, sent_labels: Any, received: Any, presen
         sent), ``conditioning``, ``image`` ``[H, W, 3]``, ``resegmented``, ``random_weights`` and
         ``notes`` (each model's note; random weights and missing weights named).
     """
-    sent = _labels(sent_labels)
+    sent = _label_array(sent_labels)
     cond, mode, rx_labels = _conditioning(received, present, bool(getattr(decoder, "accepts_soft", False)))
     gen = decoder(prompt, cond, seed=int(seed))
     notes = [f"decoder: {decoder.note}", f"segmenter: {segmenter.note}",

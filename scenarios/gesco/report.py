@@ -25,23 +25,18 @@ from ..study.report import Report
 from ..study.stats import Interval, bootstrap, bootstrap_mean
 from ..study.tables import Table
 from . import figures
+from .store import map_means
 from .report_fds import fds_keys, fds_sections
 from .report_image import baseline_section, channel_use_section, generate_section
 from .schema import FADING
 from .summary import CompareRow, FadingPoint, GescoSummary, MapBits
 
-__all__ = ["gesco_report", "map_means"]
+__all__ = ["gesco_report"]
 
 _CI = "95 % bootstrap interval over maps"
 #: Bits per pixel of the paper's maps: 119,000 bits per 256×512 JPEG-compressed 35-class Cityscapes map (Grassucci et
 #: al., the bit comparison of the experiments: "a reduction of 92 %" vs 1,464,000 bits for the image).
 PAPER_MAP_BPP = 0.91
-
-
-def map_means(rows: Table, sel: np.ndarray, col: str = "miou") -> np.ndarray:
-    """Per-map mean of ``col`` over the selected rows (seeds averaged within a map), maps in order."""
-    maps = np.unique(rows["map"][sel])
-    return np.array([rows[col][sel & (rows["map"] == m)].mean() for m in maps])
 
 
 def _note(rep: Report, ivs: Iterable[Interval], what: str) -> None:

@@ -19,6 +19,7 @@ from ..study.report import Report
 from ..study.stats import Interval, bootstrap_mean, paired_difference
 from ..study.tables import Table
 from . import figures
+from .store import map_means
 from .summary import FdsPoint, FdsResult, fds_word
 
 __all__ = ["fds_sections", "fds_keys", "CONVENTION_TEXT", "PAPER_POINTS_DB"]
@@ -41,17 +42,12 @@ def fds_keys(have: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(keys, key=lambda cv: (cv[0] != "released-code", cv[0], cv[1] != "eq1"))
 
 
-def _map_means(t: Table, sel: np.ndarray, col: str) -> np.ndarray:
-    maps = np.unique(t["map"][sel])
-    return np.array([t[col][sel & (t["map"] == m)].mean() for m in maps])
-
-
 def _points(t: Table, seed: int) -> list[FdsPoint]:
     on_rows = t["fds"].astype(bool)
     points = []
     for p in sorted(np.unique(t["psnr"]).tolist()):
         at = t["psnr"] == p
-        on, off = _map_means(t, at & on_rows, "miou"), _map_means(t, at & ~on_rows, "miou")
+        on, off = map_means(t, at & on_rows, "miou"), map_means(t, at & ~on_rows, "miou")
         points.append(FdsPoint(p, bootstrap_mean(on, seed, unit="map"), bootstrap_mean(off, seed, unit="map"),
                                paired_difference(on, off, seed, unit="map")))
     return points
@@ -65,7 +61,7 @@ def _thin(t: Table, seed: int) -> list[list[Any]]:
     on_rows, out = t["fds"].astype(bool), []
     for p in sorted(np.unique(t["psnr"]).tolist()):
         at = thin & (t["psnr"] == p)
-        on, off = _map_means(t, at & on_rows, "iou"), _map_means(t, at & ~on_rows, "iou")
+        on, off = map_means(t, at & on_rows, "iou"), map_means(t, at & ~on_rows, "iou")
         out.append([p, bootstrap_mean(on, seed, unit="map"), bootstrap_mean(off, seed, unit="map"),
                     paired_difference(on, off, seed, unit="map")])
     return out

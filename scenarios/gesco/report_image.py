@@ -24,21 +24,12 @@ from ..study.report import Report
 from ..study.stats import bootstrap_mean
 from ..study.tables import Table
 from . import figures
+from .store import map_means
 from .summary import BaselinePoint, GeneratedImage
 
 __all__ = ["channel_use_section", "baseline_section", "generate_section"]
 
 _CI = "95 % bootstrap interval over maps"
-
-
-def _per_map(t: Table, sel: np.ndarray, col: str) -> np.ndarray:
-    """Per-map mean of ``col`` over the selected rows (non-finite values skipped; maps without any dropped)."""
-    out = []
-    for m in np.unique(t["map"][sel]):
-        v = np.asarray(t[col][sel & (t["map"] == m)], dtype=np.float64)
-        if np.isfinite(v).any():
-            out.append(v[np.isfinite(v)].mean())
-    return np.array(out)
 
 
 def channel_use_section(rep: Report, data: dict[str, Any], attrs: dict[str, Any]) -> None:
@@ -66,7 +57,7 @@ def _map_miou(fds_rows: Optional[Table], p: float) -> Optional[np.ndarray]:
     if fds_rows is None:
         return None
     sel = (fds_rows["psnr"] == p) & fds_rows["fds"].astype(bool)
-    return _per_map(fds_rows, sel, "miou") if sel.any() else None
+    return map_means(fds_rows, sel, "miou") if sel.any() else None
 
 
 def baseline_section(rep: Report, file: str, seed: int, fds_rows: Optional[Table]) -> list[BaselinePoint]:
@@ -75,13 +66,13 @@ def baseline_section(rep: Report, file: str, seed: int, fds_rows: Optional[Table
     t, out = data["rows"], []
     for p in sorted(np.unique(t["psnr"]).tolist()):
         at = t["psnr"] == p
-        ivs = [bootstrap_mean(_per_map(t, at, c), seed, unit="map") for c in ("psnr_db", "ms_ssim", "miou", "lpips")]
+        ivs = [bootstrap_mean(map_means(t, at, c), seed, unit="map") for c in ("psnr_db", "ms_ssim", "miou", "lpips")]
         mm = _map_miou(fds_rows, p)
         out.append(BaselinePoint(p, *ivs, None if mm is None else bootstrap_mean(mm, seed, unit="map")))
     for iv in {b.miou.n: b.miou for b in out}.values():
         rep.interval(iv, "full image over AWGN")
     rep.section("Full image over AWGN at equal channel uses (the paper's first row)")
-    ceiling = bootstrap_mean(_per_map(t, t["psnr"] == t["psnr"][0], "clean_miou"), seed, unit="map")
+    ceiling = bootstrap_mean(map_means(t, t["psnr"] == t["psnr"][0], "clean_miou"), seed, unit="map")
     rep.paragraph(f"The image's RGB pixels sent analog with the channel uses of its one-hot planes (released-code "
                   f"convention), re-segmented by the map's own segmenter with the classes it found on the original "
                   f"({attrs['segmenter']}); re-segmenting the *clean* image gives mIoU {ceiling.text()}, the ceiling "
@@ -102,7 +93,7 @@ def generate_section(rep: Report, file: str, seed: int) -> tuple[list[GeneratedI
     fid = {float(r["psnr"]): (r["fid"], r["note"]) for r in data["fid"].rows()}
     for p in sorted(np.unique(t["psnr"]).tolist()):
         at = t["psnr"] == p
-        ivs = [bootstrap_mean(_per_map(t, at, c), seed, unit="map") for c in ("miou", "map_miou", "lpips")]
+        ivs = [bootstrap_mean(map_means(t, at, c), seed, unit="map") for c in ("miou", "map_miou", "lpips")]
         out.append(GeneratedImage(p, *ivs, fid.get(p, (float("nan"), ""))[0]))
     images = {k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("images/")}
     rep.section("Regenerated images (map-conditioned decoder), re-segmented")

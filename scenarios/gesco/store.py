@@ -11,7 +11,7 @@ import numpy as np
 from ..study.parts import read_group
 from ..study.tables import Table
 
-__all__ = ["UNITS", "LAYOUT", "table", "seed_of", "read_maps", "map_side"]
+__all__ = ["UNITS", "LAYOUT", "table", "seed_of", "read_maps", "map_side", "map_means"]
 
 #: Units of the stored table columns (those without one are counts, indices, flags or scores).
 UNITS = {"psnr": "dB", "snr_db": "dB", "psnr_db": "dB", "channel_uses": "channel uses", "bits": "bit",
@@ -45,3 +45,14 @@ def map_side(path: str) -> tuple[Optional[int], dict[int, np.ndarray]]:
     names = json.loads(attrs["names"])
     ignore = json.loads(attrs.get("ignore_index", "null"))
     return ignore, {i: data[f"edges/{n}"].astype(np.float32) for i, n in enumerate(names) if f"edges/{n}" in data}
+
+
+def map_means(t: Table, sel: np.ndarray, col: str = "miou") -> np.ndarray:
+    """Per-map mean of ``col`` over the selected rows (seeds averaged within a map: the map is the
+    independent unit), maps in order; non-finite values are skipped and a map without any is dropped."""
+    out = []
+    for m in np.unique(t["map"][sel]):
+        v = np.asarray(t[col][sel & (t["map"] == m)], dtype=np.float64)
+        if np.isfinite(v).any():
+            out.append(v[np.isfinite(v)].mean())
+    return np.array(out)
