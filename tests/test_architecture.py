@@ -48,7 +48,7 @@ LIGHT = (["linklevel", "linklevel.blocks.config"]
          + ["scenarios.cli", "scenarios.cli.latency", "scenarios.xu.allocation", "scenarios.xu.models",
             "scenarios.xu.functions", "scenarios.xu.budget", "scenarios.qiao.models",
             "scenarios.qiao.lemma1", "scenarios.qiao.quality", "scenarios.qiao.calculator", "scenarios.qiao.sweep",
-            "scenarios.qiao.reallink_eq4",
+            "scenarios.qiao.reallink_eq4", "scenarios.qiao.table2", "scenarios.qiao.breakdown",
             "scenarios.huang.algorithm1", "scenarios.huang.latency", "genai.labelsets"])
 
 

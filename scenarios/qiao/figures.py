@@ -1,19 +1,19 @@
 """The figures of the Qiao latency study's report (each returns a Matplotlib figure; the report saves it):
-``fig4`` (prompt power share, latency proposed vs semantic-unaware, edge bits/symbol, expected
-retransmissions vs γ̄; mean channel and Rayleigh averages), ``quality`` (Φ vs edge BER with its band),
-``eq2`` (measured PER with intervals vs eq. (2) as printed and refitted), ``eq4`` (bound vs exact vs
-simulated uncoded M-QAM) and ``end_to_end`` (achieved vs designed latency)."""
+``fig4`` (:mod:`scenarios.qiao.figures_fig4`: the four Fig. 4 panels, mean channel and Rayleigh medians with
+10-90 % quantiles), ``quality`` (the Fig. 2 analogue: Φ vs edge BER with its band and the prompt-only level) and
+``eq4`` (bound vs exact vs simulated uncoded M-QAM); the link checks' figures are
+:mod:`scenarios.qiao.figures_links`."""
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from . import models as m
-from .sweep import draw_summary
+from .figures_fig4 import fig4  # moved (issue #25)
 
-__all__ = ["fig4", "quality", "eq2", "eq4", "end_to_end"]
+__all__ = ["fig4", "quality", "eq4"]
 
 
 def _axes(ax: Any, xlabel: str, title: str = "") -> None:
@@ -23,80 +23,29 @@ def _axes(ax: Any, xlabel: str, title: str = "") -> None:
     ax.grid(True, which="both", alpha=0.3)
 
 
-def fig4(d: dict[str, Any], rm: str) -> Any:
-    """Fig. 4 analogue of one rate model (solid: mean channel; dashed: Rayleigh draws, mean/median)."""
-    import matplotlib.pyplot as plt
-
-    s = draw_summary(d)
-    x = d["avg_snr_db"]
-    fig, ax = plt.subplots(2, 2, figsize=(11, 8))
-    for i, ber in enumerate(d["ber"]):
-        line, = ax[0, 0].plot(x, 100 * d["mean_prompt_share"][i], label=f"BER {ber:.3g}")
-        c = line.get_color()
-        ax[0, 0].plot(x, 100 * s["share"][i], "--", color=c)
-        ax[0, 1].semilogy(x, 1e3 * d["mean_latency_s"][i], color=c, label=f"BER {ber:.3g}")
-        ax[0, 1].semilogy(x, 1e3 * s["latency_median"][i], "--", color=c)
-        ax[1, 0].plot(x, d["mean_bits_per_symbol"][i], color=c)
-        ax[1, 0].plot(x, s["bits"][i], "--", color=c)
-        ax[1, 1].semilogy(x, d["mean_retransmissions"][i], color=c)
-        ax[1, 1].semilogy(x, s["retx"][i], "--", color=c)
-    ax[0, 1].semilogy(x, 1e3 * d["unaware_mean"], "k-", lw=2, label="semantic-unaware (BER 1e-7)")
-    ax[0, 1].semilogy(x, 1e3 * s["unaware_median"], "k--", lw=1)
-    for a, t in zip(ax.flat, ("(a) prompt power share (%)", "(b) latency (ms)", "(c) edge bits/symbol",
-                              "(d) expected prompt transmissions")):
-        _axes(a, "average SNR γ̄ (dB)", t)
-    ax[0, 1].legend(fontsize=8)
-    fig.suptitle(f"Fig. 4 analogue, {rm} rate (solid: mean channel; dashed: Rayleigh draws, mean/median)")
-    fig.tight_layout()
-    return fig
-
-
 def quality(data: dict[str, Any], labels: dict[str, str], ber_star: Sequence[Any]) -> Any:
-    """Normalized quality vs edge BER per metric, its bootstrap band and the target lines."""
+    """Fig. 2 analogue: normalized quality vs edge BER per metric with the prompt intact, its bootstrap band
+    over images, the "prompt only" level (dash-dot: no edge map at the receiver) and the target lines (dotted)."""
     import matplotlib.pyplot as plt
 
     ber = data["ber"]
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
     for q in sorted(k[len("metrics/"):] for k in data if k.startswith("metrics/")):
-        line, = ax.semilogx(ber, data[f"metrics/{q}"], "o-", label=f"{q}: {labels.get(q, '')[:60]}")
+        line, = ax.semilogx(ber, data[f"metrics/{q}"], "o-", label=f"{q}, prompt + edge map")
+        c = line.get_color()
         if f"band/{q}" in data:
             b = data[f"band/{q}"]
-            ax.fill_between(ber, b[0], b[1], color=line.get_color(), alpha=0.2)
+            ax.fill_between(ber, b[0], b[1], color=c, alpha=0.2)
+        if f"prompt_only/{q}" in data:
+            ax.axhline(float(data[f"prompt_only/{q}"][0]), color=c, ls="-.", lw=1, label=f"{q}, prompt only")
         for t in ber_star:
             eps = {"clip": t.clip, "ms_ssim": t.ms_ssim}.get(q)
             if eps is not None:
-                ax.axhline(eps, color=line.get_color(), ls=":", lw=0.8)
+                ax.axhline(eps, color=c, ls=":", lw=0.8)
     _axes(ax, "edge-map BER (prompt intact)")
-    ax.set_ylabel("normalized quality")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def eq2(points: Any, kb: Optional[Sequence[float]], k: float, b: float) -> Any:
-    """Measured prompt PER with intervals vs eq. (2) (solid: as printed; dotted: refitted {k, b})."""
-    import matplotlib.pyplot as plt
-
-    from .reallink import model_per
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
-    for a, ch in zip(axes, ("awgn", "rayleigh")):
-        pts = points.where(channel=ch)
-        for L in sorted(set(pts["length"].tolist())):
-            pp = pts.where(length=L)
-            x = pp["snr_db"]
-            y, lo, hi = np.maximum(pp["per"], 1e-6), np.maximum(pp["per_lo"], 1e-6), pp["per_hi"]
-            bar = a.errorbar(x, y, yerr=[y - lo, hi - y], fmt="o", capsize=3, label=f"L = {L}: link")
-            xs = np.linspace(x.min(), x.max(), 60)
-            a.semilogy(xs, [model_per(10 ** (s / 10), L, ch, k, b) for s in xs], "-", color=bar[0].get_color(),
-                       label=f"L = {L}: eq. (2)")
-            if kb:
-                a.semilogy(xs, [max(model_per(10 ** (s / 10), L, ch, kb[0], kb[1]), 1e-6) for s in xs], ":",
-                           color=bar[0].get_color())
-        a.set_yscale("log")
-        _axes(a, "Es/N0 γ0 (dB)" + (" (mean)" if ch == "rayleigh" else ""),
-              f"prompt PER, {ch} (dotted: eq. (2) refitted)")
-        a.legend(fontsize=7)
+    ax.set_ylabel("normalized quality (÷ error-free)")
+    ax.set_title("; ".join(f"{q}: {v}" for q, v in labels.items())[:110], fontsize=7)
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -123,24 +72,5 @@ def eq4(sim: Any, alpha: float, beta: float) -> Any:
     _axes(ax, "Es/N0 γ1 (dB)", "eq. (4)'s bound vs exact Gray M-QAM (dots: simulated at the bound's thresholds)")
     ax.set_ylabel("BER")
     ax.legend(fontsize=6, ncol=2)
-    fig.tight_layout()
-    return fig
-
-
-def end_to_end(draws: Any) -> Any:
-    """CDF over Rayleigh draws of achieved / designed latency per average SNR (draws that were sent)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for s in np.unique(draws["avg_snr_db"]):
-        sel = (draws["avg_snr_db"] == s) & (draws["order"] > 0)
-        if not sel.any():
-            continue
-        r = np.sort(draws["achieved_latency"][sel] / draws["designed_latency"][sel])
-        ax.step(r, np.arange(1, r.size + 1) / r.size, where="post", label=f"γ̄ = {s:g} dB ({sel.sum()} sent)")
-    ax.axvline(1.0, color="k", lw=0.8)
-    _axes(ax, "achieved / designed latency (real links)")
-    ax.set_ylabel("CDF over Rayleigh draws")
-    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -28,6 +28,7 @@ import numpy as np
 from linklevel.store.h5io import open_result
 
 from ..study.parts import read_group, write_group
+from ..study.stats import MIN_UNITS
 from .quality import QualityTable, ber_for_quality
 from .schema import METRICS, QiaoStudy
 
@@ -58,7 +59,10 @@ def measure_quality(path: str, images: Sequence[str], captions: str, metrics: Se
     from ..streams.samples import measure
 
     cache_streams(path, images, captions, quality=quality)
-    conds = [(0.0, 0.0)] + [(0.0, float(p)) for p in psis]
+    from ..streams.samples import ABSENT
+
+    # (0, ABSENT): the prompt alone -- Fig. 2's "prompt only" reference
+    conds = [(0.0, 0.0)] + [(0.0, float(p)) for p in psis] + [(0.0, ABSENT)]
     for name in metrics:
         metric = make_quality_metric(name, random_weights, device)
         measure(path, conds, metric, repeats=repeats, seed=seed, device=device, progress=progress)
@@ -66,17 +70,22 @@ def measure_quality(path: str, images: Sequence[str], captions: str, metrics: Se
 
 def quality_table(path: str, metrics: Sequence[str], psis: Sequence[float], random_weights: bool = False,
                   boot: int = 500, seed: int = 0) -> dict[str, Any]:
-    """Normalized quality per metric from the stored samples: ``{"ber", "metrics", "band", "labels", "images"}``.
+    """Normalized quality per metric from the stored samples: ``{"ber", "metrics", "band", "labels", "images",
+    "prompt_only"}`` (``prompt_only``: the prompt alone, no edge map, normalized the same way -- Fig. 2's
+    "Prompt Only" level; the feature-level metric scores an absent sketch 0 by construction).
 
     The band is stored with the table: a percentile bootstrap over images (``boot`` resamples of one
-    generator seeded ``seed``, drawn metric after metric; the same resamples for every ψ of a metric).
+    generator seeded ``seed``, drawn metric after metric; the same resamples for every ψ of a metric); with
+    fewer than :data:`~scenarios.study.stats.MIN_UNITS` images there is no band.
     """
     from ..streams.metrics import metric_key
     from ..streams.samples import read_samples
 
     psis = [float(p) for p in psis]
     rng = np.random.default_rng(seed)
-    out: dict[str, Any] = {"ber": psis, "metrics": {}, "band": {}, "labels": {}}
+    from ..streams.samples import ABSENT
+
+    out: dict[str, Any] = {"ber": psis, "metrics": {}, "band": {}, "labels": {}, "prompt_only": {}}
     for name in metrics:
         key = metric_key("feature", (0.0, 1.0)) if name == "feature" else metric_key(name, random_weights=random_weights)
         s = read_samples(path, key)
@@ -90,12 +99,15 @@ def quality_table(path: str, metrics: Sequence[str], psis: Sequence[float], rand
 
         ref = per_image(0.0)
         vals = np.array([per_image(p) for p in psis])  # [psi, image]
-        boots = rng.integers(0, images.size, size=(boot, images.size))
-        ratio = vals[:, boots].mean(axis=2) / ref[boots].mean(axis=1)[None, :]  # [psi, boot]
         q = METRICS[name]
         out["metrics"][q] = (vals.mean(axis=1) / ref.mean()).tolist()
-        out["band"][q] = [np.quantile(ratio, 0.025, axis=1).tolist(), np.quantile(ratio, 0.975, axis=1).tolist()]
+        if images.size >= MIN_UNITS:  # fewer images: the value without a band (the report says so)
+            boots = rng.integers(0, images.size, size=(boot, images.size))
+            ratio = vals[:, boots].mean(axis=2) / ref[boots].mean(axis=1)[None, :]  # [psi, boot]
+            out["band"][q] = [np.quantile(ratio, 0.025, axis=1).tolist(), np.quantile(ratio, 0.975, axis=1).tolist()]
         out["labels"][q] = str(s["label"])
+        if np.any(prompt_ok & (s["psi2"] == ABSENT)):
+            out["prompt_only"][q] = float(per_image(ABSENT).mean() / ref.mean())
         out["images"] = int(images.size)
     return out
 
@@ -107,6 +119,8 @@ def store_table(path: str, doc: dict[str, Any], source: str) -> None:
         data[f"metrics/{q}"] = np.asarray(v, dtype=np.float64)
         if q in doc.get("band", {}):
             data[f"band/{q}"] = np.asarray(doc["band"][q], dtype=np.float64)
+        if q in doc.get("prompt_only", {}):
+            data[f"prompt_only/{q}"] = np.asarray([doc["prompt_only"][q]], dtype=np.float64)
     labels = {q: doc.get("labels", {}).get(q, source) for q in doc["metrics"]}
     write_group(path, "quality", data, {"source": source, "images": int(doc.get("images", 0)), "labels": labels})
 

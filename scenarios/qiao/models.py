@@ -18,28 +18,24 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-__all__ = [
-    "QiaoParams",
-    "TABLE_I",
-    "QAM_ORDERS",
-    "mean_power_gain",
-    "snr",
-    "prompt_per",
-    "retransmissions",
-    "prompt_delay",
-    "mqam_ber_bound",
-    "rate_continuous",
-    "min_snr_for_order",
-    "order_for_snr",
-    "rate_discrete",
-    "edge_delay",
-    "average_snr",
-    "gain_over_noise",
-    "dbm_to_w",
-]
+__all__ = ["QiaoParams", "TABLE_I", "QAM_ORDERS", "PAPER_ORDERS", "check_orders", "mean_power_gain", "snr",
+           "per_threshold", "min_packet_length", "prompt_per", "retransmissions", "prompt_delay",
+           "prompt_delay_floor", "snr_for_prompt_delay", "mqam_ber_bound", "rate_continuous", "min_snr_for_order",
+           "order_for_snr", "rate_discrete", "edge_delay", "average_snr", "gain_over_noise", "dbm_to_w"]
 
-#: The discrete constellation set of the edge stream (square Gray QAM).
+#: Every square Gray QAM order the edge stream may use (256 only when asked for: ``orders=QAM_ORDERS``).
 QAM_ORDERS = (4, 16, 64, 256)
+#: The paper's edge-stream constellations (Table II, Fig. 4(c)): the default everywhere.
+PAPER_ORDERS = (4, 16, 64)
+
+
+def check_orders(orders: Sequence[int]) -> tuple[int, ...]:
+    """``orders`` as a sorted tuple of distinct orders from :data:`QAM_ORDERS`, or a one-line ValueError
+    (``check_orders([64, 4, 16])`` is ``(4, 16, 64)``)."""
+    vals = tuple(orders)
+    if not vals or len(set(vals)) != len(vals) or not all(o in QAM_ORDERS and not isinstance(o, bool) for o in vals):
+        raise ValueError(f"QAM orders must be distinct values from {QAM_ORDERS}, got {vals!r}")
+    return tuple(sorted(int(o) for o in vals))
 
 
 @dataclass(frozen=True)
@@ -117,32 +113,88 @@ def snr(p_w: float, gain: float, b_hz: float, n0_w_hz: float) -> float:
     return p_w * gain / (b_hz * n0_w_hz)
 
 
-def prompt_per(gamma0: float, length: float, k: float = 0.374, b: float = -0.31) -> float:
-    r"""Eq. (2): :math:`\mathrm{PER} \approx 1 - L^{-k/\gamma_0}\exp(-b/\gamma_0)` (``gamma0`` linear).
+def per_threshold(length: float, k: float = 0.374, b: float = -0.31) -> float:
+    r"""Eq. (2)'s exponent numerator :math:`c = k\ln L + b`, so that :math:`\mathrm{PER} = 1 - e^{-c/\gamma_0}`;
+    a ValueError where it is not positive (below :func:`min_packet_length`: eq. (2) would give PER < 0).
 
-    Clipped to [0, 1] (with ``b < 0`` the printed formula exceeds neither end for ``L > e^{-b/k}``).
+    .. code-block:: python
+
+        >>> round(per_threshold(800), 6)   # 0.374 ln 800 - 0.31
+        2.190045
+    """
+    if not (isinstance(length, (int, float)) and math.isfinite(length) and length > 0):
+        raise ValueError(f"packet length L must be a positive number of bits, got {length!r}")
+    c = k * math.log(length) + b
+    if not c > 0:
+        lmin = f"min_packet_length = {min_packet_length(k, b)}" if k > 0 else "k > 0"
+        raise ValueError(f"eq. (2) needs k ln L + b > 0 (PER >= 0), got {c:.4g} at L = {length:g} "
+                         f"(k = {k:g}, b = {b:g}; needs {lmin})")
+    return c
+
+
+def min_packet_length(k: float = 0.374, b: float = -0.31) -> int:
+    r"""The smallest whole packet length L (bits) with :math:`k\ln L + b > 0`, i.e. the first integer above
+    :math:`e^{-b/k}` (eq. (2)'s PER is negative below it); ``k`` must be positive.
+
+    .. code-block:: python
+
+        >>> round(math.exp(0.31 / 0.374), 2), min_packet_length()   # Table I: e^{-b/k} = 2.29
+        (2.29, 3)
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or not (math.isfinite(k) and k > 0):
+        raise ValueError(f"eq. (2)'s k must be a positive number, got {k!r}")
+    if not -b / k < 700:  # also catches a non-finite b
+        raise ValueError(f"eq. (2) with k = {k:g}, b = {b!r} needs L > e^(-b/k): no finite packet length")
+    n = max(1, math.floor(math.exp(-b / k)) - 1)
+    while k * math.log(n) + b <= 0:  # the first integer strictly above e^{-b/k} (rounding-safe)
+        n += 1
+    return n
+
+
+def prompt_per(gamma0: float, length: float, k: float = 0.374, b: float = -0.31) -> float:
+    r"""Eq. (2): :math:`\mathrm{PER} \approx 1 - L^{-k/\gamma_0}\exp(-b/\gamma_0)
+    = -\mathrm{expm1}(-(k\ln L + b)/\gamma_0)` (``gamma0`` linear; computed without cancellation).
+
+    ``gamma0 <= 0``: PER = 1. ValueError for ``L`` below :func:`min_packet_length`.
 
     .. code-block:: python
 
         >>> round(prompt_per(10 ** 0.5, 800), 6)   # 5 dB, L = 800 bits
         0.499703
     """
-    if gamma0 <= 0:
+    c = per_threshold(length, k, b)
+    if not gamma0 > 0:
         return 1.0
-    val = 1.0 - math.exp(-(k * math.log(length) + b) / gamma0)
-    return min(1.0, max(0.0, val))
+    return -math.expm1(-c / gamma0)
 
 
 def retransmissions(gamma0: float, length: float, k: float = 0.374, b: float = -0.31) -> float:
-    r"""Eq. (3)'s :math:`\eta_R = 1/(1-\mathrm{PER})`: expected transmissions of a packet (geometric)."""
-    per = prompt_per(gamma0, length, k, b)
-    return math.inf if per >= 1.0 else 1.0 / (1.0 - per)
+    r"""Eq. (3)'s :math:`\eta_R = 1/(1-\mathrm{PER}) = \exp((k\ln L + b)/\gamma_0)`: expected transmissions
+    of a packet (geometric), computed directly (``inf`` only where it overflows a float or ``gamma0 <= 0``).
+
+    .. code-block:: python
+
+        >>> round(retransmissions(10.0, 800), 6)   # 800^(0.0374) e^(-0.031)
+        1.244837
+    """
+    c = per_threshold(length, k, b)
+    if not gamma0 > 0:
+        return math.inf
+    x = c / gamma0
+    return math.exp(x) if x < 709.0 else math.inf
+
+
+def prompt_delay_floor(v0_bits: float, params: QiaoParams = TABLE_I, length: Optional[float] = None) -> float:
+    r"""Eq. (3) without errors: :math:`\eta_P\eta_T = \frac{|v_0|}{rL}\cdot\frac{L}{\log_2(M_0)B_0}` in s
+    (:math:`T_0 = \text{floor}\cdot\eta_R`; 0.8 ms for 800 bits under Table I)."""
+    L = v0_bits if length is None else length
+    return v0_bits / (params.r * L) * (L / (math.log2(params.m0) * params.b0_hz))
 
 
 def prompt_delay(gamma0: float, v0_bits: float, params: QiaoParams = TABLE_I, length: Optional[float] = None) -> float:
     r"""Eq. (3): :math:`T_0 = \frac{|v_0|}{rL}\cdot\frac{1}{1-\mathrm{PER}}\cdot\frac{L}{\log_2(M_0)B_0}` in s.
 
-    ``length`` = L (Table I: ``L = |v0|``).
+    ``length`` = L (Table I: ``L = |v0|``); ValueError for L below :func:`min_packet_length`.
 
     .. code-block:: python
 
@@ -150,9 +202,24 @@ def prompt_delay(gamma0: float, v0_bits: float, params: QiaoParams = TABLE_I, le
         0.8
     """
     L = v0_bits if length is None else length
-    packets = v0_bits / (params.r * L)
-    per_packet = L / (math.log2(params.m0) * params.b0_hz)
-    return packets * retransmissions(gamma0, L, params.k, params.b) * per_packet
+    return prompt_delay_floor(v0_bits, params, L) * retransmissions(gamma0, L, params.k, params.b)
+
+
+def snr_for_prompt_delay(t_s: float, v0_bits: float, params: QiaoParams = TABLE_I,
+                         length: Optional[float] = None) -> float:
+    r"""Eq. (3) inverted: the prompt SNR :math:`\gamma_0 = (k\ln L + b)/\ln(T/T_{\rm floor})` at which
+    :math:`T_0 = T`; ``inf`` where ``T`` is at or below the error-free delay (:func:`prompt_delay_floor`).
+
+    .. code-block:: python
+
+        >>> g = snr_for_prompt_delay(3e-3, 800)
+        >>> round(prompt_delay(g, 800) * 1e3, 12)
+        3.0
+    """
+    L = v0_bits if length is None else length
+    c = per_threshold(L, params.k, params.b)
+    ratio = t_s / prompt_delay_floor(v0_bits, params, L)
+    return c / math.log(ratio) if ratio > 1 else math.inf
 
 
 def _log_term(ber: float, beta: float) -> float:
@@ -169,7 +236,8 @@ def mqam_ber_bound(gamma: float, m: int, alpha: float = 1.5, beta: float = 5.0) 
 
 def rate_continuous(gamma1: float, ber: float, b_hz: float = 1e6, alpha: float = 1.5, beta: float = 5.0) -> float:
     r"""Eq. (4): :math:`R = B\log_2\!\big(1 + \frac{\alpha}{-\ln(\beta\,\mathrm{BER})}\gamma\big)` in bit/s."""
-    return b_hz * math.log2(1.0 + alpha / _log_term(ber, beta) * max(gamma1, 0.0))
+    # log1p: at tiny SNR (the continuous optimum at very low average SNR) 1 + x rounds to 1
+    return b_hz * math.log1p(alpha / _log_term(ber, beta) * max(gamma1, 0.0)) / math.log(2.0)
 
 
 def min_snr_for_order(m: int, ber: float, alpha: float = 1.5, beta: float = 5.0) -> float:
@@ -185,15 +253,22 @@ def min_snr_for_order(m: int, ber: float, alpha: float = 1.5, beta: float = 5.0)
 
 
 def order_for_snr(gamma1: float, ber: float, alpha: float = 1.5, beta: float = 5.0,
-                  orders: Sequence[int] = QAM_ORDERS) -> int:
-    """The largest order of ``orders`` whose eq. (4) bound meets ``ber`` at ``gamma1``; 0 = outage."""
+                  orders: Sequence[int] = PAPER_ORDERS) -> int:
+    """The largest order of ``orders`` (default the paper's {4, 16, 64}) whose eq. (4) bound meets ``ber``
+    at ``gamma1``; 0 = outage.
+
+    .. code-block:: python
+
+        >>> order_for_snr(1e4, 1e-6), order_for_snr(1e4, 1e-6, orders=QAM_ORDERS), order_for_snr(10.0, 1e-6)
+        (64, 256, 0)
+    """
     ok = [m for m in orders if gamma1 >= min_snr_for_order(m, ber, alpha, beta)]
     return max(ok) if ok else 0
 
 
 def rate_discrete(gamma1: float, ber: float, b_hz: float = 1e6, alpha: float = 1.5, beta: float = 5.0,
-                  orders: Sequence[int] = QAM_ORDERS) -> float:
-    """Discrete adaptive MQAM: ``B log2 M`` with :func:`order_for_snr` (0 in outage)."""
+                  orders: Sequence[int] = PAPER_ORDERS) -> float:
+    """Discrete adaptive MQAM: ``B log2 M`` with :func:`order_for_snr` over ``orders`` (0 in outage)."""
     m = order_for_snr(gamma1, ber, alpha, beta, orders)
     return b_hz * math.log2(m) if m else 0.0
 

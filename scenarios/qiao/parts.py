@@ -8,9 +8,12 @@ skipped on re-run when done:
    brute-force grid (table ``solver_gaps``);
 3. ``/table2`` — Table II analogue: per (CLIP, MS-SSIM) target pair BER1* (table ``rows``) and the γ̄
    range of each order (table ``ranges``, its ``row`` column indexing ``rows``);
-4. ``/eq2`` — eq. (2) vs the real prompt link, AWGN and Rayleigh (table ``points``), {k, b} refitted
-   (attribute ``fit_kb``), retransmissions (tables ``retransmissions``, ``retransmission_counts``)
+4. ``/eq2`` — eq. (2) at the mean SNR vs the real prompt link on Rayleigh block fading (the verdict) and
+   AWGN (diagnostic) (table ``points``), {k, b} refitted per channel (attributes ``fit_kb``,
+   ``fit_kb_awgn``), retransmissions (tables ``retransmissions``, ``retransmission_counts``)
    (:mod:`scenarios.qiao.reallink`);
+   ``/harq`` — conv ARQ vs 5G LDPC ARQ vs LDPC HARQ-IR on block fading (table ``rows``)
+   (:mod:`scenarios.qiao.reallink_harq`);
 5. ``/eq4`` — eq. (4)'s bound vs the exact Gray M-QAM BER (tables ``rows``, ``upper_bound_region``) and
    simulated uncoded M-QAM (table ``simulated``) (:mod:`scenarios.qiao.reallink_eq4`);
 6. ``/end_to_end`` — designs on real links: achieved latency and edge BER (and quality) vs designed,
@@ -36,10 +39,9 @@ from . import models as m
 from .measure import ber_targets, stream_lengths
 from .schema import QiaoStudy
 
-__all__ = ["qiao_parts", "row_table", "TABLE2_UNITS", "RANGE_UNITS", "GAP_UNITS"]
+__all__ = ["qiao_parts", "row_table", "distinct_bers", "TABLE2_UNITS", "GAP_UNITS"]
 
 TABLE2_UNITS = {"ber_star": "", "ber_clip": "", "ber_ms_ssim": ""}
-RANGE_UNITS = {"avg_snr_min_db": "dB", "avg_snr_max_db": "dB", "min_edge_snr_db": "dB", "latency_ms": "ms"}
 GAP_UNITS = {"avg_snr_db": "dB", "latency_ms": "ms", "brute_force_ms": "ms", "p0_w": "W", "brute_force_p0_w": "W"}
 
 
@@ -75,14 +77,16 @@ def _designs(study: QiaoStudy, v: tuple[int, int], bers: list[float], rate_model
 
     de, params = study.designs, study.system.params()
     ctx.say(f"designs ({rate_model}): {len(de.avg_snr_db)} SNRs x {len(bers)} targets x {de.realizations} draws")
-    sw = fig4_sweep(v[0], v[1], de.avg_snr_db, bers, rate_model, de.realizations, study.seed, params, de.unaware_ber)
-    gaps = solver_gaps(v[0], v[1], de.check_snrs_db, bers, rate_model, params, de.check_points)
+    sw = fig4_sweep(v[0], v[1], de.avg_snr_db, bers, rate_model, de.realizations, study.seed, params, de.unaware_ber,
+                    orders=de.orders, tie_break=de.tie_break)
+    gaps = solver_gaps(v[0], v[1], de.check_snrs_db, bers, rate_model, params, de.check_points, orders=de.orders,
+                       tie_break=de.tie_break)
     columns = ("ber", "avg_snr_db", "latency_ms", "brute_force_ms", "gap", "p0_w", "brute_force_p0_w")
     write_group(ctx.file, f"designs/{rate_model}", {**sw, "solver_gaps": row_table(gaps, columns, GAP_UNITS)})
 
 
 def _table2(study: QiaoStudy, v: tuple[int, int], targets: list[dict[str, Any]], ctx: RunContext) -> None:
-    from .sweep import PAPER_TABLE_II, paper_implied_bers, table2_ranges
+    from .table2 import PAPER_TABLE_II, RANGE_COLUMNS, RANGE_UNITS, paper_implied_bers, table2_ranges
 
     de, params = study.designs, study.system.params()
     paper = [{"targets": dict(zip(("clip", "ms_ssim"), pair)), "used": ["paper-implied"], "missing": [],
@@ -97,12 +101,11 @@ def _table2(study: QiaoStudy, v: tuple[int, int], targets: list[dict[str, Any]],
         if t["ber_star"]:
             ranges += [{"row": i, **r} for r in table2_ranges(v[0], v[1], t["ber_star"], params,
                                                               float(min(de.avg_snr_db)), float(max(de.avg_snr_db)),
-                                                              de.table2_step_db)]
+                                                              de.table2_step_db, de.orders)]
     write_group(ctx.file, "table2", {
         "rows": row_table(rows, ("clip", "ms_ssim", "used", "missing", "ber_star", "ber_clip", "ber_ms_ssim",
                                  "paper_implied"), TABLE2_UNITS),
-        "ranges": row_table(ranges, ("row", "modulation_order", "avg_snr_min_db", "avg_snr_max_db", "min_edge_snr_db",
-                                     "latency_ms"), RANGE_UNITS)})
+        "ranges": row_table(ranges, RANGE_COLUMNS, RANGE_UNITS)})
 
 
 def _eq2(study: QiaoStudy, ctx: RunContext) -> None:
@@ -110,11 +113,11 @@ def _eq2(study: QiaoStudy, ctx: RunContext) -> None:
                            simulate_per, verdict)
 
     e, sy = study.eq2, study.system
-    ctx.say(f"eq. (2): prompt packets on the conv-code link, L = {list(e.lengths)}")
-    pts = simulate_per(e.lengths, e.awgn_snrs_db, "awgn", e.target_errors, e.max_packets, study.seed, ctx.device)
-    pts += simulate_per(e.lengths, e.rayleigh_snrs_db, "rayleigh", e.target_errors, e.max_packets, study.seed,
-                        ctx.device)
-    kb = fit_kb(pts)
+    ctx.say(f"eq. (2): prompt packets on the conv-code link, L = {list(e.lengths)}, Rayleigh block fading + AWGN")
+    pts = []
+    for ch, snrs in (("rayleigh", e.rayleigh_snrs_db), ("awgn", e.awgn_snrs_db)):
+        pts += simulate_per(e.lengths, snrs, ch, e.target_errors, e.max_packets, study.seed, ctx.device,
+                            max_bits=e.max_bits, k=sy.k, b=sy.b)
     retx = [retransmission_check(e.retx_length, s, e.retx_prompts, study.seed, ctx.device, sy.k, sy.b)
             for s in e.retx_snrs_db]
     counts = [{"snr_db": r["snr_db"], "transmissions": t + 1, "prompts": c} for r in retx
@@ -124,7 +127,29 @@ def _eq2(study: QiaoStudy, ctx: RunContext) -> None:
         "retransmissions": row_table(retx, RETX_COLUMNS, RETX_UNITS),
         "retransmission_counts": row_table(counts, ("snr_db", "transmissions", "prompts"),
                                            {"snr_db": "dB", "transmissions": "transmission", "prompts": "prompt"})},
-        {"fit_kb": kb})
+        {"fit_kb": fit_kb(pts, "rayleigh"), "fit_kb_awgn": fit_kb(pts, "awgn")})
+
+
+def _breakdown(study: QiaoStudy, bers: list[float], ctx: RunContext) -> None:
+    from ..streams.cache import stream_bits
+    from .breakdown import BREAKDOWN_COLUMNS, BREAKDOWN_UNITS, breakdown_rows
+
+    b, de = stream_bits(ctx.file), study.designs
+    rows = breakdown_rows(b["names"].tolist(), b["prompt"].tolist(), b["edge"].tolist(), b["pixels"].tolist(),
+                          (10.0, 15.0, 20.0, 25.0), bers[0], study.system.params(), de.orders, de.tie_break)
+    write_group(ctx.file, "breakdown", {"rows": row_table(rows, BREAKDOWN_COLUMNS, BREAKDOWN_UNITS)},
+                {"ber": bers[0]})
+
+
+def _harq(study: QiaoStudy, ctx: RunContext) -> None:
+    from .reallink_harq import HARQ_COLUMNS, HARQ_UNITS, harq_check
+
+    h = study.harq
+    rows = []
+    for s in h.snrs_db:
+        ctx.say(f"HARQ vs ARQ: L = {h.length}, mean Es/N0 {s:g} dB, {h.prompts} prompts per scheme")
+        rows += harq_check(h.length, float(s), h.prompts, study.seed, ctx.device, study.system.params(), h.cap)
+    write_group(ctx.file, "harq", {"rows": row_table(rows, HARQ_COLUMNS, HARQ_UNITS)})
 
 
 def _eq4(study: QiaoStudy, ctx: RunContext) -> None:
@@ -142,6 +167,7 @@ def _eq4(study: QiaoStudy, ctx: RunContext) -> None:
 
 
 def _e2e(study: QiaoStudy, v: tuple[int, int], ber: float, ctx: RunContext) -> None:
+    from .reallink import EQ2_SNR
     from .reallink_e2e import E2E_COLUMNS, E2E_UNITS, edge_streams, end_to_end
 
     ee, params = study.end_to_end, study.system.params()
@@ -150,10 +176,35 @@ def _e2e(study: QiaoStudy, v: tuple[int, int], ber: float, ctx: RunContext) -> N
     for s in ee.avg_snr_db:
         ctx.say(f"end to end: avg SNR {s:g} dB, {ee.draws} draws")
         rows += [d.to_row() for d in end_to_end(v[0], streams, float(s), ber, ee.draws, params,
-                                                study.seed + int(round(10 * s)), ctx.device, quality)]
+                                                study.seed + int(round(10 * s)), ctx.device, quality,
+                                                orders=study.designs.orders, tie_break=study.designs.tie_break)]
     write_group(ctx.file, "end_to_end",
                 {"draws": Table.from_array(np.array(rows, dtype=np.float64), E2E_COLUMNS, E2E_UNITS)},
-                {"ber_target": ber, "prompt_bits": v[0], "edge_bits": [int(x.numel()) for x in streams]})
+                {"ber_target": ber, "prompt_bits": v[0], "edge_bits": [int(x.numel()) for x in streams],
+                 "quality_target": _quality_target(study), "eq2_snr": EQ2_SNR})
+
+
+def distinct_bers(bers: Sequence[float], cap: float, rtol: float = 0.1) -> list[float]:
+    """The BER targets sorted, capped at ``cap``, each kept only when it exceeds the last kept one by more than
+    ``rtol`` (10 %: eq. (4)'s threshold ln(1/(βε))(M−1)/α then moves by < 1 %, < 0.05 dB at 1e-5, so the
+    figures would draw the same curve twice).
+
+    .. code-block:: python
+
+        >>> distinct_bers([1e-5, 1.04e-5, 1e-6, 0.5], 0.1998)
+        [1e-06, 1e-05, 0.1998]
+    """
+    out: list[float] = []
+    for b in sorted(min(float(x), cap) for x in bers):
+        if not out or b > out[-1] * (1 + rtol):
+            out.append(b)
+    return out
+
+
+def _quality_target(study: QiaoStudy) -> Optional[float]:
+    """The normalized MS-SSIM target ε of the end-to-end check's target pair (the quality it scores)."""
+    q = study.quality
+    return None if q.source == "none" else float(q.targets[study.end_to_end.target_pair][1])
 
 
 def _quality_part(study: QiaoStudy) -> Part:
@@ -180,23 +231,28 @@ def qiao_parts(study: QiaoStudy, ctx: RunContext) -> Iterator[Part]:
         yield _quality_part(study)
     v = stream_lengths(study, ctx.file)
     targets = ber_targets(study, ctx.file)
-    bers = sorted(set(de.ber_targets) | {t["ber_star"] for t in targets if t["ber_star"]})
-    bers = [min(b, 0.999 / sy.beta) for b in bers]
+    bers = distinct_bers(list(de.ber_targets) + [t["ber_star"] for t in targets if t["ber_star"]], 0.999 / sy.beta)
     base = {"bits": v, "system": asdict(sy), "seed": study.seed}
     for rm in de.rate_models:
         cfg = {**base, "designs": asdict(de), "bers": bers, "rate_model": rm}
         yield group_part(f"designs/{rm}", cfg, functools.partial(_designs, study, v, bers, rm), ctx,
                          label=f"designs {rm}", seed=study.seed)
+    if study.quality.source == "measured":
+        cfg = {**base, "bers": bers[:1], "orders": list(de.orders), "tie_break": de.tie_break}
+        yield group_part("breakdown", cfg, functools.partial(_breakdown, study, bers), ctx,
+                         label="streams: bits and latency (Fig. 3)", seed=study.seed)
     # Table II from the paper's implied BER1* always, and from the quality source when there is one
     cfg = {**base, "targets": targets, "grid": [min(de.avg_snr_db), max(de.avg_snr_db), de.table2_step_db],
-           "paper_implied": True}
+           "paper_implied": True, "orders": list(de.orders), "rule": "equal-latency"}
     yield group_part("table2", cfg, functools.partial(_table2, study, v, targets), ctx, label="Table II",
                      seed=study.seed)
-    for key, label, run in (("eq2", "eq. (2) on the link", _eq2), ("eq4", "eq. (4) on the link", _eq4)):
+    for key, label, run in (("eq2", "eq. (2) on the link", _eq2), ("harq", "HARQ vs ARQ", _harq),
+                            ("eq4", "eq. (4) on the link", _eq4)):
         yield group_part(key, {**asdict(getattr(study, key)), "system": asdict(sy), "seed": study.seed},
                          functools.partial(run, study), ctx, label=label, seed=study.seed)
     ber = _e2e_ber(study, targets)
     if ber:
-        cfg = {**base, "end_to_end": asdict(study.end_to_end), "ber": ber, "quality": study.quality.source}
+        cfg = {**base, "end_to_end": asdict(study.end_to_end), "ber": ber, "quality": study.quality.source,
+               "orders": list(de.orders), "tie_break": de.tie_break, "eq2_snr": "mean"}
         yield group_part("end_to_end", cfg, functools.partial(_e2e, study, v, ber), ctx, label="end to end",
                          seed=study.seed)

@@ -13,18 +13,26 @@ import math
 from typing import Any, Optional
 
 from ..study.report import Report
+from ..study.stats import MIN_UNITS
 from . import figures
 from .measure import ber_targets, stream_lengths
 from .schema import QiaoStudy
-from .summary import (BerStar, QiaoSummary, design_summary, e2e_summary, eq2_summary, eq4_summary, stored_interval,
-                      table2_rows)
-from .sweep import PAPER_TABLE_II
+from . import report_links as rl
+from .breakdown import PAPER_BPP
+from .breakdown import summary as stream_summary
+from .report_fig4 import design_section
+from .report_table2 import table2_section
+from .summary import BerStar, QiaoSummary, eq4_summary
+from .summary_designs import design_summary
+from .summary_links import e2e_summary, eq2_summary, harq_summary, stored_interval
+from .table2 import PAPER_TABLE_II, paper_consistent_bers, table2_rows
 from .verdicts import add_verdicts
 
 __all__ = ["qiao_report", "summarize", "read_parts", "PART_GROUPS"]
 
 #: The groups the report reads (``designs/*`` per rate model).
-PART_GROUPS = ("quality", "designs/continuous", "designs/discrete", "table2", "eq2", "eq4", "end_to_end")
+PART_GROUPS = ("quality", "breakdown", "designs/continuous", "designs/discrete", "table2", "eq2", "harq", "eq4",
+               "end_to_end")
 Stored = dict[str, tuple[dict[str, Any], dict[str, Any]]]
 
 
@@ -50,20 +58,27 @@ def summarize(study: QiaoStudy, file: str, parts: Stored) -> QiaoSummary:
     s = QiaoSummary(prompt_bits=v[0], edge_bits=v[1])  # None: measured, and the streams are not cached yet
     if "quality" in parts:
         s.quality_source = str(parts["quality"][1]["source"])
+        s.prompt_only = {k[len("prompt_only/"):]: float(v[0]) for k, v in parts["quality"][0].items()
+                         if k.startswith("prompt_only/")}
         s.ber_star = [BerStar(t["targets"]["clip"], t["targets"]["ms_ssim"], t["ber_star"], t["ber_per_metric"],
                               t["missing"]) for t in ber_targets(study, file)]
     for rm in ("continuous", "discrete"):
         if f"designs/{rm}" in parts:
-            s.designs[rm] = design_summary(rm, parts[f"designs/{rm}"][0])
+            s.designs[rm] = design_summary(rm, parts[f"designs/{rm}"][0], study.seed)
     if "table2" in parts:
         s.table2 = table2_rows(parts["table2"][0])
     if "eq2" in parts:
         s.eq2 = eq2_summary(*parts["eq2"], (study.system.k, study.system.b))
+    if "harq" in parts:
+        s.harq = harq_summary(parts["harq"][0]["rows"])
+    if "breakdown" in parts:
+        s.streams = stream_summary(parts["breakdown"][0]["rows"].rows())
     if "eq4" in parts:
         s.eq4 = eq4_summary(parts["eq4"][0])
     if "end_to_end" in parts:
         data, attrs = parts["end_to_end"]
-        s.end_to_end = e2e_summary(data["draws"], float(json.loads(attrs["ber_target"])), study.seed)
+        qt = json.loads(attrs["quality_target"]) if "quality_target" in attrs else None
+        s.end_to_end = e2e_summary(data["draws"], float(json.loads(attrs["ber_target"])), qt, study.seed)
     return s
 
 
@@ -79,16 +94,22 @@ def qiao_report(study: QiaoStudy, file: str, rep: Report) -> QiaoSummary:
     add_verdicts(s, rep)
     if "quality" in parts:
         _quality_section(s, parts, rep)
+    if "breakdown" in parts:
+        rl.breakdown_section(parts["breakdown"][0], PAPER_BPP, s.streams, rep)
     for rm, d in s.designs.items():
-        _design_section(rm, d, parts[f"designs/{rm}"][0], rep)
+        design_section(rm, d, parts[f"designs/{rm}"][0], rep)
     if s.table2:
-        _table2_section(s, rep)
+        v0, v1 = s.prompt_bits or 800, s.edge_bits or 7864
+        table2_section(s.table2, rep, consistent_bers={p: paper_consistent_bers(p, v0, v1, sy.params())
+                                                       for p in PAPER_TABLE_II})
     if s.eq2 is not None:
-        _eq2_section(study, s, parts["eq2"][0], rep)
+        rl.eq2_section(s.eq2, parts["eq2"][0], sy.k, sy.b, rep)
+    if s.harq:
+        rl.harq_section(s.harq, parts["harq"][0]["rows"], rep)
     if s.eq4 is not None:
         _eq4_section(study, parts["eq4"][0], rep)
     if s.end_to_end is not None:
-        _e2e_section(s, parts["end_to_end"][0]["draws"], rep)
+        rl.e2e_section(s.end_to_end, parts["end_to_end"][0]["draws"], rep)
     return s
 
 
@@ -96,82 +117,22 @@ def _quality_section(s: QiaoSummary, parts: Stored, rep: Report) -> None:
     data, attrs = parts["quality"]
     rep.section("Quality constraint Φj(BER1)")
     rep.paragraph(f"Source: {s.quality_source}.")
+    n = int(attrs.get("images", 0))
+    band = ("95 % band" + (f" (bootstrap over the {n} images)" if n else " (from the source)")
+            if any(k.startswith("band/") for k in data) else
+            f"no band: {n} images (< {MIN_UNITS}), the values are indicative only" if n else "no band in the source")
     rep.figure("quality", lambda: figures.quality(data, json.loads(attrs["labels"]), s.ber_star),
-               "normalized quality vs edge BER (prompt intact), 95 % bootstrap band over images")
+               f"Fig. 2 analogue: normalized quality vs edge BER (prompt intact), {band}, prompt-only level")
+    if s.prompt_only:
+        rep.paragraph("Prompt only (no edge map at the receiver), normalized the same way: " + "; ".join(
+            f"{q}: {v:.3f}" for q, v in s.prompt_only.items()) + ". The feature-level metric scores an absent sketch "
+            "0 by construction, so its prompt-only level says nothing about the generator; the paper's Fig. 2 "
+            "comparison (CLIP with and without the edge map) needs the regenerated metrics, whose weights are not "
+            "available offline.")
     rep.table(["targets (CLIP, MS-SSIM)", "BER1*", "per metric", "not in the source"],
               [[f"({b.clip}, {b.ms_ssim})", b.ber_star,
                 ", ".join(f"{k}: {_num(x) or '-'}" for k, x in b.per_metric.items()) or "-",
                 ", ".join(b.missing) or "-"] for b in s.ber_star], caption="BER1* = min_j Φj⁻¹(εj)")
-
-
-def _design_section(rm: str, d: Any, data: dict[str, Any], rep: Report) -> None:
-    rep.section(f"Fig. 4 analogue, {rm} rate")
-    rep.figure(f"fig4_{rm}", lambda: figures.fig4(data, rm),
-               f"{rm} rate; solid: mean channel, dashed: {d.realizations} Rayleigh draws (mean / median)")
-    rep.paragraph(f"Solver vs brute-force grid ({d.gap_points} points, mean channel): largest gap "
-                  f"{_num(d.max_solver_gap, '+.2e') or '-'} (negative = the solver beats the grid).")
-
-    def snrs(xs: list[float]) -> str:
-        return ", ".join(f"{x:g}" for x in xs) or "-"
-
-    def span(r: Optional[tuple[float, float]]) -> str:
-        return "-" if not r else f"{r[0]:.2f} … {r[1]:.2f}"
-
-    rep.table(["BER target", "γ̄ < 12 dB where proposed is faster", "ratio below 12 dB", "ratio at ≥ 12 dB",
-               "only proposed sends (unaware in outage)", "proposed in outage"],
-              [[f"{c.ber:.2g}", f"{snrs(c.faster_below) if c.faster_below else 'none'} ({len(c.faster_below)} of "
-                f"{c.snrs_below})", span(c.ratio_below), span(c.ratio_above), snrs(c.unaware_outage_only),
-                snrs(c.infeasible_snrs)] for c in d.unaware],
-              caption=f"Proposed (mean channel) / semantic-unaware latency, {rm} rate")
-
-
-def _table2_section(s: QiaoSummary, rep: Report) -> None:
-    rep.section("Table II analogue (mean channel, discrete MQAM)")
-    rows = []
-    for r in s.table2:
-        paper = PAPER_TABLE_II.get((r.clip, r.ms_ssim), {})
-        used = "BER1* implied by the paper's 64-QAM γ̄1 (eq. (4) inverted)" if r.paper_implied else \
-            ", ".join(r.used) + (f" (no {', '.join(r.missing)} in the source)" if r.missing else "")
-        if not r.ranges:
-            rows.append([f"({r.clip}, {r.ms_ssim})", used, "infeasible", None, None, None, None, None])
-        for x in r.ranges:
-            o, p = x.modulation_order, paper.get(x.modulation_order)
-            rng = None if x.avg_snr_min_db is None else f"{x.avg_snr_min_db:.1f} … {x.avg_snr_max_db:.1f}"
-            rows.append([f"({r.clip}, {r.ms_ssim})", used, _num(r.ber_star), o, rng, _num(x.min_edge_snr_db, ".2f"),
-                         _num(x.latency_ms, ".3f"), None if p is None else (f"≤ {p}" if o == 0 else f"{p[0]} ({p[1]})")])
-    rep.table(["targets (CLIP, MS-SSIM)", "metrics used", "BER1*", "M1", "γ̄ range (dB)", "γ̄1 min (dB)", "T (ms)",
-               "paper γ̄ ≥ (γ̄1)"], rows, caption="Table II analogue")
-
-
-def _eq2_section(study: QiaoStudy, s: QiaoSummary, data: dict[str, Any], rep: Report) -> None:
-    e2, sy = s.eq2, study.system
-    kb = e2.fit_kb
-    rep.section("Eq. (2) on the real prompt link")
-    rep.figure("eq2_per", lambda: figures.eq2(data["points"], kb, sy.k, sy.b),
-               "prompt PER on the link (95 % Clopper–Pearson) vs eq. (2) as printed and refitted (dotted)")
-    rep.paragraph(f"Fitted {{k, b}} = {_num(kb[0] if kb else None, '.4g') or '-'}, "
-                  f"{_num(kb[1] if kb else None, '.4g') or '-'} (paper {{{sy.k}, {sy.b}}}); eq. (2) inside the 95 % "
-                  f"interval at {e2.consistent} of {e2.points} points, refitted at {e2.consistent_refit}. Eq. (2) falls "
-                  "like 1/γ0 in the exponent; the real PER has a waterfall, so no {k, b} fits it across SNRs (the fit "
-                  "is a least-squares compromise).")
-    from .reallink import model_per
-
-    rows = []
-    for p in data["points"].rows():
-        per = rep.interval(stored_interval(p["per"], p["per_lo"], p["per_hi"], int(p["packets"]), "packet"),
-                           f"PER, L = {p['length']}, {p['channel']}, {p['snr_db']:g} dB")
-        refit = model_per(10 ** (p["snr_db"] / 10), p["length"], p["channel"], kb[0], kb[1]) if kb else None
-        rows.append([p["length"], p["channel"], p["snr_db"], p["packets"], p["errors"], per, p["eq2"], p["verdict"],
-                     refit])
-    rep.table(["L", "channel", "Es/N0 (dB)", "packets", "errors", "PER [95 % CI]", "eq. (2)", "verdict",
-               "eq. (2) refitted"], rows, caption="Prompt PER on the link vs eq. (2)")
-    rep.table(["L", "Es/N0 (dB)", "prompts", "mean transmissions [95 % CI]",
-               "1/(1−PER) [95 % CI], PER on separate packets", "eq. (3) 1/(1−PER eq. 2)", "χ² p (geometric)",
-               "undetected"],
-              [[r.length, r.snr_db, r.prompts, rep.interval(r.mean, f"transmissions at {r.snr_db:g} dB"),
-                rep.interval(r.geometric, f"1/(1-PER) at {r.snr_db:g} dB"), r.eq3_mean, r.chi2_p, r.undetected]
-               for r in e2.retransmissions],
-              caption="Transmissions per prompt (CRC retransmission on AWGN) vs the geometric law")
 
 
 def _eq4_section(study: QiaoStudy, data: dict[str, Any], rep: Report) -> None:
@@ -196,23 +157,3 @@ def _eq4_section(study: QiaoStudy, data: dict[str, Any], rep: Report) -> None:
                      p["exact_ber"], bool(p["bound_holds"]), bool(p["exact_in_ci"])])
     rep.table(["M", "BER target", "Es/N0 (dB)", "bits", "errors", "BER [95 % CI over frames]", "exact", "bound holds",
                "exact in CI"], rows, caption="Simulated uncoded M-QAM at the bound's threshold")
-
-
-def _e2e_section(s: QiaoSummary, draws: Any, rep: Report) -> None:
-    ee = s.end_to_end
-    rep.section("End to end on real links (discrete design per Rayleigh draw)")
-    rep.figure("end_to_end", lambda: figures.end_to_end(draws), "achieved / designed latency over Rayleigh draws")
-    rep.paragraph(f"Edge BER target BER1* = {ee.ber_target:.3g}; prompt = one CRC24A packet of |v0| bits on the conv "
-                  "code (real duration includes CRC and tail); edge = uncoded M-QAM through the bridge.")
-    rows = []
-    for r in ee.rows:
-        a = r.achieved_over_designed
-        edge = None if r.edge_ber is None else rep.interval(r.edge_ber, f"edge BER at {r.avg_snr_db:g} dB")
-        q = None if r.quality is None else rep.interval(r.quality, f"quality at {r.avg_snr_db:g} dB")
-        rows.append([r.avg_snr_db, r.draws, r.outage, r.not_delivered, r.designed_latency_ms, r.achieved_latency_ms,
-                     None if a is None else f"{a[0]:.3f} / {a[1]:.3f} / {a[2]:.3f}", r.designed_t0_ms,
-                     r.achieved_t0_ms, r.transmissions_mean, edge, r.draws_above_target, q])
-    rep.table(["γ̄ (dB)", "draws", "outage", "prompt not delivered", "designed T (ms)", "achieved T (ms)",
-               "achieved/designed p10/p50/p90", "designed T0 (ms)", "achieved T0 (ms)", "transmissions",
-               "edge BER [95 % CI over draws]", "draws > BER1*", "quality [95 % CI over draws]"], rows,
-              caption="Designs on real links")

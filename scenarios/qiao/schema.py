@@ -43,14 +43,16 @@ from ..study.quantities import (BANDWIDTH_HZ, BER, CODE_RATE, EQ2_B, EQ2_K, EQ4_
 from ..study.schema import StudyError, StudyHeader, build_dataclass, kind_tables, resolve_path
 from . import models as m
 
-__all__ = ["QiaoSystem", "QiaoQuality", "QiaoDesigns", "QiaoEq2", "QiaoEq4", "QiaoE2E", "QiaoStudy", "load_qiao",
-           "TABLES", "STUDY_KEYS", "RATE_MODELS", "METRICS"]
+__all__ = ["QiaoSystem", "QiaoQuality", "QiaoDesigns", "QiaoEq2", "QiaoHarq", "QiaoEq4", "QiaoE2E", "QiaoStudy", "load_qiao",
+           "TABLES", "STUDY_KEYS", "RATE_MODELS", "METRICS", "TIE_BREAKS"]
 
 #: The study file's tables besides ``[study]`` and ``[quick]``.
-TABLES = ("system", "quality", "designs", "eq2", "eq4", "end_to_end")
+TABLES = ("system", "quality", "designs", "eq2", "harq", "eq4", "end_to_end")
 #: The kind's own ``[study]`` keys.
 STUDY_KEYS = ("prompt_bits", "edge_bits")
 RATE_MODELS = ("continuous", "discrete")
+#: How the discrete design spends power the edge-limited optimum leaves free (:mod:`scenarios.qiao.lemma1`).
+TIE_BREAKS = ("equal", "prompt-all")
 #: ``[quality] metrics``: study metric name -> the paper's quality it stands for (:mod:`scenarios.qiao.measure`)
 METRICS = {"feature": "ms_ssim", "regen-clip": "clip", "regen-ms-ssim": "ms_ssim"}
 
@@ -105,20 +107,35 @@ class QiaoDesigns:
     check_snrs_db: tuple[float, ...] = (0.0, 10.0, 20.0, 30.0)
     check_points: int = 200
     table2_step_db: float = 0.1
+    orders: tuple[int, ...] = (4, 16, 64)
+    tie_break: str = "equal"
 
 
 @dataclass(frozen=True)
 class QiaoEq2:
-    """``[eq2]``: the prompt packet on the link (PER points, retransmissions)."""
+    """``[eq2]``: the prompt packet on the link: PER points on Rayleigh block fading at the mean SNR (the
+    verdict) and on AWGN (a labelled diagnostic), at most ``max_bits`` information bits per point; CRC
+    retransmissions on AWGN."""
 
     lengths: tuple[int, ...] = (200, 800, 3200)
     awgn_snrs_db: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0)
-    rayleigh_snrs_db: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0)
+    rayleigh_snrs_db: tuple[float, ...] = (0.0, 5.0, 10.0, 15.0, 20.0, 25.0)
     target_errors: int = 100
     max_packets: int = 20000
+    max_bits: int = 4_000_000
     retx_length: int = 800
     retx_snrs_db: tuple[float, ...] = (1.5, 2.5)
     retx_prompts: int = 1000
+
+
+@dataclass(frozen=True)
+class QiaoHarq:
+    """``[harq]``: the prompt with conv-code ARQ, 5G LDPC ARQ and LDPC HARQ-IR on Rayleigh block fading."""
+
+    length: int = 800
+    snrs_db: tuple[float, ...] = (0.0, 5.0, 10.0, 15.0)
+    prompts: int = 300
+    cap: int = 16
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,7 @@ class QiaoStudy(StudyHeader):
     quality: QiaoQuality = QiaoQuality()
     designs: QiaoDesigns = QiaoDesigns()
     eq2: QiaoEq2 = QiaoEq2()
+    harq: QiaoHarq = QiaoHarq()
     eq4: QiaoEq4 = QiaoEq4()
     end_to_end: QiaoE2E = QiaoE2E()
 
@@ -197,7 +215,7 @@ def _quality(qu: QiaoQuality, src: Path, where: str) -> QiaoQuality:
 
 
 def _check_rest(sy: QiaoSystem, qu: QiaoQuality, de: QiaoDesigns, e2: QiaoEq2, e4: QiaoEq4, ee: QiaoE2E,
-                where: str) -> None:
+                where: str, hq: QiaoHarq = QiaoHarq()) -> None:
     """``[designs]``, ``[eq2]``, ``[eq4]`` and ``[end_to_end]`` beyond their types and ranges."""
     _bers(de.ber_targets, where, "[designs] ber_targets", 1 / sy.beta)
     _bers((de.unaware_ber,), where, "[designs] unaware_ber", 1 / sy.beta)
@@ -205,10 +223,17 @@ def _check_rest(sy: QiaoSystem, qu: QiaoQuality, de: QiaoDesigns, e2: QiaoEq2, e
         raise StudyError(f"{where}: [designs] needs realizations >= 1, check_points >= 10, 0 < table2_step_db <= 1")
     if any(r not in RATE_MODELS for r in de.rate_models):
         raise StudyError(f"{where}: [designs] rate_models must be continuous and/or discrete")
+    if not de.orders or any(o not in m.QAM_ORDERS for o in de.orders) or list(de.orders) != sorted(set(de.orders)):
+        raise StudyError(f"{where}: [designs] orders must be increasing QAM orders from {list(m.QAM_ORDERS)}")
+    if de.tie_break not in TIE_BREAKS:
+        raise StudyError(f"{where}: [designs] tie_break must be one of {', '.join(TIE_BREAKS)}, got {de.tie_break!r}")
+    if isinstance(hq.length, bool) or not isinstance(hq.length, int) or hq.length < 8 or hq.prompts < 2 \
+            or not 1 <= hq.cap <= 64:
+        raise StudyError(f"{where}: [harq] needs an integer length >= 8, prompts >= 2 and 1 <= cap <= 64")
     if any(isinstance(x, bool) or not isinstance(x, int) or x < 8 for x in e2.lengths + (e2.retx_length,)):
         raise StudyError(f"{where}: [eq2] lengths and retx_length must be integers >= 8")
-    if e2.target_errors < 1 or e2.max_packets < 1 or e2.retx_prompts < 2:
-        raise StudyError(f"{where}: [eq2] needs target_errors >= 1, max_packets >= 1, retx_prompts >= 2")
+    if e2.target_errors < 1 or e2.max_packets < 1 or e2.retx_prompts < 2 or e2.max_bits < 1:
+        raise StudyError(f"{where}: [eq2] needs target_errors >= 1, max_packets >= 1, max_bits >= 1, retx_prompts >= 2")
     _bers(e4.ber_targets, where, "[eq4] ber_targets", 1 / sy.beta)
     _bers(e4.sim_bers, where, "[eq4] sim_bers", 1 / sy.beta)
     if e4.target_bit_errors < 1 or e4.max_bits < 1000:
@@ -234,6 +259,7 @@ def load_qiao(doc: dict, header: StudyHeader) -> QiaoStudy:
                                               "table2_step_db": SNR_STEP_DB})
     e2: QiaoEq2 = build_dataclass(QiaoEq2, tabs["eq2"], where, "eq2",
                                   bounds={k: SNR_DB for k in ("awgn_snrs_db", "rayleigh_snrs_db", "retx_snrs_db")})
+    hq: QiaoHarq = build_dataclass(QiaoHarq, tabs["harq"], where, "harq", bounds={"snrs_db": SNR_DB})
     e4: QiaoEq4 = build_dataclass(QiaoEq4, tabs["eq4"], where, "eq4")
     ee: QiaoE2E = build_dataclass(QiaoE2E, tabs["end_to_end"], where, "end_to_end", ranges={"avg_snr_db": ""},
                                   bounds={"avg_snr_db": SNR_DB})
@@ -242,11 +268,11 @@ def load_qiao(doc: dict, header: StudyHeader) -> QiaoStudy:
     except ValueError as err:
         raise StudyError(f"{where}: [system] {err}") from None
     qu = _quality(qu, Path(header.source), where)
-    _check_rest(sy, qu, de, e2, e4, ee, where)
+    _check_rest(sy, qu, de, e2, e4, ee, where, hq)
     study = doc["study"]
     v0 = _bits(study.get("prompt_bits", 800), where, "prompt_bits")
     v1 = _bits(study.get("edge_bits", 7864), where, "edge_bits")
     if (v0 is None or v1 is None) and qu.source != "measured":
         raise StudyError(f"{where}: \"measured\" stream sizes need [quality] source = \"measured\"")
     return QiaoStudy(**header.fields(), prompt_bits=v0, edge_bits=v1, system=sy, quality=qu, designs=de, eq2=e2,
-                     eq4=e4, end_to_end=ee)
+                     harq=hq, eq4=e4, end_to_end=ee)

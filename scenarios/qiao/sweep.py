@@ -5,41 +5,50 @@ r"""Design sweeps of the Qiao et al. study (Fig. 4 and Table II analogues); NumP
   same distance) and over ``realizations`` independent Rayleigh draws per stream
   (:math:`|h_i|^2 = \mathbb E|h_i|^2 x_i`, :math:`x_i \sim \mathrm{Exp}(1)`, eq. (1)), with the
   semantic-unaware benchmark on the same draws (its one stream sees the prompt channel's fade).
-  Averages over draws: the prompt power share, the edge bits/symbol, the expected
-  retransmissions (eq. (3)'s :math:`1/(1-\mathrm{PER})`) and the latency (mean and median; the
-  discrete model's outage draws, where even 4-QAM cannot meet the target with all of
-  :math:`P_T`, are counted as outage probability and left out of the latency average).
-* :func:`table2_ranges`: on the mean channel, the :math:`\bar\gamma` interval over which the
-  exact discrete optimum picks each order (Table II's ":math:`30 \ge \bar\gamma \ge 24.2`"
-  cells), with the order's minimum edge SNR :math:`\bar\gamma_1` and latency.
+  Every draw is stored: power share :math:`p_0/P_T`, latency, edge bits/symbol, eq. (3)'s expected
+  transmissions, :math:`T_0, T_1`, feasibility, the binding constraint (:data:`BINDINGS`) and the power
+  used; the discrete model's orders and tie-break (:data:`TIE_BREAKS`) with them.
+* :func:`draw_summary`: the Rayleigh statistics that exist. The *mean* over fades of latency or
+  transmissions does not: eq. (3)'s :math:`1/(1-\mathrm{PER}) = \exp(c/\gamma_0)` with eq. (2),
+  :math:`c = k\ln L + b > 0`, and :math:`\gamma_0 \le P_T|h_0|^2/(B_0N_0) \propto x_0`, so the latency is
+  at least a constant times :math:`\exp(c'/x_0)` and :math:`\mathbb E[\exp(c'/X)] = \int_0^\infty
+  e^{c'/x - x}\,dx = \infty` (the integrand grows without bound as :math:`x \to 0`); a sample mean over
+  draws is dominated by the deepest fade and keeps growing with the number of draws. Hence medians and
+  10 % / 90 % quantiles over the feasible draws, each with a seeded percentile bootstrap band over draws,
+  and the outage fraction with a Clopper–Pearson interval over draws.
 * :func:`solver_gaps`: Lemma 1 against the brute-force grid (the certified optimum of problem (5)).
-* :data:`PAPER_TABLE_II` and :func:`paper_implied_bers`: the paper's Table II and the BER1* its
-  64-QAM thresholds imply.
+* ``table2_ranges``, ``PAPER_TABLE_II``, ``paper_implied_bers``: moved to :mod:`scenarios.qiao.table2`
+  (re-imported here).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ..study.stats import BOOTSTRAP_RESAMPLES, MIN_UNITS
 from . import lemma1
 from . import models as m
+from .table2 import PAPER_TABLE_II, paper_implied_bers, table2_ranges  # moved
 
-__all__ = ["FIG4_FIELDS", "PAPER_TABLE_II", "mean_gain", "fig4_sweep", "draw_summary", "table2_ranges", "solver_gaps",
-           "paper_implied_bers"]
+__all__ = ["FIG4_FIELDS", "BINDINGS", "TIE_BREAKS", "QUANTILES", "SUMMARY_FIELDS", "PAPER_TABLE_II", "mean_gain",
+           "fig4_sweep", "draw_summary", "table2_ranges", "solver_gaps", "paper_implied_bers"]
 
-#: per-design quantities stored by :func:`fig4_sweep`
-FIG4_FIELDS = ("prompt_share", "latency_s", "bits_per_symbol", "retransmissions", "t0_s", "t1_s", "feasible")
-
-#: Table II of the paper: per (CLIP, MS-SSIM) target pair, order -> (γ̄ min, γ̄1) in dB; outage below the
-#: value of order 0
-PAPER_TABLE_II = {
-    (0.999, 0.991): {64: (24.2, 27), 16: (18.0, 21), 4: (11.2, 14), 0: 11.0},
-    (0.997, 0.982): {64: (23.4, 26), 16: (17.2, 20), 4: (10.4, 13), 0: 10.2},
-    (0.978, 0.918): {64: (22.2, 25), 16: (16.0, 19), 4: (9.4, 12), 0: 9.2},
-}
+#: per-design quantities stored by :func:`fig4_sweep` (``prompt_share`` = p0/P_T; ``binding``: index into
+#: :data:`BINDINGS`, -1 where nothing is sent; ``power_used_w`` = p0 + p1)
+FIG4_FIELDS = ("prompt_share", "latency_s", "bits_per_symbol", "retransmissions", "t0_s", "t1_s", "feasible",
+               "binding", "power_used_w")
+#: :attr:`lemma1.Design.binding` values, stored as their index
+BINDINGS = ("equal", "edge", "prompt")
+#: the discrete model's tie-breaks when the edge stream binds (stored as the index ``tie_break``): "equal" gives
+#: the prompt the power for T0 = T1 (the paper's rule), "prompt-all" all the power the edge stream leaves
+TIE_BREAKS = lemma1.TIE_BREAKS
+#: the quantiles :func:`draw_summary` gives over the feasible Rayleigh draws
+QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
+#: the per-draw quantities :func:`draw_summary` summarizes
+SUMMARY_FIELDS = ("latency_s", "retransmissions", "prompt_share", "bits_per_symbol")
 
 
 def mean_gain(avg_snr_db: float, params: m.QiaoParams = m.TABLE_I) -> float:
@@ -48,127 +57,161 @@ def mean_gain(avg_snr_db: float, params: m.QiaoParams = m.TABLE_I) -> float:
 
 
 def _row(d: lemma1.Design) -> list[float]:
-    return [d.prompt_share, d.latency_s, d.bits_per_symbol, d.retransmissions, d.t0_s, d.t1_s, float(d.feasible)]
+    code = BINDINGS.index(d.binding) if d.feasible and d.binding in BINDINGS else -1
+    return [d.prompt_share, d.latency_s, d.bits_per_symbol, d.retransmissions, d.t0_s, d.t1_s, float(d.feasible),
+            float(code), d.power_used_w]
 
 
 def fig4_sweep(v0: float, v1: float, avg_snrs_db: Sequence[float], bers: Sequence[float], rate_model: str,
-               realizations: int, seed: int = 0, params: m.QiaoParams = m.TABLE_I,
-               unaware_ber: float = 1e-7) -> dict[str, np.ndarray]:
-    """Designs over the grid; arrays ``mean_<field>[ber, snr]`` (mean channel) and
-    ``draws_<field>[ber, snr, draw]`` (Rayleigh), ``unaware_mean[snr]``, ``unaware_draws[snr, draw]``
-    (latency in s) and ``fades[snr, draw, 2]``.
+               realizations: int, seed: int = 0, params: m.QiaoParams = m.TABLE_I, unaware_ber: float = 1e-7,
+               orders: Sequence[int] = m.PAPER_ORDERS, tie_break: str = "equal") -> dict[str, np.ndarray]:
+    """Lemma 1 designs over the grid (:func:`lemma1.solve` with ``orders`` and ``tie_break``): arrays
+    ``mean_<field>[ber, snr]`` (mean channel) and ``draws_<field>[ber, snr, draw]`` (Rayleigh) for each of
+    :data:`FIG4_FIELDS`, ``unaware_mean[snr]``, ``unaware_draws[snr, draw]`` (latency in s; the benchmark's
+    one stream sees the draw's fade x0; its BER ``unaware_ber``), ``fades[snr, draw, 2]``, ``orders``,
+    ``tie_break`` (index into :data:`TIE_BREAKS`) and ``power_w`` (P_T). Outage draws keep their raw values
+    (infinite latency, ``feasible`` 0). In a draw the edge stream sees its fade x1 (adaptive MQAM knows it) and
+    the prompt its *mean* gain: eq. (2) takes the mean SNR of block fading (:mod:`scenarios.qiao.reallink`),
+    so giving it a drawn fade would count the prompt's fading twice.
 
     .. code-block:: python
 
         >>> r = fig4_sweep(800, 7864, [10.0, 20.0], [1e-5], "continuous", realizations=3)
-        >>> r["mean_latency_s"].shape, r["draws_latency_s"].shape, bool(r["mean_latency_s"][0, 0] > r["mean_latency_s"][0, 1])
+        >>> lat = r["mean_latency_s"]
+        >>> lat.shape, r["draws_latency_s"].shape, bool(lat[0, 0] > lat[0, 1])
         ((1, 2), (1, 2, 3), True)
+        >>> [BINDINGS[int(c)] for c in r["mean_binding"][0]]   # the continuous root: T0 = T1 at full power
+        ['equal', 'equal']
     """
+    if tie_break not in TIE_BREAKS:
+        raise ValueError(f"tie_break must be one of {', '.join(TIE_BREAKS)}, got {tie_break!r}")
+    if isinstance(realizations, bool) or not isinstance(realizations, (int, np.integer)) or realizations < 1:
+        raise ValueError(f"realizations must be a positive integer, got {realizations!r}")
     rng = np.random.default_rng(seed)
     snrs = [float(s) for s in avg_snrs_db]
-    fades = rng.exponential(1.0, size=(len(snrs), realizations, 2))
+    fades = rng.exponential(1.0, size=(len(snrs), realizations, 2))  # x_i ~ Exp(1): |h_i|^2 = E|h_i|^2 x_i, eq. (1)
     nf = len(FIG4_FIELDS)
     mean = np.zeros((len(bers), len(snrs), nf))
     draws = np.zeros((len(bers), len(snrs), realizations, nf))
-    un_mean = np.zeros(len(snrs))
-    un_draws = np.zeros((len(snrs), realizations))
+    un_mean, un_draws = np.zeros(len(snrs)), np.zeros((len(snrs), realizations))
+    kw: dict[str, Any] = {"orders": tuple(int(o) for o in orders), "tie_break": tie_break}
     for j, s in enumerate(snrs):
         g = mean_gain(s, params)
-        un_mean[j] = lemma1.semantic_unaware(v0, v1, g, rate_model, unaware_ber, params).latency_s
-        for r in range(realizations):
-            un_draws[j, r] = lemma1.semantic_unaware(v0, v1, g * fades[j, r, 0], rate_model, unaware_ber,
-                                                     params).latency_s
+        un_mean[j] = lemma1.semantic_unaware(v0, v1, g, rate_model, unaware_ber, params, kw["orders"]).latency_s
+        un_draws[j] = [lemma1.semantic_unaware(v0, v1, g * x, rate_model, unaware_ber, params, kw["orders"]).latency_s
+                       for x in fades[j, :, 0]]
         for i, ber in enumerate(bers):
-            mean[i, j] = _row(lemma1.solve(v0, v1, g, g, float(ber), rate_model, params))
+            mean[i, j] = _row(lemma1.solve(v0, v1, g, g, float(ber), rate_model, params, **kw))
             for r in range(realizations):
-                draws[i, j, r] = _row(lemma1.solve(v0, v1, g * fades[j, r, 0], g * fades[j, r, 1], float(ber),
-                                                   rate_model, params))
+                # eq. (2) takes the prompt's MEAN SNR (its per-packet fading is inside eq. (2),
+                # scenarios.qiao.reallink): only the edge stream's fade x1 enters the draw's design
+                draws[i, j, r] = _row(lemma1.solve(v0, v1, g, g * fades[j, r, 1], float(ber), rate_model, params,
+                                                   **kw))
     out: dict[str, np.ndarray] = {"avg_snr_db": np.array(snrs), "ber": np.array(bers, dtype=float), "fades": fades,
-                                  "unaware_mean": un_mean, "unaware_draws": un_draws}
+                                  "unaware_mean": un_mean, "unaware_draws": un_draws,
+                                  "unaware_ber": np.array(float(unaware_ber)), "power_w": np.array(params.power_w),
+                                  "orders": np.array(kw["orders"], dtype=np.int64),
+                                  "tie_break": np.array(TIE_BREAKS.index(tie_break), dtype=np.int64)}
     for k, name in enumerate(FIG4_FIELDS):
         out[f"mean_{name}"] = mean[..., k]
         out[f"draws_{name}"] = draws[..., k]
     return out
 
 
-def draw_summary(sweep: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Averages over the Rayleigh draws per (ber, snr): ``share, bits, retx`` (means over feasible
-    draws), ``latency_mean, latency_median`` (feasible draws), ``outage`` (fraction of draws)."""
-    ok = sweep["draws_feasible"] > 0.5
-
-    def masked(a: np.ndarray, fn: Any) -> np.ndarray:
-        out = np.full(a.shape[:-1], np.nan)
-        for idx in np.ndindex(*a.shape[:-1]):
-            sel = a[idx][ok[idx] & np.isfinite(a[idx])]
-            if sel.size:
-                out[idx] = fn(sel)
+def _quantile_stats(v: np.ndarray, seed: int, boot: int, confidence: float) -> np.ndarray:
+    """``[quantile, (value, lo, hi), field]`` of ``v[draw, field]`` for :data:`QUANTILES`: the sample quantile
+    and its percentile bootstrap band over draws, resampled exactly as :func:`scenarios.study.stats.bootstrap`
+    does (same seed, same resamples); no band (NaN) below ``MIN_UNITS`` draws or with ``boot = 0``."""
+    qs = list(QUANTILES.values())
+    out = np.full((len(qs), 3, v.shape[1]), np.nan)
+    n = v.shape[0]
+    if n == 0:
         return out
+    out[:, 0] = np.quantile(v, qs, axis=0)
+    if n >= MIN_UNITS and boot > 0:
+        rng = np.random.default_rng(seed)
+        b = np.quantile(v[rng.integers(0, n, size=(boot, n))], qs, axis=1)  # [quantile, boot, field]
+        a = (1 - confidence) / 2
+        out[:, 1], out[:, 2] = np.quantile(b, a, axis=1), np.quantile(b, 1 - a, axis=1)
+    return out
 
-    lat = sweep["draws_latency_s"]
-    return {"share": masked(sweep["draws_prompt_share"], np.mean), "bits": masked(sweep["draws_bits_per_symbol"],
-                                                                                   np.mean),
-            "retx": masked(sweep["draws_retransmissions"], np.mean), "latency_mean": masked(lat, np.mean),
-            "latency_median": masked(lat, np.median), "outage": 1 - ok.mean(axis=-1),
-            "unaware_median": np.median(sweep["unaware_draws"], axis=-1)}
+
+def _fraction(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fraction of draws (last axis) with its Clopper–Pearson interval over draws (NaN below MIN_UNITS)."""
+    from linklevel.theory.stats import clopper_pearson
+
+    k, n = hits.sum(axis=-1), hits.shape[-1]
+    lo, hi = clopper_pearson(k, np.full_like(k, n))
+    if n < MIN_UNITS:
+        lo, hi = np.full(k.shape, np.nan), np.full(k.shape, np.nan)
+    return k / n, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
 
 
-def table2_ranges(v0: float, v1: float, ber: float, params: m.QiaoParams = m.TABLE_I, lo_db: float = 0.0,
-                  hi_db: float = 30.0, step_db: float = 0.1) -> list[dict[str, Any]]:
-    """Per order (and 0 = outage), the γ̄ range (dB, mean channel) where the discrete optimum uses it.
+def draw_summary(sweep: dict[str, np.ndarray], seed: int = 0, boot: int = BOOTSTRAP_RESAMPLES,
+                 confidence: float = 0.95, snr_index: Optional[Sequence[int]] = None) -> dict[str, np.ndarray]:
+    """Rayleigh statistics per (ber, snr) over the draws (the independent unit), arrays ``[ber, snr]`` (only the
+    γ̄ columns ``snr_index`` when given; the bootstrap costs ~50 ms per cell):
+
+    * ``<field>_<q>`` for each of :data:`SUMMARY_FIELDS` and ``q`` in :data:`QUANTILES` (median, 10 % and 90 %
+      quantiles over the *feasible* draws), with ``<field>_<q>_lo`` / ``_hi``, its 95 % percentile bootstrap
+      band over draws (seeded ``seed``; none with ``boot = 0`` or fewer than ``MIN_UNITS`` feasible draws);
+    * ``prompt_share_mean``, ``bits_per_symbol_mean``: means over feasible draws (bounded, so they exist);
+      no mean of latency or transmissions is given: it is infinite (module docstring);
+    * ``draws``, ``feasible`` (counts), ``outage`` (fraction of draws with nothing sent: no order meets the
+      target, or a latency beyond floating point) with ``outage_lo`` / ``_hi`` (Clopper–Pearson over draws);
+    * ``unaware_latency_s_<q>`` (and bands), ``unaware_outage`` (and interval), arrays ``[snr]``.
 
     .. code-block:: python
 
-        >>> rows = table2_ranges(800, 7864, 1.3e-6)
-        >>> [r["modulation_order"] for r in rows], rows[0]["latency_ms"]
-        ([64, 16, 4, 0], 1.3106666666666666)
+        >>> s = draw_summary(fig4_sweep(800, 7864, [10.0], [1e-5], "continuous", realizations=30, seed=1))
+        >>> bool(s["latency_s_p10"][0, 0] <= s["latency_s_median"][0, 0] <= s["latency_s_p90"][0, 0])
+        True
+        >>> bool(s["latency_s_median_lo"][0, 0] <= s["latency_s_median"][0, 0] <= s["latency_s_median_hi"][0, 0])
+        True
     """
-    grid = np.round(np.arange(lo_db, hi_db + step_db / 2, step_db), 6)
-    orders = []
-    for s in grid:
-        g = mean_gain(float(s), params)
-        d = lemma1.solve_discrete(v0, v1, g, g, ber, params)
-        orders.append(int(d.modulation_order or 0))
-    orders_arr = np.array(orders)
-    table = {r["modulation_order"]: r for r in lemma1.modulation_table(v1, ber, params)}
-    rows = []
-    for order in sorted(set(m.QAM_ORDERS) | {0}, reverse=True):
-        sel = grid[orders_arr == order]
-        if order and order not in orders_arr:
-            continue
-        row: dict[str, Any] = {"modulation_order": order,
-                               "avg_snr_min_db": float(sel.min()) if sel.size else None,
-                               "avg_snr_max_db": float(sel.max()) if sel.size else None}
-        if order:
-            row["min_edge_snr_db"] = table[order]["min_snr_db"]
-            row["latency_ms"] = table[order]["latency_ms"]
-        rows.append(row)
-    return rows
+    cols = slice(None) if snr_index is None else np.asarray(snr_index, dtype=int)
+    ok = sweep["draws_feasible"][:, cols] > 0.5
+    nb, ns, nd = ok.shape
+    vals = np.stack([sweep[f"draws_{f}"][:, cols] for f in SUMMARY_FIELDS], axis=-1)  # [ber, snr, draw, field]
+    st = np.full((nb, ns, len(QUANTILES), 3, len(SUMMARY_FIELDS)), np.nan)
+    means = np.full((nb, ns, len(SUMMARY_FIELDS)), np.nan)
+    for i, j in np.ndindex(nb, ns):
+        v = vals[i, j][ok[i, j]]
+        st[i, j] = _quantile_stats(v, seed, boot, confidence)
+        if v.size:
+            means[i, j] = v.mean(axis=0)
+    out: dict[str, np.ndarray] = {"draws": np.full((nb, ns), nd), "feasible": ok.sum(axis=-1)}
+    for k, name in enumerate(SUMMARY_FIELDS):
+        for q, qn in enumerate(QUANTILES):
+            for e, suffix in enumerate(("", "_lo", "_hi")):
+                out[f"{name}_{qn}{suffix}"] = st[:, :, q, e, k]
+    for name in ("prompt_share", "bits_per_symbol"):
+        out[f"{name}_mean"] = means[..., SUMMARY_FIELDS.index(name)]
+    out["outage"], out["outage_lo"], out["outage_hi"] = _fraction(~ok)
+    un = sweep["unaware_draws"][cols]
+    uok = np.isfinite(un)
+    ust = np.stack([_quantile_stats(un[j][uok[j]][:, None], seed, boot, confidence)[..., 0] for j in range(ns)])
+    for q, qn in enumerate(QUANTILES):
+        for e, suffix in enumerate(("", "_lo", "_hi")):
+            out[f"unaware_latency_s_{qn}{suffix}"] = ust[:, q, e]
+    out["unaware_outage"], out["unaware_outage_lo"], out["unaware_outage_hi"] = _fraction(~uok)
+    return out
 
 
 def solver_gaps(v0: float, v1: float, avg_snrs_db: Sequence[float], bers: Sequence[float], rate_model: str,
-                params: m.QiaoParams = m.TABLE_I, points: int = 200) -> list[dict[str, Any]]:
-    """Lemma 1 (or the exact discrete enumeration) vs :func:`lemma1.brute_force` on the mean channel:
-    ``gap`` = latency / brute-force latency − 1 (≤ 0: the solver is at least as good as the grid)."""
+                params: m.QiaoParams = m.TABLE_I, points: int = 200, orders: Sequence[int] = m.PAPER_ORDERS,
+                tie_break: str = "equal") -> list[dict[str, Any]]:
+    """Lemma 1 (or the exact discrete enumeration, ``orders``, ``tie_break``) vs :func:`lemma1.brute_force` on
+    the mean channel: ``gap`` = latency / brute-force latency − 1 (≤ 0: the solver is at least as good as the
+    grid; the tie-break changes the split, not the latency)."""
     rows = []
     for ber in bers:
         for s in avg_snrs_db:
             g = mean_gain(float(s), params)
-            d = lemma1.solve(v0, v1, g, g, float(ber), rate_model, params)
-            bf = lemma1.brute_force(v0, v1, g, g, float(ber), rate_model, params, points=points)
+            d = lemma1.solve(v0, v1, g, g, float(ber), rate_model, params, orders, tie_break)
+            bf = lemma1.brute_force(v0, v1, g, g, float(ber), rate_model, params, points=points, orders=orders)
             gap = d.latency_s / bf.latency_s - 1 if math.isfinite(bf.latency_s) and math.isfinite(d.latency_s) \
                 else (0.0 if d.feasible == bf.feasible else math.nan)
             rows.append({"ber": float(ber), "avg_snr_db": float(s), "latency_ms": d.latency_s * 1e3,
                          "brute_force_ms": bf.latency_s * 1e3, "gap": gap, "p0_w": d.p0_w, "brute_force_p0_w": bf.p0_w})
     return rows
-
-
-def paper_implied_bers(params: m.QiaoParams = m.TABLE_I) -> list[float]:
-    r"""BER1* behind Table II: eq. (4)'s threshold solved for the BER at the paper's 64-QAM
-    :math:`\bar\gamma_1` = 27 / 26 / 25 dB, :math:`\mathrm{BER} = e^{-\alpha\gamma_1/(M-1)}/\beta`.
-
-    .. code-block:: python
-
-        >>> [f"{b:.3g}" for b in paper_implied_bers()]
-        ['1.31e-06', '1.53e-05', '0.000107']
-    """
-    return [math.exp(-params.alpha * 10 ** (g / 10) / 63) / params.beta for g in (27.0, 26.0, 25.0)]

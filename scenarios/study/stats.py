@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["MIN_UNITS", "BOOTSTRAP_RESAMPLES", "Interval", "bootstrap", "bootstrap_mean", "paired_difference",
+__all__ = ["MIN_UNITS", "BOOTSTRAP_RESAMPLES", "Interval", "bootstrap", "bootstrap_mean", "proportion", "paired_difference",
            "bootstrap_band", "isotonic", "generalized_inverse"]
 
 #: Fewer independent units than this back no interval.
@@ -40,6 +40,19 @@ class Interval:
     def ok(self) -> bool:
         """Whether an interval is given (enough units)."""
         return not (math.isnan(self.lo) or math.isnan(self.hi))
+
+    def side(self, bound: float) -> Optional[int]:
+        """Where the interval lies against ``bound``: -1 entirely at or below it, +1 entirely above, ``None``
+        when it straddles the bound or no interval is given (a verdict is then undecided).
+
+        .. code-block:: python
+
+            >>> Interval(0.3, 0.2, 0.4, 50).side(0.5), Interval(0.6, 0.45, 0.7, 50).side(0.5)
+            (-1, None)
+        """
+        if not self.ok:
+            return None
+        return -1 if self.hi <= bound else 1 if self.lo > bound else None
 
     def text(self, digits: int = 4) -> str:
         if math.isnan(self.value):
@@ -93,6 +106,29 @@ def bootstrap_mean(values: Sequence[float], seed: int, boot: int = BOOTSTRAP_RES
         False
     """
     return bootstrap(_units(values), lambda x: x.mean(axis=1), seed, boot, confidence, unit, min_units)
+
+
+def proportion(successes: int, n: int, confidence: float = 0.95, unit: str = "unit",
+               min_units: int = MIN_UNITS) -> Interval:
+    """A rate ``successes / n`` over ``n`` independent units with its exact Clopper–Pearson interval
+    (NaN with ``n = 0``; no interval below ``min_units``).
+
+    .. code-block:: python
+
+        >>> iv = proportion(3, 50, unit="draw")
+        >>> iv.value, round(iv.lo, 4), round(iv.hi, 4)
+        (0.06, 0.0125, 0.1655)
+    """
+    from scipy.stats import beta
+
+    if n <= 0:
+        return Interval(math.nan, math.nan, math.nan, 0, unit, confidence)
+    a = 1 - confidence
+    lo = 0.0 if successes <= 0 else float(beta.ppf(a / 2, successes, n - successes + 1))
+    hi = 1.0 if successes >= n else float(beta.ppf(1 - a / 2, successes + 1, n - successes))
+    if n < min_units:
+        lo = hi = math.nan
+    return Interval(successes / n, lo, hi, int(n), unit, confidence)
 
 
 def paired_difference(a: Sequence[float], b: Sequence[float], seed: int, boot: int = BOOTSTRAP_RESAMPLES,

@@ -15,7 +15,7 @@ import torch
 from scenarios.cli import main
 from scenarios.qiao import lemma1, reallink, reallink_e2e, reallink_eq4, sweep
 from scenarios.qiao import models as m
-from scenarios.qiao.summary import e2e_summary
+from scenarios.qiao.summary_links import e2e_summary
 from scenarios.qiao.sweep import PAPER_TABLE_II, paper_implied_bers
 from scenarios.study.kinds import load_study
 from scenarios.study.parts import read_group
@@ -55,7 +55,7 @@ def test_fig4_sweep_trends_and_solver():
     again = sweep.fig4_sweep(V0, V1, [0.0, 10.0, 20.0, 30.0], [1e-6, 1e-4], "continuous", realizations=5, seed=2)
     assert np.array_equal(d["draws_latency_s"], again["draws_latency_s"])
     s = sweep.draw_summary(d)
-    assert s["share"].shape == (2, 4) and np.all(s["outage"] == 0)
+    assert s["prompt_share_mean"].shape == (2, 4) and np.all(s["outage"] == 0)
     for rm in ("continuous", "discrete"):
         for g in sweep.solver_gaps(V0, V1, [5.0, 15.0, 25.0], [1e-5], rm, points=80):
             assert g["gap"] <= 0.005, g
@@ -94,7 +94,8 @@ def test_retransmissions_are_geometric():
 
 def test_end_to_end_draws():
     """At 30 dB every draw sends: achieved T1 is |v1|/(B1 log2 M) exactly, transmissions >= 1, achieved
-    T0 is whole packets of (L + 30) symbols, and the edge BER stays at the design's order."""
+    T0 is whole packets of (L + 30) symbols, the edge BER stays at the design's order, and the latency
+    target is the mean-channel design's latency."""
     streams = [torch.randint(0, 2, (4000,), generator=torch.Generator().manual_seed(3)).float()]
     draws = reallink_e2e.end_to_end(V0, streams, 30.0, 1e-4, 12, seed=4)
     sent = [d for d in draws if d.order > 0]
@@ -106,17 +107,22 @@ def test_end_to_end_draws():
         assert d.achieved_latency == max(d.achieved_t0, d.achieved_t1)
         assert d.designed_latency == pytest.approx(max(d.designed_t0, d.designed_t1))
     table = Table.from_array(np.array([d.to_row() for d in draws]), reallink_e2e.E2E_COLUMNS)
-    summ = e2e_summary(table, 1e-4, seed=3).rows[0]
+    summ = e2e_summary(table, 1e-4, None, seed=3).rows[0]
     assert summ.draws == 12 and summ.edge_ber.value < 5e-4 and summ.edge_ber.unit == "draw"
     assert summ.edge_ber.n == sum(d.order > 0 for d in draws)
     assert summ.edge_ber.lo <= summ.edge_ber.value <= summ.edge_ber.hi
     # the pooled edge BER is errors over bits of the sent draws
     assert summ.edge_ber.value == pytest.approx(sum(d.edge_errors for d in sent) / sum(d.edge_bits for d in sent))
-    # the design is the exact discrete optimum of that draw
+    # the design is the exact discrete optimum of that draw's edge fade, the prompt at its mean SNR (eq. (2)'s reading)
     d = sent[0]
     g = sweep.mean_gain(30.0)
-    ref = lemma1.solve_discrete(V0, 4000, g * d.fades[0], g * d.fades[1], 1e-4)
+    ref = lemma1.solve(V0, 4000, g, g * d.fades[1], 1e-4, "discrete")
     assert ref.modulation_order == d.order and ref.latency_s == pytest.approx(d.designed_latency)
+    target = lemma1.solve(V0, 4000, g, g, 1e-4, "discrete").latency_s
+    assert all(x.target_latency == pytest.approx(target) for x in draws)
+    late = sum(x.achieved_latency > x.target_latency for x in sent)
+    assert summ.late.n == len(sent) and summ.late.value == pytest.approx(late / len(sent))
+    assert summ.outage.unit == "draw" and summ.outage.value == pytest.approx(1 - len(sent) / 12)
 
 
 # --------------------------------------------------------------------------- the study job
@@ -161,6 +167,12 @@ target_bit_errors = 30
 [end_to_end]
 avg_snr_db = [24.0]
 draws = 3
+
+[harq]
+length = 200
+snrs_db = [10.0]
+prompts = 6
+cap = 4
 """
 
 
@@ -189,10 +201,10 @@ def test_study_stores_tables_and_recomputes_what_changed(tmp_path, folder, capsy
     assert first["paper_implied"] and first["ber_star"] == pytest.approx(paper_implied_bers()[0], rel=1e-12)
     assert first["ranges"] and first["ranges"][-1]["modulation_order"] == 0  # outage at the low end
     assert res["ber_star"][0]["missing"] == ["clip"]  # the offline source has no CLIP
-    assert res["eq2"]["points"] == 2 and res["eq4"]["simulated"] == 4
+    assert res["eq2"]["points"] == 1 and res["eq2"]["awgn_points"] == 1 and res["eq4"]["simulated"] == 4
     assert res["end_to_end"]["rows"][0]["draws"] == 3
     for f in ("report.md", "fig4_continuous.png", "fig4_discrete.svg", "quality.pdf", "eq2_per.png", "eq4_mqam.png",
-              "end_to_end.png", "quality_table.json"):
+              "end_to_end.png", "harq.png", "fig3_streams.png", "quality_table.json"):
         assert (out / f).is_file(), f
     h5 = str(out / "qiao_test.h5")
     data, attrs = read_group(h5, "quality")
@@ -200,7 +212,7 @@ def test_study_stores_tables_and_recomputes_what_changed(tmp_path, folder, capsy
     assert "config_hash" in read_group(h5, "designs/continuous")[1] and "git_sha" in read_group(h5, "eq2")[1]
     # the row tables: one layout, with units; Table II's ranges point at its rows
     pts = read_table(h5, "eq2/points")
-    assert len(pts) == 2 and pts.units["snr_db"] == "dB" and list(pts["channel"]) == ["awgn", "rayleigh"]
+    assert len(pts) == 2 and pts.units["snr_db"] == "dB" and list(pts["channel"]) == ["rayleigh", "awgn"]
     assert np.all(pts["per_lo"] <= pts["per"]) and np.all(pts["per"] <= pts["per_hi"])
     rows, ranges = read_table(h5, "table2/rows"), read_table(h5, "table2/ranges")
     assert len(rows) == 5 and set(ranges["row"].tolist()) <= set(range(5)) and ranges.units["latency_ms"] == "ms"
@@ -219,7 +231,7 @@ def test_study_stores_tables_and_recomputes_what_changed(tmp_path, folder, capsy
     # semlink show: the kind's summary lines and tables, intervals included
     assert main(["show", h5]) == 0
     shown = capsys.readouterr().out
-    assert "Table II (0.999, 0.991): BER1*" in shown and "eq. (2): consistent at" in shown
+    assert "Table II (0.999, 0.991): BER1*" in shown and "eq. (2) at the mean SNR, Rayleigh block fading: inside at" in shown
     assert "PER [95 % CI]" in shown and "eq2/points: 2 rows" in shown
 
 
@@ -234,7 +246,8 @@ def test_table_source_and_no_source(tmp_path, capsys):
     (tmp_path / "t.toml").write_text(text + '[eq2]\nlengths = [64]\nawgn_snrs_db = [3.0]\nrayleigh_snrs_db = [10.0]\n'
                                      'target_errors = 5\nmax_packets = 100\nretx_length = 64\nretx_snrs_db = [3.0]\n'
                                      'retx_prompts = 20\n[eq4]\nber_targets = [1e-6]\nsim_bers = [1e-2]\n'
-                                     'target_bit_errors = 20\n[end_to_end]\navg_snr_db = [24.0]\ndraws = 2\n')
+                                     'target_bit_errors = 20\n[end_to_end]\navg_snr_db = [24.0]\ndraws = 2\n'
+                                     '[harq]\nlength = 64\nsnrs_db = [10.0]\nprompts = 4\ncap = 3\n')
     s = load_study(tmp_path / "t.toml")
     assert s.quality.source.startswith("table:") and os.path.isabs(s.quality.source[6:])
     assert main(["run", str(tmp_path / "t.toml"), "--out", str(tmp_path / "o"), "--json"]) == 0
@@ -303,3 +316,15 @@ def test_qiao_imports_no_other_study():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=root)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
+
+
+def test_end_to_end_summary_without_errors_bounds_the_ber_over_symbols():
+    """No edge bit error in any draw: the bootstrap over draws would be [0, 0]; the summary gives Clopper–Pearson
+    over symbols instead (upper end 1 - 0.025^(1/n)), and late/on-time rates count against the target."""
+    rows = [[20.0, 1.0, 1.0, 16, 1e-3, 2e-3, 2e-3, 1, 1e-3, 2e-3, 2e-3 + 1e-3 * (i % 2), 4000, 0, 1.0, 2.5e-3]
+            for i in range(10)]
+    table = Table.from_array(np.array(rows, dtype=np.float64), reallink_e2e.E2E_COLUMNS)
+    r = e2e_summary(table, 1e-3, 0.99, seed=0).rows[0]
+    assert r.edge_ber.unit == "symbol" and r.edge_ber.n == 10 * 1000 and r.edge_ber.value == 0.0
+    assert r.edge_ber.hi == pytest.approx(1 - 0.025 ** (1 / 10000), rel=1e-9)
+    assert r.late.value == 0.5 and r.on_time.value == 0.5 and r.outage.value == 0.0
