@@ -31,7 +31,7 @@ BREAKDOWN_UNITS = {"pixels": "pixel", "prompt_bits": "bit", "edge_bits": "bit", 
 
 def breakdown_rows(names: Sequence[str], prompt_bits: Sequence[int], edge_bits: Sequence[int],
                    pixels: Sequence[int], avg_snrs_db: Sequence[float], ber: float,
-                   params: m.QiaoParams = m.TABLE_I, orders: Sequence[int] = (4, 16, 64),
+                   params: m.QiaoParams = m.TABLE_I, orders: Sequence[int] = m.PAPER_ORDERS,
                    tie_break: str = "equal") -> list[dict[str, Any]]:
     """One row per (image, γ̄): the measured stream sizes, their bpp and the mean-channel discrete design's
     T0, T1 and latency (ms; NaN in outage) with the image's own |v0| (also the packet length L) and |v1|.

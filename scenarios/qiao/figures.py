@@ -6,20 +6,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from . import models as m
 from .figures_fig4 import fig4  # moved (issue #25)
 
-__all__ = ["fig4", "quality", "eq4"]
+__all__ = ["fig4", "quality", "eq4", "label_axes"]
 
 
-def _axes(ax: Any, xlabel: str, title: str = "") -> None:
+def label_axes(ax: Any, xlabel: str, ylabel: str = "", title: str = "", title_size: Optional[float] = None) -> None:
+    """The study's axes style: labels, optional title, a light grid on major and minor ticks."""
     ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=title_size)
     ax.grid(True, which="both", alpha=0.3)
 
 
@@ -42,8 +45,7 @@ def quality(data: dict[str, Any], labels: dict[str, str], ber_star: Sequence[Any
             eps = {"clip": t.clip, "ms_ssim": t.ms_ssim}.get(q)
             if eps is not None:
                 ax.axhline(eps, color=c, ls=":", lw=0.8)
-    _axes(ax, "edge-map BER (prompt intact)")
-    ax.set_ylabel("normalized quality (÷ error-free)")
+    label_axes(ax, "edge-map BER (prompt intact)", "normalized quality (÷ error-free)")
     ax.set_title("; ".join(f"{q}: {v}" for q, v in labels.items())[:110], fontsize=7)
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
@@ -69,8 +71,7 @@ def eq4(sim: Any, alpha: float, beta: float) -> Any:
             ax.errorbar(pts["snr_db"], y, yerr=[y - np.maximum(pts["ber_lo"], 1e-9), pts["ber_hi"] - y], fmt="o",
                         color=line.get_color(), capsize=3)
     ax.set_ylim(1e-8, 0.5)
-    _axes(ax, "Es/N0 γ1 (dB)", "eq. (4)'s bound vs exact Gray M-QAM (dots: simulated at the bound's thresholds)")
-    ax.set_ylabel("BER")
+    label_axes(ax, "Es/N0 γ1 (dB)", "BER", "eq. (4)'s bound vs exact Gray M-QAM (dots: simulated at the bound's thresholds)")
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig

@@ -84,7 +84,8 @@ class Design:
         return self.p0_w / self.power_budget_w if self.power_budget_w > 0 else math.nan
 
     @property
-    def power_used_w(self) -> float:  # p0 + p1 (W)
+    def power_used_w(self) -> float:
+        """p0 + p1 in W (below P_T where the "equal" tie-break leaves power unused)."""
         return self.p0_w + self.p1_w
 
     @property

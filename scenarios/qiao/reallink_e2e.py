@@ -67,7 +67,7 @@ class E2EDraw:
 def end_to_end(v0: int, edge_streams: Sequence[Any], avg_snr_db: float, ber: float, draws: int,
                params: m.QiaoParams = m.TABLE_I, seed: int = 0, device: Optional[str] = None,
                quality: Optional[Callable[[int, Any], float]] = None, cap: int = 1000,
-               orders: Sequence[int] = (4, 16, 64), tie_break: str = "equal") -> list[E2EDraw]:
+               orders: Sequence[int] = m.PAPER_ORDERS, tie_break: str = "equal") -> list[E2EDraw]:
     """``draws`` Rayleigh draws at average SNR ``avg_snr_db``: design (exact discrete optimum for the draw's
     edge fade, prompt at the mean gain, ``|v1|`` = the stream's length), then both streams on real links.
 

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..study.stats import MIN_UNITS
+from ..study.stats import MIN_UNITS, finite_or_none
 from ..study.summary import Summary
 from .summary_designs import DesignSummary
 from .table2 import Table2Row
@@ -89,9 +89,6 @@ class QiaoSummary(Summary):
 
 
 # --------------------------------------------------------------------------- from the stored parts
-def _opt(x: Any) -> Optional[float]:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
-
 
 def eq4_summary(data: dict[str, Any]) -> Eq4Summary:
     """The ``eq4`` group: looseness range, simulated points where the bound holds, upper-bound region."""
@@ -99,5 +96,5 @@ def eq4_summary(data: dict[str, Any]) -> Eq4Summary:
     sim = data["simulated"]
     region = data["upper_bound_region"].rows()
     return Eq4Summary((float(loose.min()), float(loose.max())), len(sim), int(np.sum(sim["bound_holds"])),
-                      {int(r["modulation_order"]): _opt(r["upper_bound_from_db"]) for r in region},
+                      {int(r["modulation_order"]): finite_or_none(r["upper_bound_from_db"]) for r in region},
                       int(np.sum(sim["frames"] < MIN_UNITS)))

@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ..study.stats import BOOTSTRAP_RESAMPLES, Interval
+from ..study.stats import BOOTSTRAP_RESAMPLES, Interval, finite_or_none
 from .sweep import BINDINGS, TIE_BREAKS, draw_summary
 
 __all__ = ["ROW_SNRS_DB", "UnawareRow", "BindingCounts", "RayleighRow", "RayleighTarget", "DesignSummary",
@@ -112,10 +112,6 @@ def _span(a: np.ndarray) -> Optional[tuple[float, float]]:
     return (float(np.min(a)), float(np.max(a))) if a.size else None
 
 
-def _opt(x: Any) -> Optional[float]:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
-
-
 def unaware_comparison(d: dict[str, np.ndarray], below_db: float = 12.0) -> list[UnawareRow]:
     """Per BER target: proposed (mean channel) / unaware latency below and above ``below_db`` (the paper's
     "γ̄ < 12 dB", Fig. 4(b))."""
@@ -184,7 +180,7 @@ def _iv(s: dict[str, np.ndarray], key: str, i: Any, n: int, scale: float = 1.0) 
 
 def _row(s: dict[str, np.ndarray], i: int, k: int, snr: float) -> RayleighRow:
     ij, nf, nd = (i, k), int(s["feasible"][i, k]), int(s["draws"][i, k])
-    q = lambda key, scale=1.0: _opt(float(s[key][ij]) * scale)  # noqa: E731
+    q = lambda key, scale=1.0: finite_or_none(float(s[key][ij]) * scale)  # noqa: E731
     un_n = int(round(nd * (1 - float(s["unaware_outage"][k]))))
     return RayleighRow(float(snr), nd, nf, _iv(s, "outage", ij, nd), _iv(s, "latency_s_median", ij, nf, 1e3),
                        q("latency_s_p10", 1e3), q("latency_s_p90", 1e3), _iv(s, "retransmissions_median", ij, nf),

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..study.stats import MIN_UNITS, Interval, bootstrap, bootstrap_mean, proportion
+from ..study.stats import MIN_UNITS, Interval, bootstrap, bootstrap_mean, finite_or_none, proportion
 
 __all__ = ["RetxSummary", "Eq2Summary", "HarqRow", "E2ERow", "E2ESummary", "stored_interval", "eq2_summary",
            "harq_summary", "e2e_summary"]
@@ -26,10 +26,6 @@ def stored_interval(value: float, lo: float, hi: float, n: int, unit: str) -> In
     its ends when fewer than :data:`~scenarios.study.stats.MIN_UNITS` independent ``unit``s back it."""
     ok = n >= MIN_UNITS
     return Interval(float(value), float(lo) if ok else math.nan, float(hi) if ok else math.nan, int(n), unit)
-
-
-def _opt(x: Any) -> Optional[float]:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 @dataclass
@@ -92,7 +88,8 @@ class E2ERow:
     draws: int
     outage: Interval
     not_delivered: int
-    target_latency_ms: Optional[float] = None
+    target_latency_ms: Optional[float] = None  # median over the draws (each draw's edge map has its own)
+    target_range_ms: Optional[tuple[float, float]] = None
     achieved_latency_ms: Optional[tuple[float, float, float]] = None  # p10, p50, p90 over draws sent
     late: Optional[Interval] = None
     on_time: Optional[Interval] = None  # delivered by the target, over all draws (outage counts as not)
@@ -128,7 +125,7 @@ def eq2_summary(data: dict[str, Any], attrs: dict[str, Any], paper_kb: tuple[flo
                         stored_interval(r["mean"], r["mean_lo"], r["mean_hi"], int(r["prompts"]), "prompt"),
                         stored_interval(r["geometric_mean"], r["geometric_lo"], r["geometric_hi"], int(r["packets"]),
                                         "packet"),
-                        r["eq3_mean"], _opt(r["chi2_p"]), int(r["undetected"])) for r in data["retransmissions"].rows()]
+                        r["eq3_mean"], finite_or_none(r["chi2_p"]), int(r["undetected"])) for r in data["retransmissions"].rows()]
     return Eq2Summary(fit, fit_awgn, paper_kb, len(ray), sum(p["verdict"] == "consistent" for p in ray),
                       sum(q is not None and p["per_lo"] <= q <= p["per_hi"] for p, q in zip(ray, refit)),
                       sum(p["verdict"] == "eq2 above" for p in ray), sum(p["verdict"] == "eq2 below" for p in ray),
@@ -153,7 +150,9 @@ def _e2e_row(c: Any, s: float, ber: float, qt: Optional[float], seed: int) -> E2
     row = E2ERow(float(s), n, proportion(int(n - sent.sum()), n, unit="draw"),
                  int(np.sum(sent & ~np.isfinite(c["achieved_t0"]))))
     tgt = c["target_latency"][sel]
-    row.target_latency_ms = float(tgt[0] * 1e3) if tgt.size and math.isfinite(tgt[0]) else None
+    tgt = tgt[np.isfinite(tgt)] * 1e3
+    if tgt.size:
+        row.target_latency_ms, row.target_range_ms = float(np.median(tgt)), (float(tgt.min()), float(tgt.max()))
     delivered = sent & np.isfinite(c["achieved_t0"])  # a prompt never delivered (cap reached) is counted apart
     if row.target_latency_ms is not None:
         ok = delivered & (c["achieved_latency"] <= c["target_latency"])

@@ -4,16 +4,19 @@ r"""Design sweeps of the Qiao et al. study (Fig. 4 and Table II analogues); NumP
   the Lemma 1 design on the *mean* channel (:math:`|h_i|^2 = \mathbb E|h_i|^2`, both streams at the
   same distance) and over ``realizations`` independent Rayleigh draws per stream
   (:math:`|h_i|^2 = \mathbb E|h_i|^2 x_i`, :math:`x_i \sim \mathrm{Exp}(1)`, eq. (1)), with the
-  semantic-unaware benchmark on the same draws (its one stream sees the prompt channel's fade).
+  semantic-unaware benchmark on the same draws (its one stream sees the prompt channel's fade). In the
+  proposed design's draws the prompt keeps its *mean* gain (eq. (2) already averages the block fade, so it
+  takes the mean SNR); only the edge stream's fade :math:`x_1` enters.
   Every draw is stored: power share :math:`p_0/P_T`, latency, edge bits/symbol, eq. (3)'s expected
   transmissions, :math:`T_0, T_1`, feasibility, the binding constraint (:data:`BINDINGS`) and the power
   used; the discrete model's orders and tie-break (:data:`TIE_BREAKS`) with them.
 * :func:`draw_summary`: the Rayleigh statistics that exist. The *mean* over fades of latency or
-  transmissions does not: eq. (3)'s :math:`1/(1-\mathrm{PER}) = \exp(c/\gamma_0)` with eq. (2),
-  :math:`c = k\ln L + b > 0`, and :math:`\gamma_0 \le P_T|h_0|^2/(B_0N_0) \propto x_0`, so the latency is
-  at least a constant times :math:`\exp(c'/x_0)` and :math:`\mathbb E[\exp(c'/X)] = \int_0^\infty
-  e^{c'/x - x}\,dx = \infty` (the integrand grows without bound as :math:`x \to 0`); a sample mean over
-  draws is dominated by the deepest fade and keeps growing with the number of draws. Hence medians and
+  transmissions does not: with the continuous rate, as :math:`x_1 \to 0` the edge stream takes nearly all
+  of :math:`P_T` and the latency grows like :math:`1/x_1`, and :math:`\mathbb E[1/X] = \int_0^\infty
+  e^{-x}/x\,dx = \infty`; with discrete MQAM, just above the 4-QAM threshold the prompt's power
+  :math:`p_0 \to 0` and eq. (3)'s transmissions :math:`\exp(c/\gamma_0)` (:math:`c = k\ln L + b > 0`) grow
+  without bound, with positive density there. A sample mean over draws is dominated by the deepest fade
+  and does not settle as draws are added. Hence medians and
   10 % / 90 % quantiles over the feasible draws, each with a seeded percentile bootstrap band over draws,
   and the outage fraction with a Clopper–Pearson interval over draws.
 * :func:`solver_gaps`: Lemma 1 against the brute-force grid (the certified optimum of problem (5)).

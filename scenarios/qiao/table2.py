@@ -25,6 +25,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ..study.stats import finite_or_none
 from . import lemma1
 from . import models as m
 
@@ -225,10 +226,6 @@ def table2_ranges(v0: float, v1: float, ber: float, params: m.QiaoParams = m.TAB
     return rows
 
 
-def _opt(x: Any) -> Optional[float]:
-    return None if x is None or (isinstance(x, (float, np.floating)) and not math.isfinite(x)) else float(x)
-
-
 def table2_rows(data: dict[str, Any]) -> list[Table2Row]:
     """The stored ``table2`` group (tables ``rows`` and ``ranges``, :data:`RANGE_COLUMNS`; columns an older
     file lacks read as ``None``) as :class:`Table2Row` s."""
@@ -237,10 +234,10 @@ def table2_rows(data: dict[str, Any]) -> list[Table2Row]:
     for i, r in enumerate(rows.rows()):
         rng = []
         for x in ranges.where(row=i).rows():
-            kw = {c: _opt(x.get(c)) for c in RANGE_COLUMNS[2:] if c != "prompt_bound_points"}
-            rng.append(OrderRange(int(x["modulation_order"]), prompt_bound_points=int(_opt(
+            kw = {c: finite_or_none(x.get(c)) for c in RANGE_COLUMNS[2:] if c != "prompt_bound_points"}
+            rng.append(OrderRange(int(x["modulation_order"]), prompt_bound_points=int(finite_or_none(
                 x.get("prompt_bound_points")) or 0), **kw))
         out.append(Table2Row(float(r["clip"]), float(r["ms_ssim"]), [u for u in str(r["used"]).split(",") if u],
-                             [u for u in str(r["missing"]).split(",") if u], _opt(r["ber_star"]),
+                             [u for u in str(r["missing"]).split(",") if u], finite_or_none(r["ber_star"]),
                              bool(r["paper_implied"]), rng))
     return out

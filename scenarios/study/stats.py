@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["MIN_UNITS", "BOOTSTRAP_RESAMPLES", "Interval", "bootstrap", "bootstrap_mean", "proportion", "paired_difference",
+__all__ = ["MIN_UNITS", "BOOTSTRAP_RESAMPLES", "Interval", "finite_or_none", "bootstrap", "bootstrap_mean", "proportion", "paired_difference",
            "bootstrap_band", "isotonic", "generalized_inverse"]
 
 #: Fewer independent units than this back no interval.
@@ -66,6 +66,17 @@ class Interval:
         nan = lambda x: None if math.isnan(x) else x  # noqa: E731
         return {"value": nan(self.value), "lo": nan(self.lo), "hi": nan(self.hi), "n": self.n, "unit": self.unit,
                 "confidence": self.confidence}
+
+
+def finite_or_none(x: Any) -> Optional[float]:
+    """``float(x)``, or ``None`` for ``None``, NaN and ±inf (what a report prints as "-").
+
+    .. code-block:: python
+
+        >>> finite_or_none(2), finite_or_none(float("nan")), finite_or_none(None)
+        (2.0, None, None)
+    """
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def _units(values: Any) -> np.ndarray:
@@ -119,13 +130,11 @@ def proportion(successes: int, n: int, confidence: float = 0.95, unit: str = "un
         >>> iv.value, round(iv.lo, 4), round(iv.hi, 4)
         (0.06, 0.0125, 0.1655)
     """
-    from scipy.stats import beta
+    from linklevel.theory.stats import clopper_pearson
 
     if n <= 0:
         return Interval(math.nan, math.nan, math.nan, 0, unit, confidence)
-    a = 1 - confidence
-    lo = 0.0 if successes <= 0 else float(beta.ppf(a / 2, successes, n - successes + 1))
-    hi = 1.0 if successes >= n else float(beta.ppf(1 - a / 2, successes + 1, n - successes))
+    lo, hi = (float(x) for x in clopper_pearson(successes, n, confidence))
     if n < min_units:
         lo = hi = math.nan
     return Interval(successes / n, lo, hi, int(n), unit, confidence)
