@@ -58,3 +58,19 @@ def test_latency_eq8_and_finite_blocklength():
     assert latency_fbl(1e7, 1e6, 0.0, n=1024)["latency_s"] > latency_fbl(1e7, 1e6, 10.0, n=1024)["latency_s"]
     with pytest.raises(ValueError):
         latency_shannon(10, 0, 1.0)
+
+
+def test_latency_fbl_never_above_capacity_and_monotone():
+    """The normal approximation's k rises back to ½log2 n as SNR -> 0 (3 bits per 1024 uses at -40 dB, where
+    n·C = 0.15): latency_fbl uses it only from its minimum on and caps k at ⌊nC⌋, so k <= n·C at every SNR and
+    never falls as the SNR grows; where the approximation holds (10 dB) k is the approximation's."""
+    from linklevel.theory import fbl
+
+    for n in (64, 256, 1024, 4096):
+        for eps in (1e-5, 1e-3, 0.1, 0.3):
+            ks = [latency_fbl(1e4, 1e6, float(s), n, eps)["k"] for s in np.arange(-50.0, 40.01, 0.25)]
+            caps = [math.floor(n * math.log2(1 + 10 ** (s / 10))) for s in np.arange(-50.0, 40.01, 0.25)]
+            assert all(k <= c for k, c in zip(ks, caps)), (n, eps)
+            assert all(b >= a for a, b in zip(ks, ks[1:])), (n, eps)
+    assert latency_fbl(1e4, 1e6, -40.0, 1024, 1e-3)["k"] == 0 and math.isinf(latency_fbl(1e4, 1e6, -40.0)["latency_s"])
+    assert latency_fbl(1e4, 1e6, 10.0, 1024, 1e-3)["k"] == fbl.max_k(1e-3, 1024, 10.0, "awgn-complex")
