@@ -22,8 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     help=f"receive SNR |h|^2/sigma^2 in {SNR_DB.text()}")
     cp.add_argument("--bandwidth", type=bounded_float(BANDWIDTH_HZ), default=1e6,
                     help=f"B (eq. 8) in {BANDWIDTH_HZ.text()}")
-    cp.add_argument("--blocklength", type=bounded_int(1, 10**6), default=1024,
-                    help="real link: complex uses per codeword (1..1000000)")
+    cp.add_argument("--blocklength", type=bounded_int(8, 10**6), default=1024,
+                    help="real link: complex uses per codeword (8..1000000)")
     cp.add_argument("--target-bler", type=bounded_float(BLER), default=1e-3,
                     help=f"real link: codeword error rate in {BLER.text()}")
     cp.add_argument("--mcs", default=None, metavar="MOD:RATE",
@@ -34,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     help="normalization of the offline substitute (rank: alpha ~ filtered fraction; CAM: min-max)")
     cp.add_argument("--inpaint", default="classical", choices=("classical", "sd"))
     cp.add_argument("--prompt", default="", help="text prompt for diffusion inpainting")
+    cp.add_argument("--allow-download", action="store_true",
+                    help="--inpaint sd: allow a Hugging Face Hub download of the inpainting weights")
     cp.add_argument("--gamma2", type=bounded_float(HVS_VARIANCE), default=0.1,
                     help=f"HVS noise variance of GVIF (eq. 27) in {HVS_VARIANCE.text()}")
     cp.add_argument("--crop", type=bounded_int(0, 4096), default=512, help="centre crop size (0: whole image; 0..4096)")
@@ -87,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.optimize and args.t_max_ms is None:
         raise ValueError(f"--optimize needs --t-max-ms in {LATENCY_MS.text()}")
+    if args.allow_download and args.inpaint != "sd":
+        raise ValueError("--allow-download only applies to --inpaint sd")
     mcs = _parse_mcs(args.mcs, args.blocklength) if args.mcs is not None else None
     if args.out is not None:
         _check_out(args.out, args.image)
@@ -98,13 +102,14 @@ def run(args: argparse.Namespace) -> int:
     coder = args.coder if args.coder is not None else sorted(family)[(len(family) - 1) // 2]
     if coder not in family:
         raise ValueError(f"--coder {coder}: the family has rate points {sorted(family)}")
-    imp, note = importance_map(image, args.importance, args.allow_random_weights, dev,
-                               args.importance_scale)
     inpaint = None
-    if args.inpaint == "sd":
+    if args.inpaint == "sd":  # before any work: missing weights fail first
         from genai.registry import load
 
-        inpaint = load("inpainter", "sd_inpaint", random_weights=args.allow_random_weights, device=dev)
+        inpaint = load("inpainter", "sd_inpaint", random_weights=args.allow_random_weights, device=dev,
+                       allow_download=args.allow_download)
+    imp, note = importance_map(image, args.importance, args.allow_random_weights, dev,
+                               args.importance_scale)
     res = run_cie(image, family, coder, args.alpha, imp, args.snr_db, args.bandwidth, args.blocklength,
                   args.target_bler, args.gamma2, inpaint, args.prompt, mcs=mcs, device=dev)
     images = res.pop("_images")

@@ -44,8 +44,9 @@ def load_family(folder: Optional[str] = None, device: str = "cpu", random_weight
     from genai.hyperprior import HyperpriorCoder
 
     if random_weights:
-        return {q: HyperpriorCoder(random_weights=True, device=device) for q in (1, 2)}
-    return {int(p.stem.split("_q")[-1]): HyperpriorCoder(weights=p, device=device) for p in coder_files(folder)}
+        return {q: HyperpriorCoder(quality=q, random_weights=True, device=device) for q in (1, 2)}
+    family = {int(p.stem.split("_q")[-1]): p for p in coder_files(folder)}
+    return {q: HyperpriorCoder(quality=q, weights=p, device=device) for q, p in family.items()}
 
 
 def load_image(path: str, crop: int = 512) -> np.ndarray:

@@ -100,9 +100,9 @@ BAD_CIE = {"image": ["{d}/none.png"], "--alpha": ["1.5", "-0.1", "nan", "x"], "-
            "--bandwidth": ["0", "-1", "nan"], "--target-bler": ["0", "1", "2"], "--crop": ["-1", "x"],
            "--gamma2": ["0", "-1"], "--optimize": ["--t-max-ms"], "--t-max-ms": ["0", "-5"],
            "--importance": ["gradcam"], "--inpaint": ["telea"], "--out": ["/proc/nope", "{d}/bad.txt"],
-           "--blocklength": ["0", "x", "1e12"], "--snr-db ": ["1e5", "-1e308"], "--bandwidth ": ["1e-300", "1e308"],
+           "--blocklength": ["0", "4", "x", "1e12"], "--snr-db ": ["1e5", "-1e308"], "--bandwidth ": ["1e-300", "1e308"],
            "--gamma2 ": ["nan", "1e308"], "--d0-psnr-db": ["1e5", "nan"], "--target-bler ": ["1e-300", "nan"],
-           "--alpha ": ["inf"], "--crop ": ["1e9"]}
+           "--alpha ": ["inf"], "--crop ": ["1e9"], "--allow-download": ["--json"]}
 CIE_SELF = ["cie", "{d}/partial.png", "--snr-db", "5", "--out", "{d}", "--json"]
 ENCODE = ["encode", "{d}/img.png", "--json"]
 BAD_ENCODE = {"image": ["{d}/none.png", "{d}/bad.txt"], "--edges": ["sobel"], "--sketch-codec": ["jpeg"],

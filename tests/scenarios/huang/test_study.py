@@ -171,3 +171,12 @@ def test_missing_coders_and_kodak(tmp_path, setup, capsys, monkeypatch):
     monkeypatch.delenv("SEMLINK_KODAK", raising=False)
     assert main(["run", "huang_cie", "--quick", "--out", str(tmp_path / "k")]) == 2
     assert "SEMLINK_KODAK" in capsys.readouterr().err
+
+
+def test_family_labels_name_each_coder_by_its_rate_point():
+    """Each coder of the shipped family knows its own rate point (the first pass labelled every file q1)."""
+    fam = load_family()
+    assert len(fam) >= 2
+    for q, coder in fam.items():
+        assert coder.quality == q and coder.note.startswith(f"hyperprior q{q} ") and f"_q{q}" in coder.note
+    assert [c.quality for c in load_family(random_weights=True).values()] == [1, 2]
