@@ -16,8 +16,10 @@ __all__ = ["add_parser"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     cp = sub.add_parser("cie", help="critical-information embedding of one image (Huang et al.): bits, GVIF, latency")
     cp.add_argument("image", help="image file (centre crop, --crop)")
-    cp.add_argument("--alpha", type=bounded_float(UNIT), default=0.5, help="filtering threshold alpha in [0, 1] (eq. 17)")
-    cp.add_argument("--coder", type=pos_int, default=None, help="rate point of the coder family (default: the middle)")
+    cp.add_argument("--alpha", type=bounded_float(UNIT), default=None,
+                    help="filtering threshold alpha in [0, 1] (eq. 17; default 0.5; --optimize chooses it)")
+    cp.add_argument("--coder", type=pos_int, default=None,
+                    help="rate point of the coder family (default: the middle; --optimize chooses it)")
     cp.add_argument("--snr-db", type=bounded_float(SNR_DB), required=True,
                     help=f"receive SNR |h|^2/sigma^2 in {SNR_DB.text()}")
     cp.add_argument("--bandwidth", type=bounded_float(BANDWIDTH_HZ), default=1e6,
@@ -89,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.optimize and args.t_max_ms is None:
         raise ValueError(f"--optimize needs --t-max-ms in {LATENCY_MS.text()}")
+    if args.optimize and (args.alpha is not None or args.coder is not None):
+        raise ValueError("--optimize chooses alpha and the coder (Algorithm 1): drop --alpha / --coder")
     if args.allow_download and args.inpaint != "sd":
         raise ValueError("--allow-download only applies to --inpaint sd")
     mcs = _parse_mcs(args.mcs, args.blocklength) if args.mcs is not None else None
@@ -110,14 +114,18 @@ def run(args: argparse.Namespace) -> int:
                        allow_download=args.allow_download)
     imp, note = importance_map(image, args.importance, args.allow_random_weights, dev,
                                args.importance_scale)
-    res = run_cie(image, family, coder, args.alpha, imp, args.snr_db, args.bandwidth, args.blocklength,
+    alpha, opt = 0.5 if args.alpha is None else args.alpha, None
+    if args.optimize:  # Algorithm 1 first: everything printed and written is for alpha*, coder*
+        opt = optimize_cie(image, family, imp, args.snr_db, args.t_max_ms, args.bandwidth,
+                           d0_mask_psnr_db=args.d0_psnr_db, gamma2=args.gamma2)
+        alpha, coder = float(opt["alpha_star"]), int(opt["coder_star"])
+    res = run_cie(image, family, coder, alpha, imp, args.snr_db, args.bandwidth, args.blocklength,
                   args.target_bler, args.gamma2, inpaint, args.prompt, mcs=mcs, device=dev)
     images = res.pop("_images")
     res["importance"] = note
     res["coder_note"] = family[coder].note
-    if args.optimize:
-        res["optimize"] = optimize_cie(image, family, imp, args.snr_db, args.t_max_ms, args.bandwidth,
-                                       d0_mask_psnr_db=args.d0_psnr_db, gamma2=args.gamma2)
+    if opt is not None:
+        res["optimize"] = opt
     if args.out:
         from PIL import Image
 
@@ -129,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(res, default=json_default))
     else:
-        print(f"coder q{coder}, alpha {args.alpha:g}: {res['bits']} bits ({res['selected_fraction']:.1%} selected), "
+        print(f"coder q{coder}, alpha {alpha:g}: {res['bits']} bits ({res['selected_fraction']:.1%} selected), "
               f"GVIF {res['gvif']:.4f}, latency eq. (8) {res['latency_ms']:.3f} ms, real link "
               f"{res['latency_real_ms']:.3f} ms ({res['real_link']['model']})"
               + ("" if "link" not in res else f", {res['link']['codewords']} codewords, "

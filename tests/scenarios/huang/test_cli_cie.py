@@ -62,16 +62,23 @@ def test_cie_over_the_ldpc_link(family, image, capsys):
 def test_cie_optimize(family, image, capsys):
     assert main(["cie", str(image), "--snr-db", "5", "--coder-weights", str(family), "--optimize", "--t-max-ms", "30",
                  "--json"]) == 0
-    o = json.loads(capsys.readouterr().out)["optimize"]
+    r = json.loads(capsys.readouterr().out)
+    o = r["optimize"]
     assert [c["coder"] for c in o["coders"]] == [1, 2] and o["budget_bits"] > 0
     for c in o["coders"]:
         assert 0 <= c["alpha"] <= 0.8 and c["grid_gvif"] >= 0 and "gap_to_grid" in c
+    # what is printed and written is the design Algorithm 1 chose, not the defaults
+    assert r["alpha"] == o["alpha_star"] and r["coder"] == o["coder_star"]
+    chosen = next(c for c in o["coders"] if c["coder"] == o["coder_star"])
+    assert r["gvif"] == pytest.approx(chosen["gvif"], rel=1e-6) and "q%d" % r["coder"] in r["coder_note"]
 
 
 @pytest.mark.parametrize("argv,msg", [
     (["--alpha", "1.5"], "--alpha"), (["--optimize"], "--t-max-ms"), (["--bandwidth", "0"], "--bandwidth"),
     (["--target-bler", "2"], "--target-bler"), (["--coder", "7"], "rate points"), (["--out", "/proc/nope"], "--out"),
     (["--mcs", "8psk:0.5"], "--mcs"), (["--mcs", "qpsk"], "--mcs"),
+    (["--optimize", "--t-max-ms", "30", "--alpha", "0.3"], "--optimize"), (["--blocklength", "4"], "--blocklength"),
+    (["--allow-download"], "--allow-download"),
 ])
 def test_cie_bad_input(family, image, capsys, argv, msg):
     assert main(["cie", str(image), "--snr-db", "5", "--coder-weights", str(family)] + argv) == 2
