@@ -134,7 +134,7 @@ def _fig7(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
 
 
 def _mcs(study: HuangStudy, ctx: RunContext) -> None:
-    from .reallink import find_threshold, mcs_table
+    from .reallink import CERTIFY_CONFIDENCE, CERTIFY_ERRORS, find_threshold, mcs_table
 
     f9 = study.fig9
     table, tested = [], []
@@ -147,7 +147,9 @@ def _mcs(study: HuangStudy, ctx: RunContext) -> None:
     write_group(ctx.file, "mcs", {"table": Table.from_rows(table, MCS_COLUMNS, units(MCS_COLUMNS)),
                                   "tested": Table.from_rows(tested, TESTED_COLUMNS, units(TESTED_COLUMNS))},
                 {"target_bler": f9.target_bler, "crc": "CRC24A", "code": "5G LDPC (semlink decoder, 20 iterations)",
-                 "rule": "lowest Es/N0 on the grid whose BLER over ceil(4/target) codewords is <= target"})
+                 "rule": f"lowest Es/N0 on the grid certified to meet the target: over ceil({CERTIFY_ERRORS}/target) "
+                         f"codewords, the one-sided {CERTIFY_CONFIDENCE:.0%} Clopper-Pearson upper bound <= target",
+                 "confidence": CERTIFY_CONFIDENCE, "codewords_per_point": int(math.ceil(CERTIFY_ERRORS / f9.target_bler))})
 
 
 def _thresholds(path: str) -> list:
@@ -222,6 +224,9 @@ def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:
     yield Part("fig7", {**base, "fig7": asdict(study.fig7)}, lambda c: _fig7(study, c, mc()), label="Fig. 7",
                seed=study.seed)
     link = {k: getattr(study.fig9, k) for k in ("blocklength", "target_bler", "mcs_step_db")}
+    from .reallink import CERTIFY_CONFIDENCE, CERTIFY_ERRORS
+
+    link["certified"] = {"errors": CERTIFY_ERRORS, "confidence": CERTIFY_CONFIDENCE}  # the rule: older files re-run
     yield Part("mcs", {"link": link, "seed": study.seed}, lambda c: _mcs(study, c), label="MCS thresholds",
                seed=study.seed)
     yield Part("fig9", {**base, "fig9": asdict(study.fig9)}, lambda c: _sweep(study, c, mc(), "awgn"),

@@ -10,8 +10,8 @@ from linklevel import Link
 from linklevel.engine.runtime import rng_scope, seed_everything
 from scenarios.huang.cie import CIEStream, embed
 from scenarios.huang.latency import latency_fbl, latency_shannon
-from scenarios.huang.reallink import (MCS, Threshold, find_threshold, latency_link, mcs_table, na_threshold_db,
-                                      select_mcs, send_stream)
+from scenarios.huang.reallink import (CERTIFY_ERRORS, MCS, Threshold, certified_max_errors, find_threshold, latency_link,
+                                      mcs_table, na_threshold_db, select_mcs, send_stream)
 
 
 def _bler(mcs, snr_db, n, seed):
@@ -42,7 +42,9 @@ def test_threshold_is_calibrated_by_fresh_simulation():
     s = [t[0] for t in th.tested]
     assert th.snr_db in s and th.snr_db - 0.5 in s  # the passing point and the failing one below it
     below = next(t for t in th.tested if t[0] == th.snr_db - 0.5)
-    assert below[2] > 0.1 * below[1]
+    passed = next(t for t in th.tested if t[0] == th.snr_db)
+    n = math.ceil(CERTIFY_ERRORS / 0.1)
+    assert passed[1] == n and passed[2] <= certified_max_errors(n, 0.1) < below[2]  # certified vs not
     # independent draws (another seed): clearly above the threshold the BLER is below target, clearly below it above
     assert _bler(m, th.snr_db + 1.0, 400, seed=99) <= 0.1
     assert _bler(m, th.snr_db - 1.5, 400, seed=99) > 0.1
@@ -110,3 +112,20 @@ def test_link_budget_is_whole_codewords():
     b = link_budget(m, 1e6, 20e-3)  # 20 000 uses: 19 whole codewords of 1024
     assert b == 19 * m.payload and link_budget(None, 1e6, 1.0) == 0.0
     assert latency_link(b, m, 1e6)["latency_s"] <= 20e-3 < latency_link(b + 1, m, 1e6)["latency_s"]
+
+
+def test_certified_threshold_rejects_a_bler_above_the_target():
+    """Acceptance: a point whose true BLER is 1.5x the target passes the certified rule < 5 % of the time
+    (exactly by the binomial law and in 20 000 simulated points); the old point-estimate rule (<= target over
+    ceil(4/target) codewords) passed it ~29 % of the time at 1e-3; a point at half the target passes often."""
+    from scipy.stats import binom
+
+    rng = np.random.default_rng(0)
+    for target in (1e-3, 0.05, 0.1):
+        n = math.ceil(CERTIFY_ERRORS / target)
+        e = certified_max_errors(n, target)
+        assert binom.cdf(e, n, 1.5 * target) < 0.05 and binom.cdf(e, n, target) <= 0.05
+        assert np.mean(rng.binomial(n, 1.5 * target, 20_000) <= e) < 0.05
+        assert binom.cdf(e, n, 0.5 * target) > 0.7  # reachable: a good point is certified
+    old_n = math.ceil(4 / 1e-3)
+    assert binom.cdf(math.floor(1e-3 * old_n), old_n, 1.5e-3) == pytest.approx(0.29, abs=0.02)
