@@ -77,11 +77,17 @@ def importance_map(image: np.ndarray, name: str = "spectral_residual", random_we
     return model(image, grid=(-(-h // 16), -(-w // 16))), model.note
 
 
-def _metrics(image: np.ndarray, out: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+def _metrics(image: np.ndarray, out: np.ndarray, mask: np.ndarray, importance: np.ndarray) -> dict[str, float]:
+    """PSNR, MS-SSIM and two mask-PSNRs (eq. 40): ``mask_psnr`` on the critical region (importance ≥ 0.5, the
+    study's measure), ``mask_psnr_kept`` on the kept set ℙ (``None`` when nothing is kept)."""
     from genai.metrics import mask_psnr, ms_ssim, psnr
 
-    m = {"psnr": psnr(image, out), "ms_ssim": ms_ssim(image, out)}
-    m["mask_psnr"] = mask_psnr(image * 255, out * 255, mask[..., None].astype(np.float64)) if mask.any() else None
+    from .cie import critical_region
+
+    crit = critical_region(importance, image.shape[:2])
+    m = {"psnr": psnr(image, out), "ms_ssim": ms_ssim(image, out),
+         "mask_psnr": mask_psnr(image * 255, out * 255, crit[..., None].astype(np.float64))}
+    m["mask_psnr_kept"] = mask_psnr(image * 255, out * 255, mask[..., None].astype(np.float64)) if mask.any() else None
     return m
 
 
@@ -116,7 +122,7 @@ def run_cie(image: np.ndarray, family: dict[int, Any], coder: int, alpha: float,
            "latency_ms": latency_shannon(st.bits, bandwidth_hz, snr_db) * 1e3,
            "latency_real_ms": real["latency_s"] * 1e3, "real_link": {k: v for k, v in real.items() if k != "latency_s"},
            "snr_db": snr_db, "bandwidth_hz": bandwidth_hz, "inpainting": res.note,
-           **_metrics(image, res.inpainted, res.pixel_mask)}
+           **_metrics(image, res.inpainted, res.pixel_mask, importance)}
     if link is not None:
         out["link"] = link
         out["gvif_delivered"] = 0.0 if link["lost"] else out["gvif"]
@@ -144,7 +150,7 @@ def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarr
     return {"snr_db": snr_db, "t_max_ms": t_max_ms, "budget_bits": budget,
             "coders": [{"coder": r.coder, "alpha": r.alpha, "raw_alpha": r.raw_alpha, "gvif": r.gvif,
                         "bits": r.bits * budget, "feasible": r.feasible, "iterations": r.iterations,
-                        "psnr_full": dist[r.coder], "grid_alpha": grids[r.coder].alpha,
+                        "mask_psnr_full_decode": dist[r.coder], "grid_alpha": grids[r.coder].alpha,
                         "grid_gvif": grids[r.coder].gvif, "gap_to_grid": grids[r.coder].gvif - r.gvif}
                        for r in results],
             "alpha_star": chosen.alpha, "coder_star": chosen.coder, "gvif_star": chosen.gvif,

@@ -147,8 +147,9 @@ def _schemes_text(rep: Report, f: Fig9Findings, rows: list[dict[str, Any]], attr
                   "critical-region mask-PSNR (eq. 40) of the receiver's output (critical region: importance ≥ 0.5; "
                   "CIE: partial decode plus the classical inpainting stand-in; nothing received: mid-grey). JPEG2000 "
                   "at the same budget is higher at " + (", ".join(f"{x:g}" for x in wins) + " dB" if wins else "no SNR")
-                  + f" of {len(rows)}" + (" — with this project's CPU-trained coders (≈ 23 dB on Kodak at their "
-                                          "highest rate) the paper's advantage over JPEG2000 is not reproduced."
+                  + f" of {len(rows)}" + (" — with this project's CPU-trained coders (their Kodak rate–distortion "
+                                          "table is in benchmarks/RESULTS.md, below CompressAI's published scale "
+                                          "hyperprior) the paper's advantage over JPEG2000 is not reproduced."
                                           if wins else ".")
                   + " (`jpeg2000_gvif` in the HDF5 is the received image's scales through the reference coder, kept "
                   "for reference only.)")

@@ -44,6 +44,8 @@ def test_cie_json_and_images(family, image, tmp_path, capsys):
     assert main(["cie", str(image), "--snr-db", "10", "--alpha", "0", "--coder-weights", str(family), "--json"]) == 0
     r0 = json.loads(capsys.readouterr().out)
     assert r0["selected_fraction"] == 1.0 and r0["feature_bits"] >= r["feature_bits"]
+    # one vocabulary with the study: mask_psnr on the critical region, mask_psnr_kept on P (all of it at alpha 0)
+    assert r0["mask_psnr_kept"] == pytest.approx(r0["psnr"], abs=0.01) and r["mask_psnr"] is not None
 
 
 def test_cie_over_the_ldpc_link(family, image, capsys):
@@ -66,7 +68,7 @@ def test_cie_optimize(family, image, capsys):
     o = r["optimize"]
     assert [c["coder"] for c in o["coders"]] == [1, 2] and o["budget_bits"] > 0
     for c in o["coders"]:
-        assert 0 <= c["alpha"] <= 0.8 and c["grid_gvif"] >= 0 and "gap_to_grid" in c
+        assert 0 <= c["alpha"] <= 0.8 and c["grid_gvif"] >= 0 and "gap_to_grid" in c and "mask_psnr_full_decode" in c
     # what is printed and written is the design Algorithm 1 chose, not the defaults
     assert r["alpha"] == o["alpha_star"] and r["coder"] == o["coder_star"]
     chosen = next(c for c in o["coders"] if c["coder"] == o["coder_star"])
