@@ -20,8 +20,7 @@ r"""Design sweeps of the Qiao et al. study (Fig. 4 and Table II analogues); NumP
   10 % / 90 % quantiles over the feasible draws, each with a seeded percentile bootstrap band over draws,
   and the outage fraction with a Clopper–Pearson interval over draws.
 * :func:`solver_gaps`: Lemma 1 against the brute-force grid (the certified optimum of problem (5)).
-* ``table2_ranges``, ``PAPER_TABLE_II``, ``paper_implied_bers``: moved to :mod:`scenarios.qiao.table2`
-  (re-imported here).
+* The Table II analogue is :mod:`scenarios.qiao.table2`.
 """
 
 from __future__ import annotations
@@ -34,10 +33,9 @@ import numpy as np
 from ..study.stats import BOOTSTRAP_RESAMPLES, MIN_UNITS
 from . import lemma1
 from . import models as m
-from .table2 import PAPER_TABLE_II, paper_implied_bers, table2_ranges  # moved
 
-__all__ = ["FIG4_FIELDS", "BINDINGS", "TIE_BREAKS", "QUANTILES", "SUMMARY_FIELDS", "PAPER_TABLE_II", "mean_gain",
-           "fig4_sweep", "draw_summary", "table2_ranges", "solver_gaps", "paper_implied_bers"]
+__all__ = ["FIG4_FIELDS", "BINDINGS", "TIE_BREAKS", "QUANTILES", "SUMMARY_FIELDS", "mean_gain", "fig4_sweep",
+           "draw_summary", "solver_gaps"]
 
 #: per-design quantities stored by :func:`fig4_sweep` (``prompt_share`` = p0/P_T; ``binding``: index into
 #: :data:`BINDINGS`, -1 where nothing is sent; ``power_used_w`` = p0 + p1)
