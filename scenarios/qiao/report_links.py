@@ -95,7 +95,9 @@ def e2e_section(ee: E2ESummary, draws: Any, rep: Report) -> None:
                   "and sent with real CRC retransmissions on block fading; the edge map is sent uncoded at the chosen "
                   "M through the bridge. Rates are over draws (Clopper–Pearson); the edge BER is pooled over the "
                   "delivered draws with a bootstrap over draws, or, with no bit error at all, Clopper–Pearson over "
-                  "symbols given the draws (BER ≤ SER).")
+                  "symbols given the draws (BER ≤ SER). Draw i sends image i mod N (fades and noise independent across "
+                  "draws): every interval here is over draws *given these images*, not over the population of "
+                  "images.")
     rows = []
     for r in ee.rows:
         a = r.achieved_latency_ms
