@@ -109,6 +109,7 @@ def _check_prefix(old: dict, new: dict, stop: dict, where: str) -> int:
     return int(budget.sum())
 
 
+@pytest.mark.slow  # a regression guard over a whole quick run (~18 s): `make test-all`
 def test_validate_analytic_quick_is_unchanged(before, tmp_path, capsys):
     import h5py
 
@@ -146,6 +147,7 @@ def test_validate_analytic_quick_is_unchanged(before, tmp_path, capsys):
     assert compared >= 27  # the 27 budget-stopped points of the recorded quick study
 
 
+@pytest.mark.slow  # a regression guard over a whole quick run (~20 s): `make test-all`
 def test_xu_quick_is_unchanged(before, tmp_path, capsys):
     import skimage.data as d
     from PIL import Image

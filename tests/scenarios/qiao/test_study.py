@@ -235,6 +235,7 @@ def test_study_stores_tables_and_recomputes_what_changed(tmp_path, folder, capsy
     assert "PER [95 % CI]" in shown and "eq2/points: 2 rows" in shown
 
 
+@pytest.mark.slow  # a whole study run for the table source (~21 s): `make test-all`
 def test_table_source_and_no_source(tmp_path, capsys):
     table = tmp_path / "phi.json"
     table.write_text(json.dumps({"ber": [1e-6, 1e-4, 1e-2], "metrics": {"clip": [1.0, 0.99, 0.9],
