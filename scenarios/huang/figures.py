@@ -5,7 +5,8 @@ critical-region mask-PSNR vs SNR for the paper's design, the real-link designs a
 unfiltered coder, JPEG2000 and text only; the latency of the paper's streams by eq. (8), the normal
 approximation and the 5G LDPC link; GVIF vs latency with :math:`T_{max}` swept), ``rayleigh`` (the
 same over quasi-static Rayleigh fades, with intervals over fades), ``examples`` (original,
-importance, mask, partial decode, inpainting per α). Each function returns a Matplotlib figure; the
+importance, mask, partial decode, inpainting per α), ``fig6`` (information map, GVIF of example sets,
+β quantiles), ``fig10`` (the schemes' outputs side by side). Each function returns a Matplotlib figure; the
 report saves it (:meth:`scenarios.study.report.Report.figure`).
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 from ..study.stats import Interval
 from ..study.tables import Table
 
-__all__ = ["fig7_figure", "fig9_figure", "rayleigh_figure", "examples_figure"]
+__all__ = ["fig7_figure", "fig9_figure", "rayleigh_figure", "examples_figure", "fig6_figure", "fig10_figure"]
 
 _DPI = 110
 
@@ -50,7 +51,7 @@ def _gvif_panel(ax: Any, r: Table) -> None:
     s, feas = r["snr_db"], r["sh_feasible"] > 0
     ax.plot(s[feas], r["sh_gvif"][feas], "o-", label="α* with eq. (8) rate (the paper's design)")
     ax.plot(s[~feas], r["sh_gvif"][~feas], "o", mfc="none", color="C0", label="  … over budget even at α_th")
-    ax.plot(s, r["sh_grid_gvif"], "k+", label="grid optimum (eq. 8 rate)")
+    ax.plot(s, r["sh_exact_gvif"], "k+", label="certified optimum (eq. 8 rate)")
     for k, m, lab in (("sh_delivered_gvif", "o:", "the paper's design on the 5G LDPC link, in time"),
                       ("re_delivered_gvif", "D-", "α* for the real link's rate (mean bits), delivered"),
                       ("pi_delivered_gvif", "v-", "α* per image for the real link, delivered"),
@@ -67,8 +68,10 @@ def _mask_psnr_panel(ax: Any, r: Table) -> None:
                       ("re_mask_psnr", "real-link design, delivered", "D-"),
                       ("pi_mask_psnr", "per-image real-link design, delivered", "v-"),
                       ("unf_sh_mask_psnr", "no filtering, eq. (8) rate", "s--"),
-                      ("jpeg2000_mask_psnr", "JPEG2000 at the eq. (8) budget", "^:")):
-        ax.plot(r["snr_db"], r[k], m, label=lab)
+                      ("jpeg2000_mask_psnr", "JPEG2000 at the eq. (8) budget", "^:"),
+                      ("roi_mask_psnr", "ROI JPEG2000 at the eq. (8) budget", "<:")):
+        if k in r:
+            ax.plot(r["snr_db"], r[k], m, label=lab)
     ax.set(xlabel="SNR (dB)", ylabel="critical-region mask-PSNR (dB)", title="(b) mask-PSNR (eq. 40) vs SNR")
     ax.legend(fontsize=6)
 
@@ -142,5 +145,42 @@ def examples_figure(g: Mapping[str, np.ndarray], alphas: Sequence[float]) -> Any
     for a_ in ax.flat:
         a_.set_xticks([])
         a_.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def fig6_figure(g: Mapping[str, np.ndarray], gvif_beta1: Mapping[str, float], quantiles: Sequence[float],
+                coders: Sequence[int], readings: Sequence[str]) -> Any:
+    """Left: image 0's channel-averaged information with the example sets' GVIF (β = 1) in the title; right:
+    β's quantiles per coder, one box-like line per reading."""
+    fig, ax = _figure((10, 4.2), 1, 2)
+    im = ax[0, 0].imshow(g["information"], cmap="viridis")
+    fig.colorbar(im, ax=ax[0, 0], label="mean over channels of log2(1 + θ_r²/γ²)")
+    ax[0, 0].set_title("GVIF (β = 1): " + ", ".join(f"α={a}: {v:.3f}" for a, v in gvif_beta1.items()), fontsize=8)
+    q = np.asarray(g["beta_quantiles"])  # [reading, coder, quantile]
+    mid = len(quantiles) // 2
+    for r, name in enumerate(readings):
+        x = np.arange(len(coders)) + (r - 0.5) * 0.25
+        ax[0, 1].vlines(x, q[r, :, 0], q[r, :, -1], color=f"C{r}", lw=1)
+        ax[0, 1].vlines(x, q[r, :, 1], q[r, :, -2], color=f"C{r}", lw=5, label=f"β, {name} reading")
+        ax[0, 1].plot(x, q[r, :, mid], "k_", ms=10)
+    ax[0, 1].set_xticks(range(len(coders)), [f"q{c}" for c in coders])
+    ax[0, 1].set(ylabel="β (5–95 %, 25–75 %, median)", ylim=(-0.02, 1.05), title="β per coder over all elements")
+    ax[0, 1].legend(fontsize=7)
+    ax[0, 0].set_xticks([])
+    ax[0, 0].set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def fig10_figure(g: Mapping[str, np.ndarray]) -> Any:
+    """The original and each scheme's output in one row."""
+    keys = [k for k in ("original", "design", "unfiltered", "jpeg2000", "roi_jpeg2000") if k in g]
+    fig, ax = _figure((2.8 * len(keys), 3.2), 1, len(keys))
+    for a, k in zip(ax[0], keys):
+        a.imshow(g[k])
+        a.set_title(k.replace("_", " "), fontsize=9)
+        a.set_xticks([])
+        a.set_yticks([])
     fig.tight_layout()
     return fig

@@ -15,7 +15,12 @@ Parts (each stamped in ``<out>/<name>.h5``, skipped on re-run when done; their r
    design, with the grid optimum as its check) priced on the real link, Algorithm 1 with the real
    link's rate and the streams sent with discard-with-error, the unfiltered coder (the cliff),
    JPEG2000 at the same budget, text-to-image only (:mod:`scenarios.huang.sweep`);
-4. ``examples`` — one image: importance, mask, partial decode and inpainting per α (qualitative figure).
+4. ``examples`` — one image: importance, mask, partial decode and inpainting per α (qualitative figure);
+5. ``gvif_checks`` — tables ``beta`` (the design under three readings of β, with the unfiltered baseline,
+   per image) and ``independence`` (Appendix A's assumption with the classical inpainter), the Fig. 6
+   analogue's arrays (:mod:`scenarios.huang.diagnosis`);
+6. ``fig10`` — one image at ``latency_snr_db`` (AWGN, eq. (8) budget): the original and each scheme's
+   receiver output side by side (Fig. 10).
 
 The coder family is the shipped ``hyperprior_rgb_q*`` (or ``coders`` = a folder), loaded once, by the
 first part that runs; :func:`preflight` only checks that its weights and the images are there.
@@ -40,7 +45,7 @@ from .schema import HuangData, HuangStudy, study_images
 __all__ = ["huang_parts", "preflight", "units", "FIG7_COLUMNS", "MCS_COLUMNS", "TESTED_COLUMNS"]
 
 FIG7_COLUMNS = ("image", "coder", "alpha", "gvif", "bits", "feature_bits", "hyper_bits", "mask_bits",
-                "selected_fraction", "mask_psnr")
+                "selected_fraction", "mask_psnr", "crit_mask_psnr", "gvif_shared")
 MCS_COLUMNS = ("bits_per_symbol", "rate", "uses", "payload", "k", "threshold_db", "na_threshold_db", "modulation")
 TESTED_COLUMNS = ("mcs", "esno_db", "codewords", "errors", "ci_low", "ci_high")
 
@@ -108,6 +113,7 @@ class _Models:
         self.ref = max(self.family)
         self.lpips, self.fid, self.perceptual_note = _perceptual(d, device)
         self.evaluate = Evaluator(self.images, self.importance, self.family, d.gamma2, self.lpips, self.fid)
+        self.shared = self.evaluate.with_beta("shared")  # β from the reference coder's features (the diagnosis)
         self.gamma2 = d.gamma2
         self.cache: dict = {}
 
@@ -127,8 +133,10 @@ def _fig7(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
                 mp = mask_psnr(img * 255, res.partial * 255, res.pixel_mask[..., None].astype(float)) \
                     if res.pixel_mask.any() else math.nan
                 g, bits, frac = mc.evaluate(i, q, a)
+                crit = mc.evaluate.output_scores(i, q, a)[0]
                 rows.append(dict(zip(FIG7_COLUMNS, (i, q, a, g, int(bits), st.feature_bits, st.hyper_bits,
-                                                    int(st.mask_bits.numel()), frac, mp if math.isfinite(mp) else 99.0))))
+                                                    int(st.mask_bits.numel()), frac, mp if math.isfinite(mp) else 99.0,
+                                                    crit, mc.shared(i, q, a)[0]))))
     write_group(ctx.file, "fig7", {"rows": Table.from_rows(rows, FIG7_COLUMNS, units(FIG7_COLUMNS))},
                 {"importance": mc.imp_note, "coders": {str(q): c.note for q, c in mc.family.items()}})
 
@@ -165,13 +173,11 @@ def _thresholds(path: str) -> list:
 def _sweep(study: HuangStudy, ctx: RunContext, mc: _Models, channel: str) -> None:
     from bridge import Transmitter
 
-    from .sweep import COLUMNS, IMAGE_COLUMNS, LATENCY_COLUMNS, coder_distortions, latency_sweep, sweep_point
+    from .sweep import COLUMNS, IMAGE_COLUMNS, LATENCY_COLUMNS, latency_sweep, sweep_point
 
     f9 = study.fig9
     thresholds = _thresholds(ctx.file)
-    if "dist" not in mc.cache:
-        mc.cache["dist"] = coder_distortions(mc.family, mc.images, mc.importance)
-    dist = mc.cache["dist"]
+    dist = _distortions(mc)
     gains = [1.0] if channel == "awgn" else list(np.random.default_rng(study.seed + 1).exponential(1.0, f9.fades))
     tx = Transmitter(device=ctx.device, seed=study.seed + (0 if channel == "awgn" else 10_000))
     rows, per_image = [], []
@@ -210,6 +216,53 @@ def _examples(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
     write_group(ctx.file, "examples", data, {"coder": q, "alphas": list(study.fig9.example_alphas), "inpainting": res.note})
 
 
+def _distortions(mc: _Models) -> dict[int, float]:
+    from .sweep import coder_distortions
+
+    if "dist" not in mc.cache:
+        mc.cache["dist"] = coder_distortions(mc.family, mc.images, mc.importance)
+    return mc.cache["dist"]
+
+
+def _gvif_checks(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
+    from .diagnosis import BETA_COLUMNS, INDEPENDENCE_COLUMNS, VARIANTS, beta_rows, fig6_data, independence_rows
+
+    f9 = study.fig9
+    ctx.say("GVIF checks: the design under three readings of beta")
+    beta = beta_rows(mc, f9, _distortions(mc), study.seed)
+    q = sorted(mc.family)[(len(mc.family) - 1) // 2]
+    ctx.say("GVIF checks: Appendix A independence, Fig. 6")
+    ind = independence_rows(mc, q, 0.5)
+    arrays, attrs = fig6_data(mc, f9.example_alphas)
+    write_group(ctx.file, "gvif_checks", {"beta": Table.from_array(beta, BETA_COLUMNS, units(BETA_COLUMNS)),
+                                          "independence": Table.from_array(ind, INDEPENDENCE_COLUMNS,
+                                                                           {"mi_out_bits": "bit", "mi_in_bits": "bit"}),
+                                          **arrays},
+                {**attrs, "variants": [label for _, label in VARIANTS], "variant_names": [n for n, _ in VARIANTS],
+                 "reference": mc.ref, "independence_coder": q, "independence_alpha": 0.5})
+
+
+def _fig10(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
+    from .baselines import jpeg2000_at_budget, roi_jpeg2000_at_budget
+    from .cie import receive
+    from .design import design
+    from .diagnosis import unfiltered_coder
+
+    f9, n, img = study.fig9, len(mc.images), mc.images[0]
+    budget = f9.bandwidth_hz * math.log2(1 + 10 ** (f9.latency_snr_db / 10)) * f9.t_max_ms / 1e3
+    d = design(mc.evaluate, list(mc.family), f9, budget, _distortions(mc), study.seed, range(n))
+    u = unfiltered_coder(mc.evaluate, mc.family, n, budget)
+    grey = np.full_like(img, 0.5)
+    outs = {"original": img,
+            "design": receive(mc.evaluate.stream(0, d.chosen.coder, d.chosen.alpha), mc.family[d.chosen.coder]).inpainted,
+            "unfiltered": mc.evaluate.full_decode(0, u) if u >= 0 else grey,
+            "jpeg2000": jpeg2000_at_budget(img, budget)[0], "roi_jpeg2000": roi_jpeg2000_at_budget(img, mc.importance[0],
+                                                                                                  budget)[0]}
+    data = {k: ((grey if v is None else v) * 255).round().astype(np.uint8) for k, v in outs.items()}
+    write_group(ctx.file, "fig10", data, {"snr_db": f9.latency_snr_db, "budget_bits": budget, "coder": d.chosen.coder,
+                                          "alpha": d.chosen.alpha, "unfiltered_coder": u})
+
+
 def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:
     """Fig. 7, the MCS thresholds, Fig. 9 (AWGN, Rayleigh) and the examples; the models load once, on the
     first part that runs."""
@@ -235,6 +288,10 @@ def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:
                label="Fig. 9 (quasi-static Rayleigh)", seed=study.seed)
     yield Part("examples", {**base, "alphas": study.fig9.example_alphas}, lambda c: _examples(study, c, mc()),
                label="examples", seed=study.seed)
+    yield Part("gvif_checks", {**base, "fig9": asdict(study.fig9)}, lambda c: _gvif_checks(study, c, mc()),
+               label="GVIF checks (beta, Appendix A, Fig. 6)", seed=study.seed)
+    yield Part("fig10", {**base, "fig9": asdict(study.fig9)}, lambda c: _fig10(study, c, mc()),
+               label="Fig. 10 (side by side)", seed=study.seed)
 
 
 def _coder_digest(study: HuangStudy) -> str:

@@ -137,22 +137,27 @@ def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarr
 
     The bits enter eq. (33) in units of the budget, :math:`\mathcal K = E\{B\}/(C T_{max}) - 1` (the
     penalty parameter then does not depend on the image size or the SNR; the paper leaves p's scale
-    open), so ``p`` is dimensionless. The same design as the study's (:func:`scenarios.huang.sweep.design`).
+    open), so ``p`` is dimensionless. The same design as the study's (:func:`scenarios.huang.design.design`),
+    with the certified optimum (exact enumeration over the importance levels) beside each coder's α*.
     """
     from .cie import Evaluator
-    from .sweep import coder_distortions, design
+    from .design import design
+    from .sweep import coder_distortions
 
     budget = bandwidth_hz * math.log2(1 + 10 ** (snr_db / 10)) * t_max_ms / 1e3  # C · T_max
     ev = Evaluator([image], [importance], family, gamma2)
     dist = coder_distortions(family, [image], [importance])
-    f9 = HuangFig9(penalty=p, nu=nu, eta=eta, iters=iters, d0_mask_psnr_db=d0_mask_psnr_db, grid_points=41)
-    results, grids, chosen, d0_met = design(ev, family, f9, budget, dist, seed, [0])
+    f9 = HuangFig9(penalty=p, nu=nu, eta=eta, iters=iters, d0_mask_psnr_db=d0_mask_psnr_db)
+    d = design(ev, list(family), f9, budget, dist, seed, [0])
+    results, exact, chosen, d0_met = d.results, d.exact, d.chosen, d.d0_met
     return {"snr_db": snr_db, "t_max_ms": t_max_ms, "budget_bits": budget,
             "coders": [{"coder": r.coder, "alpha": r.alpha, "raw_alpha": r.raw_alpha, "gvif": r.gvif,
                         "bits": r.bits * budget, "feasible": r.feasible, "iterations": r.iterations,
-                        "mask_psnr_full_decode": dist[r.coder], "grid_alpha": grids[r.coder].alpha,
-                        "grid_gvif": grids[r.coder].gvif, "gap_to_grid": grids[r.coder].gvif - r.gvif}
+                        "converged": r.converged, "printed_stop": r.printed_stop,
+                        "mask_psnr_full_decode": dist[r.coder], "exact_alpha": exact[r.coder].alpha,
+                        "exact_gvif": exact[r.coder].gvif, "gap_to_exact": exact[r.coder].gvif - r.gvif}
                        for r in results],
+            "exact_alpha_star": d.optimum.alpha, "exact_coder_star": d.optimum.coder, "gap_to_exact": d.gap,
             "alpha_star": chosen.alpha, "coder_star": chosen.coder, "gvif_star": chosen.gvif,
             "feasible": chosen.feasible, "d0_met": d0_met,
             "note": "" if d0_met else (

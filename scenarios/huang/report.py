@@ -3,8 +3,11 @@
 Sections: the Fig. 7 analogue (mean GVIF per coder and α with a 95 % bootstrap interval over images,
 the unit), the real link's MCS thresholds, the Fig. 9 analogue on AWGN (the designs per SNR, their
 latency, what the real link delivers, the critical-region mask-PSNR of every scheme, LPIPS / FID when
-measured, the :math:`T_{max}` sweep), quasi-static Rayleigh (means over fades with a 95 % bootstrap
-interval over fades, the unit: images averaged within a fade) and the qualitative examples. Every
+measured, the :math:`T_{max}` sweep, the scheme table and the verdict on filtering, intervals over
+images), quasi-static Rayleigh (every image at every fade: a crossed bootstrap resampling fades and
+images), the qualitative examples, the GVIF checks (rank correlations of GVIF with rate and with the
+critical-region mask-PSNR under three readings of β, the design under each reading, Appendix A's
+independence, the Fig. 6 analogue) and Fig. 10. Every
 section reads only what its part stored, so a partial file reports what it has. Figures:
 :mod:`scenarios.huang.figures`; the Fig. 9 section: :mod:`scenarios.huang.report_fig9`.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 import numpy as np
@@ -21,7 +24,7 @@ import numpy as np
 from linklevel.store.h5io import open_result
 
 from ..study.report import Report
-from ..study.stats import Interval, bootstrap_mean
+from ..study.stats import Interval, bootstrap_crossed, bootstrap_mean, paired_difference, spearman_by_unit
 from ..study.summary import Summary
 from ..study.tables import TABLE_ATTR, Table
 from . import figures
@@ -29,13 +32,13 @@ from .report_fig9 import Fig9Findings, fig9_section
 
 __all__ = ["HuangSummary", "Stored", "report"]
 
-GROUPS = ("fig7", "mcs", "fig9", "rayleigh", "examples")
+GROUPS = ("fig7", "mcs", "fig9", "rayleigh", "examples", "gvif_checks", "fig10")
 #: Rayleigh: the schemes whose mean GVIF over fades is reported (column, label).
 RAYLEIGH_SCHEMES = (("sh_gvif", "paper's design (as designed, eq. 8)"),
                     ("sh_delivered_gvif", "paper's design, real link, in time"),
                     ("re_delivered_gvif", "real-link design, delivered"),
                     ("pi_delivered_gvif", "per-image real-link design, delivered"),
-                    ("unf_sh_gvif", "no filtering, eq. 8"), ("unf_re_delivered_gvif", "no filtering, real link"))
+                    ("unf_sh_gvif", "no filtering, eq. 8"))
 
 
 @dataclass
@@ -44,6 +47,9 @@ class HuangSummary(Fig9Findings, Summary):
     findings (:class:`~scenarios.huang.report_fig9.Fig9Findings`) and these."""
 
     images: int = 0
+    rank_correlations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    beta_reading_verdicts: dict[str, dict[str, Optional[bool]]] = field(default_factory=dict)
+    independence_rho_out: Optional[dict[str, Any]] = None
     gvif_nonincreasing_in_alpha: Optional[bool] = None
     gvif_nondecreasing_in_rate: Optional[bool] = None
     rayleigh_fades: int = 0
@@ -53,8 +59,15 @@ class HuangSummary(Fig9Findings, Summary):
         if self.gvif_nonincreasing_in_alpha is not None:
             out.append(f"GVIF non-increasing in alpha: {self.gvif_nonincreasing_in_alpha}; non-decreasing in rate: "
                        f"{self.gvif_nondecreasing_in_rate}")
-        if self.max_gap_to_grid is not None:
-            out.append(f"Algorithm 1 vs grid: largest GVIF gap {self.max_gap_to_grid:+.4f}")
+        for k, v in self.rank_correlations.items():
+            out.append(f"Spearman GVIF ({k}): vs bits {v['bits']['value']:.3f}, vs mask-PSNR "
+                       f"{v['mask_psnr']['value']:.3f}")
+        if self.filtering_beats_unfiltered:
+            w = list(self.filtering_beats_unfiltered.values())
+            out.append(f"filtering beats unfiltered (mask-PSNR): holds at {w.count(True)}, fails at {w.count(False)}, "
+                       f"undecided at {w.count(None)} SNRs")
+        if self.max_gap_to_exact is not None:
+            out.append(f"Algorithm 1 vs the certified optimum: largest gap {self.max_gap_to_exact:+.4f}")
             if self.real_over_shannon_latency:
                 lo, hi = self.real_over_shannon_latency
                 cliff = ", ".join(f"{x:g}" for x in self.cliff_snrs_db) + " dB" if self.cliff_snrs_db else "none"
@@ -108,6 +121,14 @@ def report(study: Any, file: str, rep: Report) -> HuangSummary:
         _rayleigh_section(rep, study, stored["rayleigh"], summary)
     if "examples" in stored:
         _examples_section(rep, file, stored["examples"])
+    if has("gvif_checks", "beta"):
+        from .report_checks import checks_section
+
+        checks_section(rep, study, file, stored["gvif_checks"], stored.get("fig7"), summary)
+    if "fig10" in stored:
+        from .report_checks import fig10_section
+
+        fig10_section(rep, file, stored["fig10"])
     return summary
 
 
@@ -155,17 +176,44 @@ def _mcs_section(rep: Report, part: Stored) -> None:
               "MCS thresholds (Es/N0)")
 
 
+def _delivered(img: Table, key: str) -> np.ndarray:
+    """Per (fade, image) GVIF of a Rayleigh scheme (``key`` of :data:`RAYLEIGH_SCHEMES`) from the images table."""
+    if key == "sh_delivered_gvif":
+        return img["sh_gvif"] * img["sh_in_time"]
+    if key == "re_delivered_gvif":
+        return np.where(img["re_lost"] == 0, img["re_gvif"], 0.0)
+    if key == "pi_delivered_gvif":
+        return img["pi_gvif"] * img["pi_in_time"]
+    return np.asarray(img[key], dtype=np.float64)
+
+
+def _crossed(img: Table, key: str, snr: float) -> np.ndarray:
+    """``[fades, images]`` of a scheme at one mean SNR."""
+    cell = img.where(snr_mean_db=snr)
+    v, d, i = np.nan_to_num(_delivered(cell, key)), cell["draw"].astype(int), cell["image"].astype(int)
+    out = np.zeros((d.max() + 1, i.max() + 1))
+    out[d, i] = v
+    return out
+
+
 def _rayleigh_section(rep: Report, study: Any, part: Stored, summary: HuangSummary) -> None:
-    r = part.tables["rows"]
+    r, img = part.tables["rows"], part.tables.get("images")
     snrs = sorted(set(float(x) for x in r["snr_mean_db"]))
     summary.rayleigh_fades = len(set(int(d) for d in r["draw"]))
+    crossed = img is not None and "unf_sh_gvif" in img
     series: list[tuple[str, list[Interval]]] = []
-    for k, label in RAYLEIGH_SCHEMES:  # one value per fade: its mean over images
-        series.append((label, [rep.interval(bootstrap_mean(r.where(snr_mean_db=x)[k], seed=study.seed, unit="fade"),
-                                            f"Rayleigh mean GVIF, {label}, {x:g} dB") for x in snrs]))
+    for k, label in RAYLEIGH_SCHEMES:
+        if crossed:  # every image at every fade: resample both
+            ivs = [bootstrap_crossed(_crossed(img, k, x), seed=study.seed) for x in snrs]
+        else:  # an older file: one value per fade (its mean over images)
+            ivs = [bootstrap_mean(r.where(snr_mean_db=x)[k], seed=study.seed, unit="fade") for x in snrs]
+        series.append((label, [rep.interval(iv, f"Rayleigh mean GVIF, {label}, {x:g} dB") for iv, x in zip(ivs, snrs)]))
     rep.section(f"Quasi-static Rayleigh ({summary.rayleigh_fades} fades per SNR, CSI at the sender)")
     rep.figure("rayleigh", lambda: figures.rayleigh_figure(snrs, series), "mean GVIF over fades vs mean SNR")
-    rep.paragraph("Means over fades with a 95 % bootstrap interval (the fade is the unit; images averaged within it).")
+    rep.paragraph("Means over fades and images with a 95 % crossed bootstrap: every image is sent at every fade, and "
+                  "the interval resamples the fades and the images independently, so it covers new fades *and* new "
+                  "images (a bootstrap over fades alone, images fixed, would cover only these images)."
+                  if crossed else "Means over fades with a 95 % bootstrap interval over fades (images fixed).")
     rows = []
     for j, x in enumerate(snrs):
         cell = r.where(snr_mean_db=x)
@@ -173,7 +221,7 @@ def _rayleigh_section(rep: Report, study: Any, part: Stored, summary: HuangSumma
         ratio = float(np.mean(cell["sh_latency_real_ms"][fin] / cell["sh_latency_ms"][fin])) if fin.any() else math.nan
         rows.append([x] + [ivs[j] for _, ivs in series] + [ratio])
     rep.table(["mean SNR (dB)"] + [label for label, _ in series] + ["real/eq. 8 latency"], rows,
-              "Quasi-static Rayleigh: mean GVIF over fades [95 % CI over fades]")
+              "Quasi-static Rayleigh: mean GVIF over fades and images [95 % CI]")
 
 
 def _examples_section(rep: Report, file: str, part: Stored) -> None:

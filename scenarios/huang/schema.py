@@ -66,7 +66,6 @@ class HuangFig9:
     eta: float = 0.05
     iters: int = 200
     alpha_th: float = 0.8
-    grid_points: int = 33
     fades: int = 16
     mcs_step_db: float = 0.25
     latency_snr_db: float = 10.0
@@ -101,8 +100,8 @@ def _check_fig9(f9: HuangFig9, where: str) -> None:
         raise StudyError(f"{where}: [fig9] needs positive penalty, nu, eta, iters and alpha_th in (0, 1]")
     if not f9.t_max_sweep_ms or any(not t > 0 for t in f9.t_max_sweep_ms):
         raise StudyError(f"{where}: [fig9] t_max_sweep_ms must be positive latencies (ms)")
-    if f9.grid_points < 2 or f9.fades < 1 or not 0 < f9.mcs_step_db <= 2 or f9.blocklength < 32:
-        raise StudyError(f"{where}: [fig9] needs grid_points >= 2, fades >= 1, mcs_step_db in (0, 2], blocklength >= 32")
+    if f9.fades < 1 or not 0 < f9.mcs_step_db <= 2 or f9.blocklength < 32:
+        raise StudyError(f"{where}: [fig9] needs fades >= 1, mcs_step_db in (0, 2], blocklength >= 32")
 
 
 def load_huang(doc: dict, header: StudyHeader) -> HuangStudy:

@@ -5,20 +5,25 @@ At every mean SNR γ̄ and channel draw (AWGN: one, gain 1; quasi-static Rayleig
 :math:`s = \bar\gamma|h|^2` known at the sender as eq. (8) assumes:
 
 * **Shannon design** (the paper): budget :math:`C T_{max}` with :math:`C = B\log_2(1+s)`; Algorithm 1
-  (:func:`~scenarios.huang.algorithm1.zero_order_alpha` per coder, eq. (39) selection, the grid
-  optimum as its check). Its streams are then priced on the real link: eq. (8)'s latency, the
+  (:func:`~scenarios.huang.algorithm1.zero_order_alpha` per coder, eq. (39) selection) beside the
+  certified optimum (exact enumeration over importance levels × coders, :mod:`scenarios.huang.design`). Its streams are then priced on the real link: eq. (8)'s latency, the
   normal-approximation latency (:func:`~scenarios.huang.latency.latency_fbl`) and the 5G LDPC
   latency at the selected MCS (:mod:`scenarios.huang.reallink`); an image counts as delivered in
   time only if its real latency is within :math:`T_{max}` and no codeword is lost;
 * **real-link design**: the same Algorithm 1 with the budget the selected MCS carries in
   :math:`T_{max}` (whole codewords: ⌊B·T_max/uses⌋ × payload bits), each image's actual stream sent
-  over the link with discard-with-error (a lost stream: ℙ = ∅, GVIF 0); once over the images' mean
-  bits (eq. 31b) and once per image (the sender knows its image);
+  over the link with discard-with-error (a lost stream: ℙ = ∅, GVIF 0); its objective is the expected
+  delivered GVIF, :math:`V (1 - p)^N` over the stream's N codewords at the certified BLER bound p;
+  once over the images' mean bits (eq. 31b) and once per image (the sender knows its image);
 * **no filtering** (α = 0): the highest-rate coder whose mean stream fits the budget (none fits:
   nothing decodable in time, GVIF 0 — the cliff), at the Shannon budget (the paper's baseline) and
   sent over the real link at the real budget;
 * **JPEG2000** at the Shannon budget (AWGN only; the received image's GVIF through the reference
-  coder) and **text-to-image only** (ℙ = ∅: eq. (27) gives 0).
+  coder), **ROI JPEG2000** (the critical region at a higher rate, :func:`~scenarios.huang.baselines.
+  roi_jpeg2000_at_budget`) and **text-to-image only** (ℙ = ∅: eq. (27) gives 0).
+
+Per image (``images`` table, AWGN) every scored scheme's critical-region mask-PSNR is kept, so the report
+can pair schemes image by image (the image is the independent unit).
 
 Rows hold raw per-point values; the report averages over draws (the fade is the independent unit).
 """
@@ -33,26 +38,33 @@ import torch
 
 from genai.metrics import mask_psnr
 
-from .algorithm1 import grid_alpha, select_coder, zero_order_alpha
-from .baselines import jpeg2000_at_budget, received_gvif
+from .baselines import jpeg2000_at_budget, received_gvif, roi_jpeg2000_at_budget
 from .cie import critical_region, gvif_of
+from .design import Design, design, link_budget, survival
 from .latency import latency_fbl, latency_shannon
 from .reallink import latency_link, select_mcs, send_stream
 
-__all__ = ["COLUMNS", "IMAGE_COLUMNS", "LATENCY_COLUMNS", "latency_sweep", "coder_distortions", "design", "sweep_point"]
+__all__ = ["COLUMNS", "IMAGE_COLUMNS", "LATENCY_COLUMNS", "SCORED", "latency_sweep", "coder_distortions", "sweep_point"]
+
+#: The schemes whose receiver output is scored (column prefixes).
+SCORED = ("sh", "re", "pi", "unf_sh", "jpeg2000", "roi")
 
 COLUMNS = ("channel", "snr_mean_db", "draw", "gain_db", "snr_db", "mcs", "efficiency",
-           "sh_budget", "sh_coder", "sh_alpha", "sh_gvif", "sh_bits", "sh_feasible", "sh_grid_alpha", "sh_grid_gvif",
+           "sh_budget", "sh_coder", "sh_alpha", "sh_gvif", "sh_bits", "sh_feasible", "sh_exact_coder", "sh_exact_alpha",
+           "sh_exact_gvif", "sh_converged", "sh_printed_stop",
            "sh_latency_ms", "sh_latency_na_ms", "sh_latency_real_ms", "sh_in_time", "sh_delivered_gvif",
-           "re_budget", "re_coder", "re_alpha", "re_gvif", "re_bits", "re_feasible", "re_grid_alpha", "re_grid_gvif",
+           "re_budget", "re_coder", "re_alpha", "re_gvif", "re_bits", "re_feasible", "re_exact_coder",
+           "re_exact_alpha", "re_exact_gvif", "re_converged", "re_printed_stop", "re_expected_gvif", "re_objective",
            "re_latency_real_ms", "re_lost", "re_delivered_gvif", "re_in_time", "pi_gvif", "pi_delivered_gvif",
-           "pi_in_time", "unf_sh_coder", "unf_sh_gvif", "unf_re_coder", "unf_re_delivered_gvif", "jpeg2000_gvif",
+           "pi_in_time", "unf_sh_coder", "unf_sh_gvif", "unf_re_coder", "unf_re_delivered_gvif",
+           "unf_re_expected_gvif", "jpeg2000_gvif",
            "text_gvif", "d0_met") + tuple(f"{k}_{m}" for m in ("mask_psnr", "lpips", "fid")
-                                          for k in ("sh", "re", "pi", "unf_sh", "jpeg2000"))
+                                          for k in SCORED)
 #: per image and point: the design's GVIF and bits, and what the real link delivered
 IMAGE_COLUMNS = ("channel", "snr_mean_db", "draw", "image", "sh_gvif", "sh_bits", "sh_latency_real_ms", "sh_in_time",
                  "re_gvif", "re_bits", "re_lost", "re_codewords", "re_block_errors", "pi_coder", "pi_alpha", "pi_gvif",
-                 "pi_in_time")
+                 "pi_in_time", "re_expected_gvif", "unf_sh_coder", "unf_sh_gvif", "sh_kept_psnr", "sh_kept_full_psnr",
+                 "unf_sh_psnr") + tuple(f"{k}_mask_psnr" for k in SCORED)
 
 
 def coder_distortions(family: dict[int, Any], images: Sequence[np.ndarray], importance: Sequence[np.ndarray]
@@ -67,41 +79,10 @@ def coder_distortions(family: dict[int, Any], images: Sequence[np.ndarray], impo
     return out
 
 
-def design(evaluate: Any, family: dict[int, Any], f9: Any, budget: float, dist: dict[int, float], seed: int,
-           images: Sequence[int]) -> tuple[list[Any], dict[int, Any], Any, bool]:
-    """Algorithm 1 over ``images`` at ``budget`` bits: per-coder α* (zero-order SGD, feasibility repair), the
-    per-coder grid optima, the eq. (39) choice and whether it met D0 (if no coder does, eq. (39) without
-    (31c): feasible designs first, then the largest GVIF)."""
-    idx = list(images)
-
-    def V(q: int, a: float, j: int) -> float:
-        return evaluate(idx[j], q, a)[0]
-
-    def B(q: int, a: float, j: int) -> float:
-        return evaluate(idx[j], q, a)[1] / budget  # bits in units of the budget (eq. 33's K)
-
-    res, grids = [], {}
-    for q in sorted(family):
-        res.append(zero_order_alpha(V, B, q, len(idx), 1.0, p=f9.penalty, nu=f9.nu, eta=f9.eta, alpha_th=f9.alpha_th,
-                                    iters=f9.iters, seed=seed))
-        grids[q] = grid_alpha(V, B, q, len(idx), 1.0, f9.alpha_th, points=f9.grid_points)
-    best = select_coder(res, {q: -dist[q] for q in family}, -f9.d0_mask_psnr_db)
-    chosen = best or select_coder(res, {q: 0.0 for q in family}, math.inf)
-    return res, grids, chosen, best is not None
-
-
 def _design(mc: Any, f9: Any, budget: float, dist: dict[int, float], seed: int,
-            images: Optional[Sequence[int]] = None) -> tuple[Any, Any, bool]:
-    _, grids, b, ok = design(mc.evaluate, mc.family, f9, budget, dist, seed,
-                             range(len(mc.images)) if images is None else images)
-    return b, grids[b.coder], ok
-
-
-def link_budget(mcs: Optional[Any], bandwidth_hz: float, t_max_s: float) -> float:
-    """Bits the real link carries within ``t_max_s``: whole codewords only, ⌊B·T_max/uses⌋ · payload."""
-    if mcs is None:
-        return 0.0
-    return float(math.floor(bandwidth_hz * t_max_s / mcs.uses + 1e-9) * mcs.payload)
+            images: Optional[Sequence[int]] = None, loss: Optional[tuple[float, int]] = None) -> Design:
+    return design(mc.evaluate, list(mc.family), f9, budget, dist, seed,
+                  range(len(mc.images)) if images is None else images, loss=loss)
 
 
 def _unfiltered(mc: Any, budget: float) -> Optional[int]:
@@ -158,6 +139,8 @@ class _Point:
             return
         scores = make()
         self.row[f"{name}_mask_psnr"] = float(np.mean([x[0] for x in scores]))
+        for i, x in enumerate(scores):
+            self.image(i, **{f"{name}_mask_psnr": x[0]})
         self.row[f"{name}_lpips"] = float(np.mean([x[1] for x in scores]))
         ref = self.ev.reference_features()
         self.row[f"{name}_fid"] = math.nan if ref is None or self.n < 2 else \
@@ -167,9 +150,10 @@ class _Point:
 def _paper_design(p: _Point, dist: dict[int, float], seed: int) -> None:
     """The paper's design (eq. 8 rate), priced on the real link."""
     f9, ev = p.f9, p.ev
-    b, g, d0 = _design(p.mc, f9, p.sh_budget, dist, seed)
+    d = _design(p.mc, f9, p.sh_budget, dist, seed)
+    b = d.chosen
     p.row.update(sh_coder=b.coder, sh_alpha=b.alpha, sh_gvif=b.gvif, sh_bits=b.bits * p.sh_budget,
-                 sh_feasible=float(b.feasible), sh_grid_alpha=g.alpha, sh_grid_gvif=g.gvif, d0_met=float(d0))
+                 sh_feasible=float(b.feasible), d0_met=float(d.d0_met), **_exact_columns("sh", d))
     lat_sh, lat_na, lat_re, delivered, in_time = [], [], [], [], []
     for i in range(p.n):
         gv, bits, _ = ev(i, b.coder, b.alpha)
@@ -180,17 +164,32 @@ def _paper_design(p: _Point, dist: dict[int, float], seed: int) -> None:
         in_time.append(float(ok))
         delivered.append(gv if ok else 0.0)
         p.image(i, sh_gvif=gv, sh_bits=bits, sh_latency_real_ms=lat_re[-1], sh_in_time=float(ok))
+        if p.scores:
+            p.image(i, **dict(zip(("sh_kept_psnr", "sh_kept_full_psnr"), ev.kept_scores(i, b.coder, b.alpha))))
     p.row.update(sh_latency_ms=float(np.mean(lat_sh)), sh_latency_na_ms=float(np.mean(lat_na)),
                  sh_latency_real_ms=float(np.mean(lat_re)), sh_in_time=float(np.mean(in_time)),
                  sh_delivered_gvif=float(np.mean(delivered)))
     p.put("sh", lambda: [p.score(i, b.coder, b.alpha, True) for i in range(p.n)])
 
 
+def _exact_columns(prefix: str, d: Design) -> dict[str, float]:
+    """The certified optimum and Algorithm 1's convergence for the chosen coder (columns ``<prefix>_exact_*``,
+    ``_converged``, ``_printed_stop``: the first iteration where the printed rule |α_{t+1} − α_t| < ξ holds,
+    NaN if never)."""
+    o, c = d.optimum, d.chosen
+    return {f"{prefix}_exact_coder": o.coder, f"{prefix}_exact_alpha": o.alpha, f"{prefix}_exact_gvif": o.gvif,
+            f"{prefix}_converged": float(c.converged),
+            f"{prefix}_printed_stop": math.nan if c.printed_stop is None else float(c.printed_stop)}
+
+
 def _real_design(p: _Point, dist: dict[int, float], seed: int) -> tuple[int, float, list[float]]:
-    """Algorithm 1 with the real link's rate (over the images, as eq. 31b), sent with discard-with-error:
-    ``(coder, α, delivered per image)``."""
-    b, g, _ = _design(p.mc, p.f9, p.re_budget, dist, seed)
-    lost, got, lat, oks = [], [], [], []
+    """Algorithm 1 with the real link's rate (over the images, as eq. 31b) maximizing the expected delivered
+    GVIF (stream loss at the certified BLER bound), sent with discard-with-error: ``(coder, α, delivered per
+    image)``."""
+    loss = (p.f9.target_bler, p.mcs.payload)
+    d = _design(p.mc, p.f9, p.re_budget, dist, seed, loss=loss)
+    b = d.chosen
+    lost, got, lat, oks, exp = [], [], [], [], []
     for i in range(p.n):
         gv, bits, _ = p.ev(i, b.coder, b.alpha)
         ok, r = p.send(i, b.coder, b.alpha)
@@ -198,10 +197,13 @@ def _real_design(p: _Point, dist: dict[int, float], seed: int) -> tuple[int, flo
         lost.append(float(r["lost"]) if r["lost"] == r["lost"] else 0.0)
         oks.append(float(ok))
         got.append(gv if ok else 0.0)  # lost or late: the receiver has the prompt only (P = {})
+        in_time = p.link_ms(bits) <= p.f9.t_max_ms * (1 + 1e-9)
+        exp.append(gv * survival(bits, *loss[::-1]) if in_time else 0.0)
         p.image(i, re_gvif=gv, re_bits=bits, re_lost=r["lost"], re_codewords=r["codewords"],
-                re_block_errors=r["block_errors"])
-    p.row.update(re_coder=b.coder, re_alpha=b.alpha, re_gvif=b.gvif, re_bits=b.bits * p.re_budget,
-                 re_feasible=float(b.feasible), re_grid_alpha=g.alpha, re_grid_gvif=g.gvif,
+                re_block_errors=r["block_errors"], re_expected_gvif=exp[-1])
+    gvifs = [p.ev(i, b.coder, b.alpha)[0] for i in range(p.n)]
+    p.row.update(re_coder=b.coder, re_alpha=b.alpha, re_gvif=float(np.mean(gvifs)), re_bits=b.bits * p.re_budget,
+                 re_feasible=float(b.feasible), re_expected_gvif=float(np.mean(exp)), re_objective=b.gvif, **_exact_columns("re", d),
                  re_latency_real_ms=float(np.mean(lat)), re_lost=float(np.mean(lost)),
                  re_delivered_gvif=float(np.mean(got)), re_in_time=float(np.mean(oks)))
     return b.coder, b.alpha, oks
@@ -211,13 +213,14 @@ def _per_image_design(p: _Point, dist: dict[int, float], seed: int) -> list[tupl
     """Per image (the sender knows its image): Algorithm 1 on that image alone, so each one meets T_max."""
     pi, got, oks, des = [], [], [], []
     for i in range(p.n):
-        c, _, _ = _design(p.mc, p.f9, p.re_budget, dist, seed, images=[i])
-        des.append(c.gvif)
+        c = _design(p.mc, p.f9, p.re_budget, dist, seed, images=[i], loss=(p.f9.target_bler, p.mcs.payload)).chosen
+        gv = p.ev(i, c.coder, c.alpha)[0]
+        des.append(gv)
         ok, r = p.send(i, c.coder, c.alpha)
         pi.append((c.coder, c.alpha))
         oks.append(float(ok))
-        got.append(c.gvif if ok else 0.0)
-        p.image(i, pi_coder=c.coder, pi_alpha=c.alpha, pi_gvif=c.gvif, pi_in_time=float(ok))
+        got.append(gv if ok else 0.0)
+        p.image(i, pi_coder=c.coder, pi_alpha=c.alpha, pi_gvif=gv, pi_in_time=float(ok))
     p.row.update(pi_gvif=float(np.mean(des)), pi_delivered_gvif=float(np.mean(got)), pi_in_time=float(np.mean(oks)))
     return pi
 
@@ -228,19 +231,29 @@ def _baselines(p: _Point) -> None:
     mc, ev, n = p.mc, p.ev, p.n
     q = _unfiltered(mc, p.sh_budget)
     p.row["unf_sh_coder"] = -1 if q is None else q
-    p.row["unf_sh_gvif"] = 0.0 if q is None else float(np.mean([ev(i, q, 0.0)[0] for i in range(n)]))
+    unf = [0.0 if q is None else ev(i, q, 0.0)[0] for i in range(n)]
+    p.row["unf_sh_gvif"] = float(np.mean(unf))
+    for i in range(n):
+        p.image(i, unf_sh_coder=-1 if q is None else q, unf_sh_gvif=unf[i])
+        if p.scores and q is not None:
+            p.image(i, unf_sh_psnr=ev.kept_scores(i, q, 0.0)[0])
     p.put("unf_sh", lambda: [p.score(i, q, 0.0, True) for i in range(n)])
     q = _unfiltered(mc, p.re_budget) if p.mcs is not None else None
     p.row["unf_re_coder"] = -1 if q is None else q
     p.row["unf_re_delivered_gvif"] = 0.0 if q is None else float(np.mean(
         [ev(i, q, 0.0)[0] if p.send(i, q, 0.0)[0] else 0.0 for i in range(n)]))
-    gv, sc = [], []
+    p.row["unf_re_expected_gvif"] = 0.0 if q is None else float(np.mean(
+        [ev(i, q, 0.0)[0] * survival(ev(i, q, 0.0)[1], p.mcs.payload, p.f9.target_bler)
+         if p.link_ms(ev(i, q, 0.0)[1]) <= p.f9.t_max_ms * (1 + 1e-9) else 0.0 for i in range(n)]))
+    gv, sc, roi = [], [], []
     for i, img in enumerate(mc.images if p.scores else []):
         dec, _ = jpeg2000_at_budget(img, p.sh_budget)
         gv.append(received_gvif(img, dec, mc.family[mc.ref], mc.gamma2))
         sc.append(ev.scores_of(i, dec))
+        roi.append(ev.scores_of(i, roi_jpeg2000_at_budget(img, mc.importance[i], p.sh_budget)[0]))
     p.row["jpeg2000_gvif"] = float(np.mean(gv)) if p.scores else math.nan
     p.put("jpeg2000", lambda: sc)
+    p.put("roi", lambda: roi)
     ref = mc.family[mc.ref]
     p.row["text_gvif"] = float(np.mean([
         gvif_of(img, ref, ref, torch.zeros(ev.latents(i, mc.ref).y.shape[1:], dtype=torch.bool), mc.gamma2,
@@ -256,9 +269,10 @@ def sweep_point(mc: Any, f9: Any, channel: int, snr_mean_db: float, draw: int, g
     p = _Point(mc, f9, channel, snr_mean_db, draw, gain, thresholds, tx, jpeg2000)
     _paper_design(p, dist, seed)
     if p.re_budget <= 0:  # no MCS works at this SNR (or not one codeword fits T_max): nothing is delivered
-        p.row.update(re_coder=-1, re_alpha=math.nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_grid_alpha=math.nan,
-                     re_grid_gvif=0.0, re_latency_real_ms=math.inf, re_lost=1.0, re_delivered_gvif=0.0, re_in_time=0.0,
-                     pi_gvif=0.0, pi_delivered_gvif=0.0, pi_in_time=0.0)
+        p.row.update(re_coder=-1, re_alpha=math.nan, re_gvif=0.0, re_bits=0.0, re_feasible=0.0, re_exact_coder=-1,
+                     re_exact_alpha=math.nan, re_exact_gvif=0.0, re_converged=math.nan, re_printed_stop=math.nan,
+                     re_expected_gvif=0.0, re_objective=0.0, re_latency_real_ms=math.inf, re_lost=1.0, re_delivered_gvif=0.0,
+                     re_in_time=0.0, pi_gvif=0.0, pi_delivered_gvif=0.0, pi_in_time=0.0)
         re_q, re_a, re_ok, pi = -1, 0.0, [0.0] * p.n, [(-1, 0.0)] * p.n
     else:
         re_q, re_a, re_ok = _real_design(p, dist, seed)
@@ -283,7 +297,7 @@ def latency_sweep(mc: Any, f9: Any, snr_db: float, t_maxes: Sequence[float], dis
     rows = []
     for t in t_maxes:
         sh_budget = f9.bandwidth_hz * math.log2(1 + 10 ** (snr_db / 10)) * t / 1e3
-        b, _, _ = _design(mc, f9, sh_budget, dist, seed)
+        b = _design(mc, f9, sh_budget, dist, seed).chosen
         bits = [mc.evaluate(i, b.coder, b.alpha)[1] for i in range(n)]
         row = [t, b.coder, b.alpha, b.gvif, float(np.mean([latency_shannon(x, f9.bandwidth_hz, snr_db) for x in bits]))
                * 1e3, float(np.mean([latency_link(x, mcs, f9.bandwidth_hz)["latency_s"] for x in bits])) * 1e3]
@@ -291,7 +305,7 @@ def latency_sweep(mc: Any, f9: Any, snr_db: float, t_maxes: Sequence[float], dis
         if budget <= 0:
             row += [-1, math.nan, 0.0, math.inf, float(b.feasible), 0.0]
         else:
-            c, _, _ = _design(mc, f9, budget, dist, seed)
+            c = _design(mc, f9, budget, dist, seed).chosen
             bits = [mc.evaluate(i, c.coder, c.alpha)[1] for i in range(n)]
             row += [c.coder, c.alpha, c.gvif,
                     float(np.mean([latency_link(x, mcs, f9.bandwidth_hz)["latency_s"] for x in bits])) * 1e3,

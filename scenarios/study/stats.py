@@ -16,8 +16,9 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["MIN_UNITS", "BOOTSTRAP_RESAMPLES", "Interval", "finite_or_none", "bootstrap", "bootstrap_mean", "proportion", "paired_difference",
-           "bootstrap_band", "isotonic", "generalized_inverse"]
+__all__ = ["MIN_UNITS", "BOOTSTRAP_RESAMPLES", "Interval", "finite_or_none", "bootstrap", "bootstrap_mean", "proportion",
+           "paired_difference", "bootstrap_crossed", "spearman_by_unit", "bootstrap_band", "isotonic",
+           "generalized_inverse"]
 
 #: Fewer independent units than this back no interval.
 MIN_UNITS = 5
@@ -147,6 +148,63 @@ def paired_difference(a: Sequence[float], b: Sequence[float], seed: int, boot: i
     if a.shape != b.shape:
         raise ValueError(f"paired values differ in number: {a.size} vs {b.size}")
     return bootstrap_mean(a - b, seed, boot, confidence, unit, min_units)
+
+
+def bootstrap_crossed(values: Any, seed: int, boot: int = BOOTSTRAP_RESAMPLES, confidence: float = 0.95,
+                      units: str = "fade x image", min_units: int = MIN_UNITS) -> Interval:
+    """Grand mean of a crossed table ``[a, b]`` (e.g. every image at every fade) with a percentile bootstrap that
+    resamples both factors independently (rows and columns with replacement; no interval unless both have
+    ``min_units``): the interval covers a new draw of fades *and* images, not fades given these images.
+
+    .. code-block:: python
+
+        >>> import numpy as np
+        >>> v = np.add.outer(np.arange(6.0), np.arange(8.0))
+        >>> iv = bootstrap_crossed(v, seed=0)
+        >>> iv.value, iv.lo < 6.0 < iv.hi, iv.n
+        (6.0, True, 6)
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 2 or v.size == 0:
+        return Interval(math.nan, math.nan, math.nan, 0, units, confidence)
+    est, (na, nb) = float(v.mean()), v.shape
+    if min(na, nb) < min_units:
+        return Interval(est, math.nan, math.nan, min(na, nb), units, confidence)
+    rng = np.random.default_rng(seed)
+    ia, ib = rng.integers(0, na, size=(boot, na)), rng.integers(0, nb, size=(boot, nb))
+    means = np.array([v[np.ix_(x, y)].mean() for x, y in zip(ia, ib)])
+    a = (1 - confidence) / 2
+    return Interval(est, float(np.quantile(means, a)), float(np.quantile(means, 1 - a)), min(na, nb), units, confidence)
+
+
+def spearman_by_unit(x: Any, y: Any, seed: int, boot: int = BOOTSTRAP_RESAMPLES, confidence: float = 0.95,
+                     unit: str = "image", min_units: int = MIN_UNITS) -> Interval:
+    """Spearman's rank correlation of ``x`` and ``y`` pooled over units, both ``[units, points]`` (each unit's
+    points stay together), with a percentile bootstrap over the units.
+
+    .. code-block:: python
+
+        >>> import numpy as np
+        >>> x = np.arange(30.0).reshape(6, 5)
+        >>> spearman_by_unit(x, x ** 3, seed=0).value
+        1.0
+    """
+    from scipy.stats import rankdata
+
+    v = np.stack([np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)], axis=-1)
+    if v.ndim != 3:
+        raise ValueError("x and y must be [units, points] arrays of one shape")
+
+    def stat(r: np.ndarray) -> np.ndarray:
+        flat = r.reshape(r.shape[0], -1, 2)
+        rk = rankdata(flat, axis=1)
+        rk = rk - rk.mean(axis=1, keepdims=True)
+        num = (rk[..., 0] * rk[..., 1]).sum(axis=1)
+        den = np.sqrt((rk[..., 0] ** 2).sum(axis=1) * (rk[..., 1] ** 2).sum(axis=1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return num / den
+
+    return bootstrap(v, stat, seed, boot, confidence, unit, min_units)
 
 
 def bootstrap_band(per_unit: Any, seed: int, boot: int = 500, confidence: float = 0.95) -> np.ndarray:

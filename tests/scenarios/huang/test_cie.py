@@ -99,3 +99,45 @@ def test_diffusion_inpainting_code_path(coders, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     with pytest.raises(ModelNotAvailable, match="stable-diffusion-inpainting"):
         load("inpainter", "sd_inpaint")
+
+
+def test_beta_readings_and_kept_scores(coders):
+    """The paper's β gives the reference coder β ≡ 1 (so its GVIF is 1 unfiltered whatever it decodes); the shared
+    reading (the reference's features of each decode) does not; zero-filling outside P is scored on P."""
+    from scenarios.huang.cie import Evaluator
+
+    fam = {1: coders[0], 2: coders[1]}
+    img, imp = _img(1), np.random.default_rng(2).random((6, 8))
+    ev = Evaluator([img], [imp], fam)
+    sh = ev.with_beta("shared")
+    assert np.all(ev.beta_of(0, 2) == 1.0) and ev(0, 2, 0.0)[0] == pytest.approx(1.0)
+    ref = fam[2]
+    dec = ref.decompress(ref.compress(img))
+    want = np.clip(ref.analyze(dec).scales.numpy() / ref.analyze(img).scales.numpy(), 0, 1)
+    assert np.allclose(sh.beta_of(0, 2), want, atol=1e-6) and sh._lat is ev._lat  # the reference's θ of the decode
+    assert sh(0, 2, 0.0)[0] == pytest.approx(gvif(ref.analyze(img).scales.numpy(), None, want, 0.1), rel=1e-6)
+    assert set(ev.levels()) == set(np.unique(imp)) and sh(0, 2, 0.5)[1] == ev(0, 2, 0.5)[1]  # same bits
+    kept, full = ev.kept_scores(0, 1, 0.5)
+    assert np.isfinite(kept) and np.isfinite(full)
+    assert ev.kept_scores(0, 1, 0.0)[0] == pytest.approx(ev.kept_scores(0, 1, 0.0)[1])  # nothing zero-filled
+    with pytest.raises(ValueError):
+        ev.with_beta("own")
+
+
+def test_roi_jpeg2000_puts_the_budget_on_the_critical_region():
+    from skimage import data
+
+    from genai.metrics import mask_psnr
+    from scenarios.huang.baselines import jpeg2000_at_budget, roi_jpeg2000_at_budget
+    from scenarios.huang.cie import critical_region
+
+    img = data.astronaut()[:256, :256].astype(np.float32) / 255
+    imp = np.zeros((16, 16))
+    imp[3:10, 5:12] = 0.9
+    crit = critical_region(imp, (256, 256))[..., None].astype(float)
+    for budget in (8000, 30000):
+        roi, bits = roi_jpeg2000_at_budget(img, imp, budget)
+        plain, _ = jpeg2000_at_budget(img, budget)
+        assert bits <= budget and roi.shape == img.shape
+        assert mask_psnr(img * 255, roi * 255, crit) > mask_psnr(img * 255, plain * 255, crit) + 1.0
+    assert roi_jpeg2000_at_budget(img, imp, 100) == (None, 0)  # not even the mask fits
