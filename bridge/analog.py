@@ -153,54 +153,61 @@ def plane_noise_variance(ch: AnalogChannel, mean_power: float) -> float:
     return base if ch.convention == "released-code" else base * float(mean_power)
 
 
-def _block(ch: AnalogChannel, device: str) -> tuple[torch.nn.Module, int, int]:
+def _block(ch: AnalogChannel, device: str, precision: Optional[str] = None) -> tuple[torch.nn.Module, int, int]:
     """(channel block, symbols per frame, overhead symbols per frame)."""
     if ch.ofdm:
         from linklevel import LinkConfig
         from linklevel.blocks.ofdm import OFDMFrontEnd
 
-        fe = OFDMFrontEnd(LinkConfig(ofdm=True, channel=ch.channel, csi=ch.csi), device=device)
+        fe = OFDMFrontEnd(LinkConfig(ofdm=True, channel=ch.channel, csi=ch.csi), device=device, precision=precision)
         n = fe.num_data_symbols
         overhead = int(fe.resource_grid.num_pilot_symbols) if ch.csi == "ls" else 0
         return fe, n, overhead
     from linklevel.blocks.channels import AWGNChannel, RayleighBlockChannel
 
     if ch.channel == "awgn":
-        return AWGNChannel(device=device), ch.frame_symbols, 0
+        return AWGNChannel(device=device, precision=precision), ch.frame_symbols, 0
     coh = "codeword" if ch.coherence == "frame" else ch.coherence
-    blk = RayleighBlockChannel(coherence=coh, csi=ch.csi, device=device)
+    blk = RayleighBlockChannel(coherence=coh, csi=ch.csi, device=device, precision=precision)
     return blk, ch.frame_symbols, blk.overhead_symbols(ch.frame_symbols)
 
 
 def send_analog(values: torch.Tensor, ch: AnalogChannel, seed: int = 0,
                 device: Optional[str] = None) -> tuple[torch.Tensor, AnalogStats]:
-    """Send real ``values`` (any shape) over ``ch``; returns the received values (same shape, float32)
-    and the :class:`AnalogStats`. The caller's random state is left as it was."""
+    """Send real ``values`` (any shape) over ``ch``; returns the received values (same shape; float64 stays
+    float64, anything else float32) and the :class:`AnalogStats`. The caller's random state is left as it was.
+
+    Differentiable with respect to ``values`` (when they require grad): the noise is reparameterized (drawn from
+    ``seed``, added), the normalization's scale and the equalizer are differentiable; a float64 input runs the
+    channel block in double precision (``torch.autograd.gradcheck``)."""
     if not isinstance(values, torch.Tensor) or values.numel() == 0 or values.is_complex():
         raise ValueError("values must be a non-empty real tensor")
     dev = resolve_device(device)
-    x = values.detach().to(dev, torch.float32).reshape(-1)
-    if not torch.isfinite(x).all():
+    grad = values.requires_grad and torch.is_grad_enabled()
+    dtype = torch.float64 if values.dtype == torch.float64 else torch.float32
+    x = (values if grad else values.detach()).to(dev, dtype).reshape(-1)
+    if not torch.isfinite(x.detach()).all():
         raise ValueError("values contain NaN or infinite entries")
     k = x.numel()
-    power = float(x.square().mean())
-    scale = math.sqrt(power) if power > 0 and ch.convention == "unit-power" else 1.0
-    z = x / scale
+    power = float(x.detach().square().mean())
+    normalize = power > 0 and ch.convention == "unit-power"
+    scale = math.sqrt(power) if normalize else 1.0
+    scale_t = x.square().mean().sqrt() if normalize and grad else scale  # a tensor only when differentiated
+    z = x / scale_t
     if k % 2:
         z = torch.cat([z, z.new_zeros(1)])
     s = torch.complex(z[0::2], z[1::2]) / math.sqrt(2.0)
     uses = s.numel()
-    blk, per_frame, overhead = _block(ch, dev)
+    blk, per_frame, overhead = _block(ch, dev, "double" if dtype == torch.float64 else None)
     frames = math.ceil(uses / per_frame)
-    grid = s.new_zeros(frames * per_frame)
-    grid[:uses] = s
+    grid = torch.cat([s, s.new_zeros(frames * per_frame - uses)])
     no = sigma2(ch) / ch.energy_gain
-    with rng_scope(), torch.no_grad():
+    with rng_scope(), torch.set_grad_enabled(grad):
         seed_everything(seed)
         s_hat, _ = blk(grid.reshape(frames, per_frame), no)
     s_hat = s_hat.reshape(-1)[:uses] * math.sqrt(2.0)
     z_hat = torch.stack([s_hat.real, s_hat.imag], dim=1).reshape(-1)[:k]
-    rx = (z_hat * scale).reshape(values.shape).to(torch.float32)
+    rx = (z_hat * scale_t).reshape(values.shape).to(dtype)
     total = uses + frames * overhead
     side = 32 if ch.convention == "unit-power" else 0  # the scale is side information only when normalized
     return rx, AnalogStats(values=k, channel_uses=int(total), side_bits=side, scale=scale, sigma2=no)

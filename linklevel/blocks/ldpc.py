@@ -25,6 +25,16 @@ What differs is the implementation:
 Internally messages use the decoding-literature sign (``ln P(0)/P(1)``); inputs and outputs
 follow Sionna (``LLR = ln P(1)/P(0)``). Channel and extrinsic messages are clipped at
 ``llr_max`` (20, as Sionna).
+
+**Soft outputs and gradients** (``hard_out=False``, or ``weights`` given): the decoder returns the
+posterior LLRs after exactly ``num_iter`` flooding iterations, built from out-of-place operations only, so
+they are differentiable with respect to the channel LLRs and to the per-iteration / per-edge weights of
+weighted BP (Nachmani et al.: each check-to-variable message of iteration t is multiplied by its weight
+``weights[t, e]`` before the variable-node update). **Early stopping is disabled** on this path: a word that
+would have stopped at iteration t keeps iterating, so its output and gradient are those of iteration
+``num_iter`` (the value a fixed-length unrolled decoder differentiates; stopping is a hard, non-differentiable
+decision). Clipping at ``llr_max`` passes zero gradient beyond the clip; ``boxplus-phi`` is smooth where no
+message is exactly 0; the min-sum rules have the subgradient of min (the selected input's path).
 """
 
 from __future__ import annotations
@@ -44,7 +54,8 @@ CN_UPDATES = ("boxplus-phi", "boxplus", "minsum", "normalized-minsum", "offset-m
 #: Schedules of :class:`BatchLDPC5GDecoder`.
 SCHEDULES = ("flooding", "layered")
 #: Message dtypes (half precision is meant for CUDA; on a CPU it is slow but works).
-MESSAGE_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+MESSAGE_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16,
+                  "float64": torch.float64}
 
 
 # ----------------------------------------------------------------------------- check-node rules
@@ -197,11 +208,16 @@ class BatchLDPC5GDecoder(Block):
         shrinking active batch does not recompile; about 10 s of compilation on first use, then
         3-4x faster check nodes on a CPU; its fused exp/log round differently from eager, so
         decisions of failing codewords can differ).
+    :param hard_out: `True`: hard decisions (with early stopping); `False`: posterior LLRs after
+        ``num_iter`` flooding iterations, differentiable (module notes; no early stopping).
     :param precision: `None` | ``"single"`` | ``"double"`` (output dtype).
     :param device: e.g. ``"cpu"`` or ``"cuda:0"``.
 
     :input llr_ch: [..., n], `torch.float`. Channel LLRs (Sionna sign: ``ln P(1)/P(0)``).
-    :output x_hat: [..., k] (or [..., n]), `torch.float`. Hard decisions.
+    :input weights: `None` or [num_iter, num_edges] (or broadcastable, e.g. [num_iter, 1]): weighted BP
+        (flooding only); implies the soft path.
+    :output x_hat: [..., k] (or [..., n]), `torch.float`. Hard decisions, or posterior LLRs (Sionna sign)
+        with ``hard_out=False`` / ``weights``.
 
     After each call :attr:`last_iterations` ([batch], `torch.int32`) holds the iterations
     each codeword used (the iteration whose decision was returned).
@@ -234,10 +250,12 @@ class BatchLDPC5GDecoder(Block):
         offset: float = 0.5,
         message_dtype: str = "float32",
         compile: bool = False,
+        hard_out: bool = True,
         precision: Optional[str] = None,
         device: Optional[str] = None,
     ) -> None:
         super().__init__(precision=precision, device=device)
+        self.hard_out = bool(hard_out)
         if not isinstance(encoder, LDPC5GEncoder):
             raise TypeError("encoder must be a sionna LDPC5GEncoder")
         if cn_update not in _RULES:
@@ -362,7 +380,37 @@ class BatchLDPC5GDecoder(Block):
                 c2v[:, sl] = r
         return post, None, c2v
 
-    def call(self, llr_ch: torch.Tensor, /, *, num_iter: Optional[int] = None) -> torch.Tensor:
+    def _soft(self, llr: torch.Tensor, iters: int, weights: Optional[torch.Tensor]) -> torch.Tensor:
+        """[B, nv] posterior LLRs (internal sign) after ``iters`` flooding iterations, out-of-place throughout."""
+        if self.schedule != "flooding":
+            raise ValueError("soft outputs and weights need schedule='flooding'")
+        if weights is not None:
+            weights = torch.as_tensor(weights, dtype=self._mdtype, device=llr.device)
+            if weights.dim() != 2 or weights.shape[0] != iters or weights.shape[1] not in (1, self._num_edges):
+                raise ValueError(f"weights must be [num_iter={iters}, num_edges={self._num_edges} or 1], "
+                                 f"got {list(weights.shape)}")
+        lam = self._channel(llr)
+        v2c = lam.index_select(1, self._edge_vn)
+        tot = lam
+        for it in range(iters):
+            c2v = torch.cat([self._checks(v2c[:, g.start:g.start + g.checks * g.degree], g) for g in self._all], 1)
+            if weights is not None:
+                c2v = c2v * weights[it]
+            tot = lam.index_add(1, self._edge_vn, c2v)
+            v2c = (tot.index_select(1, self._edge_vn) - c2v).clamp(-self._llr_max, self._llr_max)
+        return tot
+
+    def _select(self, x: torch.Tensor, lead: list[int]) -> torch.Tensor:
+        """Information bits (or the transmitted codeword, interleaved) of ``x`` [B, nv], reshaped."""
+        if self._return_infobits:
+            return x[:, : self._encoder.k].to(self.dtype).reshape(lead + [self._encoder.k])
+        x = x[:, self._tx_pos]
+        if self._int is not None:
+            x = x[:, self._int]
+        return x.to(self.dtype).reshape(lead + [self._encoder.n])
+
+    def call(self, llr_ch: torch.Tensor, /, *, num_iter: Optional[int] = None,
+             weights: Optional[torch.Tensor] = None) -> torch.Tensor:
         n = self._encoder.n
         if llr_ch.shape[-1] != n:
             raise ValueError(f"last dimension must be n={n}, got {llr_ch.shape[-1]}")
@@ -370,6 +418,9 @@ class BatchLDPC5GDecoder(Block):
         llr = llr_ch.reshape(-1, n)
         b = llr.shape[0]
         iters = self.num_iter if num_iter is None else int(num_iter)
+        if not self.hard_out or weights is not None:
+            self.last_iterations = torch.full((b,), iters, dtype=torch.int32, device=llr.device)
+            return self._select(-self._soft(llr, iters, weights), lead)  # Sionna sign
         lam = self._channel(llr)
         hard_out = torch.empty(b, self._nv, dtype=torch.uint8, device=llr.device)
         used = torch.full((b,), iters, dtype=torch.int32, device=llr.device)
@@ -399,10 +450,4 @@ class BatchLDPC5GDecoder(Block):
         if active.numel():
             hard_out[active] = (tot <= 0).to(torch.uint8)
         self.last_iterations = used
-        if self._return_infobits:
-            x = hard_out[:, : self._encoder.k]
-            return x.to(self.dtype).reshape(lead + [self._encoder.k])
-        x = hard_out[:, self._tx_pos]
-        if self._int is not None:
-            x = x[:, self._int]
-        return x.to(self.dtype).reshape(lead + [n])
+        return self._select(hard_out, lead)
