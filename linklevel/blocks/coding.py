@@ -76,12 +76,28 @@ class ChannelCode(Block):
                     self._enc, cn_update=config.cn_update, schedule=config.schedule,
                     num_iter=config.bp_iterations, early_stop=config.early_stop, scale=config.minsum_scale,
                     offset=config.minsum_offset, message_dtype=config.message_dtype, compile=compile, **kw)
+                self._weights = None if config.bp_weights_file is None else self._bp_weights(config)
         elif config.code == "conv":
             self._enc = ConvEncoder(rate=0.5, constraint_length=config.constraint_length, terminate=True, **kw)
             self._dec = ViterbiDecoder(encoder=self._enc, method="soft_llr", return_info_bits=True, **kw)
         else:
             self._enc = None
             self._dec = None
+
+    def _bp_weights(self, config: LinkConfig) -> torch.Tensor:
+        """Weighted-BP weights of ``config.bp_weights_file``, checked against this code and iterations."""
+        from linklevel.learn.checkpoint import load_trained
+
+        tensors, meta = load_trained(config.bp_weights_file, "weighted_bp")
+        w = tensors["weights"]
+        if (meta.get("k"), meta.get("n")) != (config.k, config.n) or w.shape[0] != config.bp_iterations:
+            raise ValueError(f"{config.bp_weights_file!r} was trained for LDPC({meta.get('k')},{meta.get('n')}) with "
+                             f"{w.shape[0]} iterations; this link is LDPC({config.k},{config.n}) with "
+                             f"{config.bp_iterations}")
+        if w.shape[1] not in (1, self._dec.num_edges):
+            raise ValueError(f"{config.bp_weights_file!r}: {w.shape[1]} weights per iteration for "
+                             f"{self._dec.num_edges} edges")
+        return w.to(self.device)
 
     @property
     def info_bits(self) -> int:
@@ -110,7 +126,10 @@ class ChannelCode(Block):
         return torch.full(shape, self._config.bp_iterations, dtype=torch.int32, device=self.device)
 
     def call(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        c_hat = self._dec(llr) if self._dec is not None else hard_decisions(llr)
+        if getattr(self, "_weights", None) is not None:  # weighted BP: soft path, every iteration, then decide
+            c_hat = (self._dec(llr, weights=self._weights) > 0).to(llr.dtype)
+        else:
+            c_hat = self._dec(llr) if self._dec is not None else hard_decisions(llr)
         if self._crc_dec is None:
             ok = torch.ones(c_hat.shape[:-1], dtype=torch.bool, device=c_hat.device)
             return c_hat, ok

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -154,6 +155,11 @@ class LinkConfig:
     :param tdl_model: 3GPP TDL profile ``A``-``E``.
     :param delay_spread: TDL RMS delay spread in seconds.
     :param carrier_frequency: Hz (TDL).
+    :param constellation_file: A constellation trained by ``semlink train-constellation`` (``.safetensors``):
+        the mapper and the demapper use its points (``2**bits_per_symbol`` of them) instead of Gray QAM.
+    :param bp_weights_file: Weighted-BP weights trained by ``semlink train-decoder`` (``.safetensors``; the
+        semlink decoder, flooding, the same code and ``bp_iterations``); decoding then runs every iteration
+        (no early stopping: the weights are per iteration).
 
     .. code-block:: python
 
@@ -192,6 +198,8 @@ class LinkConfig:
     tdl_model: str = "A"
     delay_spread: float = 100e-9
     carrier_frequency: float = 3.5e9
+    constellation_file: str | None = None
+    bp_weights_file: str | None = None
 
     def __post_init__(self) -> None:
         # Normalize first (frozen: use object.__setattr__), then validate.
@@ -267,8 +275,20 @@ class LinkConfig:
         else:
             set_("pilot_ofdm_symbols", tuple(int(i) for i in self.pilot_ofdm_symbols))
 
+    def _check_trained(self) -> None:
+        for name in ("constellation_file", "bp_weights_file"):
+            path = getattr(self, name)
+            if path is None:
+                continue
+            if not isinstance(path, str) or not path.endswith(".safetensors") or not os.path.isfile(path):
+                raise ValueError(f"{name} must be an existing .safetensors file, got {path!r}")
+        if self.bp_weights_file is not None and (self.code != "ldpc" or self.decoder != "semlink"
+                                                 or self.schedule != "flooding"):
+            raise ValueError("bp_weights_file needs code='ldpc', decoder='semlink' and schedule='flooding'")
+
     def _check_decoder(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
+        self._check_trained()
         _check_choice("decoder", self.decoder, _DECODERS)
         _check_choice("schedule", self.schedule, _SCHEDULES)
         _check_choice("message_dtype", self.message_dtype, _MESSAGE_DTYPES)
@@ -366,6 +386,9 @@ class LinkConfig:
         """Normalized, JSON-serializable dict of all fields."""
         d = dataclasses.asdict(self)
         d["pilot_ofdm_symbols"] = list(self.pilot_ofdm_symbols)
+        for name in ("constellation_file", "bp_weights_file"):  # unset: absent, so earlier run ids are unchanged
+            if d[name] is None:
+                del d[name]
         return d
 
     def to_json(self) -> str:

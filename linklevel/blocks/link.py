@@ -14,14 +14,30 @@ from typing import Optional, Union
 
 import torch
 from sionna.phy import Block
-from sionna.phy.mapping import BinarySource, Demapper, Mapper
+from sionna.phy.mapping import BinarySource, Constellation, Demapper, Mapper
 
 from linklevel.blocks.channels import AWGNChannel, RayleighBlockChannel
 from linklevel.blocks.coding import ChannelCode
 from linklevel.blocks.config import LinkConfig
 from linklevel.blocks.ofdm import OFDMFrontEnd
 
-__all__ = ["Link", "LinkOutput"]
+__all__ = ["Link", "LinkOutput", "trained_constellation"]
+
+
+def trained_constellation(path: str, bits_per_symbol: int, precision: Optional[str] = None,
+                          device: Optional[str] = None) -> Constellation:
+    """The Sionna custom constellation of a ``semlink train-constellation`` file (unit mean energy), checked
+    against the link's bits per symbol."""
+    from linklevel.learn.checkpoint import load_trained
+    from linklevel.learn.constellation import TrainableConstellation
+
+    tensors, meta = load_trained(path, "constellation")
+    if int(meta.get("num_bits", -1)) != bits_per_symbol:
+        raise ValueError(f"{path!r} holds a {2 ** int(meta.get('num_bits', 0))}-point constellation; the link's "
+                         f"modulation has {2 ** bits_per_symbol} points")
+    raw = tensors["points"].double()
+    tc = TrainableConstellation(bits_per_symbol, points=torch.complex(raw[:, 0], raw[:, 1]), precision="double")
+    return Constellation("custom", bits_per_symbol, points=tc.points().detach(), precision=precision, device=device)
 
 
 @dataclass
@@ -98,8 +114,13 @@ class Link(Block):
         self._n_pad = math.ceil(self._n / m) * m
         self._source = BinarySource(**kw)
         self._code = ChannelCode(config, compile=compile, **kw)
-        self._mapper = Mapper(config.constellation_type, m, **kw)
-        self._demapper = Demapper(config.demapping, config.constellation_type, m, **kw)
+        if config.constellation_file is not None:  # a trained constellation (semlink train-constellation)
+            const = trained_constellation(config.constellation_file, m, **kw)
+            self._mapper = Mapper(constellation=const, **kw)
+            self._demapper = Demapper(config.demapping, constellation=const, **kw)
+        else:
+            self._mapper = Mapper(config.constellation_type, m, **kw)
+            self._demapper = Demapper(config.demapping, config.constellation_type, m, **kw)
         if config.ofdm:
             self._front = OFDMFrontEnd(config, **kw)
             slots = self._front.num_data_symbols * m

@@ -115,7 +115,10 @@ def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticMod
     def esno(ebno_db: float) -> float:  # Eb/N0 -> Es/N0 of a transmitted symbol
         return float(ebno_to_esno(ebno_db, info_rate)) if config.snr_type == "ebno" else ebno_db
 
+    trained = getattr(config, "constellation_file", None) is not None  # not Gray QAM: its formulas do not apply
     if config.code == "none":
+        if trained:
+            return None
         # the formulas take Eb/N0 per coded (= uncoded) bit of the data symbols
         coded_ebno = lambda x: esno(x) - 10 * math.log10(m)  # noqa: E731  (per coded bit of the data symbols)
         if config.channel == "awgn":
@@ -124,7 +127,7 @@ def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticMod
             return AnalyticModel({"ber": lambda x: float(analytic.ber_rayleigh(coded_ebno(x), config.modulation))},
                                  "ber", "ber")
         return None
-    if config.channel == "awgn" and m <= 2:
+    if config.channel == "awgn" and m <= 2 and not trained:
         n, k = int(config.n or 0), config.info_bits
         # per coded bit: a BPSK use with snr = 2 Es/N0 (BPSK, real) or Es/N0 (QPSK, per quadrature)
         snr = lambda x: (2.0 / m) * 10 ** (esno(x) / 10)  # noqa: E731
@@ -156,6 +159,8 @@ def analytic_model(config: LinkConfig, info_rate: float) -> Optional[AnalyticMod
 
 def no_model_reason(config: LinkConfig) -> str:
     """Why :func:`analytic_model` has no curve for ``config`` (for figures and reports)."""
+    if getattr(config, "constellation_file", None) is not None:
+        return "a trained constellation: the Gray-QAM formulas and the BPSK/QPSK bounds do not apply"
     if config.code == "none":
         return "no exact BER formula for this channel/CSI (only AWGN and perfect-CSI Rayleigh)"
     if config.channel == "awgn":

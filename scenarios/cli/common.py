@@ -228,6 +228,10 @@ def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel"
                    help=f"beta of offset-minsum in {MINSUM_OFFSET.text()} (default 0.5)")
     g.add_argument("--message-dtype", default="float32", choices=("float32", "float16", "bfloat16"),
                    help="LDPC message precision (semlink decoder; half precision is meant for CUDA)")
+    g.add_argument("--constellation", default=None, metavar="FILE",
+                   help="a constellation trained by `semlink train-constellation` (.safetensors) instead of Gray QAM")
+    g.add_argument("--bp-weights", default=None, metavar="FILE",
+                   help="weighted-BP weights trained by `semlink train-decoder` (.safetensors; same code, iterations)")
 
 
 def link_config(args: argparse.Namespace) -> Any:
@@ -279,6 +283,8 @@ def link_options(args: argparse.Namespace, k_required: bool = True) -> dict[str,
         constraint_length=args.constraint_length,
         fft_size=args.fft_size, num_ofdm_symbols=args.ofdm_symbols,
         cyclic_prefix_length=args.cp_length, tdl_model=args.tdl_model,
+        **{k: v for k, v in (("constellation_file", getattr(args, "constellation", None)),
+                             ("bp_weights_file", getattr(args, "bp_weights", None))) if v is not None},
     )
 
 

@@ -117,3 +117,49 @@ def test_gain_at_bler_interpolates_and_refuses_an_unbracketed_grid():
     # un crosses 1e-2 at 3.0 - log10(2)... both curves fall a decade per dB: the trained one is log10(2) dB ahead
     assert g["value"] == pytest.approx(math.log10(2), abs=1e-9) and g["lo"] < g["value"] < g["hi"]
     assert gain_at_bler(un, tr, 1e-5)["value"] is None
+
+
+def test_link_uses_a_trained_constellation_and_bp_weights(tmp_path):
+    from sionna.phy import config
+
+    from linklevel import Link, LinkConfig
+    from linklevel.learn.weighted_bp import WeightedBP
+
+    tc, _, _ = train_constellation(4, 10.0, steps=20, eval_symbols=2000)
+    f = str(tmp_path / "c.safetensors")
+    save_trained(f, {"points": tc.raw.detach()}, {"kind": "constellation", "num_bits": 4})
+    link = Link(LinkConfig(modulation="16qam", constellation_file=f, snr_type="esno"))
+    assert torch.allclose(link._mapper.constellation.points, tc.points().detach(), atol=1e-6)
+    config.seed = 1
+    out = link(200, 30.0)
+    assert torch.equal(out.bits, out.bits_hat)  # 30 dB: error-free on the trained points
+    with pytest.raises(ValueError, match="16-point"):
+        Link(LinkConfig(modulation="64qam", constellation_file=f))
+    from sionna.phy.fec.ldpc import LDPC5GEncoder
+
+    w = WeightedBP(LDPC5GEncoder(64, 128), num_iter=6).weights.detach() * 0.9
+    g = str(tmp_path / "w.safetensors")
+    save_trained(g, {"weights": w}, {"kind": "weighted_bp", "k": 64, "n": 128})
+    cfg = LinkConfig(code="ldpc", k=64, n=128, bp_iterations=6, bp_weights_file=g)
+    assert "bp_weights_file" in cfg.to_dict() and "bp_weights_file" not in LinkConfig().to_dict()
+    config.seed = 2
+    out = Link(cfg)(100, 8.0)
+    assert torch.equal(out.bits, out.bits_hat) and int(out.iterations.min()) == 6
+    with pytest.raises(ValueError, match="trained for LDPC"):
+        Link(LinkConfig(code="ldpc", k=64, n=128, bp_iterations=5, bp_weights_file=g))
+    with pytest.raises(ValueError, match="flooding"):
+        LinkConfig(code="ldpc", k=64, n=128, schedule="layered", bp_weights_file=g)
+    with pytest.raises(ValueError, match="existing .safetensors"):
+        LinkConfig(constellation_file=str(tmp_path / "none.safetensors"))
+
+
+def test_no_gray_qam_formula_for_a_trained_constellation(tmp_path):
+    from linklevel import LinkConfig
+    from linklevel.engine.overlay import analytic_model, no_model_reason
+
+    f = str(tmp_path / "c.safetensors")
+    save_trained(f, {"points": TrainableConstellation(2).raw.detach()}, {"kind": "constellation", "num_bits": 2})
+    assert analytic_model(LinkConfig(), 2.0) is not None
+    cfg = LinkConfig(constellation_file=f)
+    assert analytic_model(cfg, 2.0) is None and "trained constellation" in no_model_reason(cfg)
+    assert analytic_model(LinkConfig(code="ldpc", k=400, n=500, constellation_file=f), 1.6) is None
