@@ -14,7 +14,8 @@ __all__ = ["add_parser"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     al = sub.add_parser("allocate", help="semantic-aware power allocation for a prompt and an edge stream (Xu et al.)")
     al.add_argument("--scheme", default="coded", choices=("uncoded", "coded"))
-    al.add_argument("--method", default="optimal", choices=("unaware", "proportional", "bisection", "optimal"))
+    al.add_argument("--method", default="optimal", choices=("unaware", "proportional", "bisection", "optimal", "gradient"),
+                    help="gradient: augmented Lagrangian through the differentiable error-rate and perception models")
     src = al.add_mutually_exclusive_group()
     src.add_argument("--discard-perception", default=None,
                      help=f"P_BOTH,P_PROMPT_ONLY,P_EDGE_ONLY of the discard receiver (coded), each in {UNIT.text()}")

@@ -9,7 +9,9 @@ per-stream error rates :math:`\Phi_i` of eqs. (21) / (23) and their inverses
 :math:`\bar L_i/L_i`; in the discard case this means equal BLERs), ``bisection``
 (Algorithm 1 on the derivative along the constraint curve) and ``optimal`` (a global search
 over the whole constraint curve, endpoints included — where one stream gets no power,
-BLER 1 — refined locally; the certified reference the others are checked against).
+BLER 1 — refined locally; the certified reference the others are checked against) and ``gradient``
+(an augmented Lagrangian on ln SNR through the differentiable error-rate and perception models,
+:mod:`scenarios.xu.gradient`; not part of the study's method lists).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from scipy.optimize import brentq, minimize_scalar
 from .functions import DiscardPerception
 from .models import ber_bpsk, bler_eq23, snr_for_ber_bpsk, snr_for_bler_eq23
 
-__all__ = ["METHODS", "PHI_MIN", "StreamSpec", "Allocation", "Problem", "allocate"]
+__all__ = ["METHODS", "STUDY_METHODS", "PHI_MIN", "StreamSpec", "Allocation", "Problem", "allocate"]
 
-METHODS = ("unaware", "proportional", "bisection", "optimal")
+METHODS = ("unaware", "proportional", "bisection", "optimal", "gradient")
+#: The methods a study runs by default (``gradient`` is opt-in: ``methods = [..., "gradient"]``).
+STUDY_METHODS = METHODS[:4]
 PHI_MIN = 1e-12  #: smallest error rate searched (an error-free stream)
 
 
@@ -58,6 +62,7 @@ class Allocation:
     perception: float = float("nan")
     notes: list[str] = field(default_factory=list)
     optimal_total_power: Optional[float] = None   # with check_optimum
+    solver: dict = field(default_factory=dict)   # gradient: iterations, rounds, seconds
     excess_over_optimal: Optional[float] = None
 
     def to_dict(self) -> dict:
@@ -68,7 +73,7 @@ class Allocation:
                 "total_power_w": self.total_power if self.feasible else None, "perception": self.perception,
                 "streams": streams if self.feasible else [], "notes": self.notes,
                 **({"optimal_total_power_w": self.optimal_total_power, "excess_over_optimal": self.excess_over_optimal}
-                   if self.optimal_total_power is not None else {})}
+                   if self.optimal_total_power is not None else {}), **({"solver": self.solver} if self.solver else {})}
 
 
 class Problem:
@@ -157,6 +162,10 @@ def allocate(scheme: str, method: str, streams: Sequence[StreamSpec], perception
         phis = _proportional(pb, target, semantic_values, lo, hi)
     elif method == "bisection":
         phis = _bisection(pb, target, lo, hi)
+    elif method == "gradient":
+        from .gradient import gradient_allocation
+
+        phis, out.solver = gradient_allocation(pb, target, start=_unaware(pb, target))
     else:
         phis = _global(pb, target, lo, hi, grid)
     p = perception(*phis)

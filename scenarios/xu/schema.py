@@ -65,7 +65,7 @@ import numpy as np
 
 from ..study.quantities import BER, CODE_RATE, DISTANCE_M, GAIN_DB, NOISE_DBM, PATH_LOSS_EXPONENT, POWER_W, STREAM_BITS
 from ..study.schema import StudyError, StudyHeader, build_dataclass, kind_tables, resolve_path
-from .allocation import METHODS
+from .allocation import METHODS, STUDY_METHODS
 from .functions import PAPER_CONSTANTS
 
 __all__ = ["XuChannel", "XuMeasure", "XuCurves", "XuRealizations", "XuRealLink", "XuStudy", "load_xu",
@@ -104,7 +104,7 @@ class XuMeasure:
 @dataclass(frozen=True)
 class XuCurves:
     targets: tuple[float, ...] = tuple(np.round(np.arange(0.33, 0.995, 0.01), 4))
-    methods: tuple[str, ...] = METHODS
+    methods: tuple[str, ...] = STUDY_METHODS
     sources: tuple[str, ...] = SOURCES
     schemes: tuple[str, ...] = ("coded", "uncoded")
 
@@ -115,7 +115,7 @@ class XuRealizations:
     target: float = 0.45
     budgets_w: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0)
     source: str = "paper:clip"
-    methods: tuple[str, ...] = METHODS
+    methods: tuple[str, ...] = STUDY_METHODS
 
 
 @dataclass(frozen=True)
