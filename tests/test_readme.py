@@ -58,13 +58,15 @@ TABLE = {"e1": [1e-6, 1e-3, 0.5], "e2": [1e-6, 1e-3, 0.5],
          "single1": {"e": [1e-6, 1e-3, 0.5], "p": [0.5, 0.6, 1.0]},
          "single2": {"e": [1e-6, 1e-3, 0.5], "p": [0.5, 0.7, 1.0]}}
 BUDGET = {"ber": ["--max-bits", "20000", "--max-blocks", "40", "--no-progress"],
-          "run": ["--no-progress"]}
+          "run": ["--no-progress"], "train-constellation": ["--steps", "20", "--eval-symbols", "5000"],
+          "train-decoder": ["--steps", "5", "--min-errors", "10", "--eval-ebno", "3:1:4"]}
 
 
 def test_readme_shows_every_subcommand():
     shown = {argv[0] for _, _, argv, _ in COMMANDS}
     assert shown >= {"run", "show", "ber", "transmit", "encode", "regenerate", "train-sketch-codec", "allocate",
-                     "bounds", "latency", "maps", "cie", "train-image-codec", "segment"}
+                     "bounds", "latency", "maps", "cie", "train-image-codec", "segment", "train-constellation",
+                     "train-decoder"}
 
 
 @pytest.mark.parametrize("line,env,argv,comment", COMMANDS, ids=[f"L{c[0]}-{c[2][0]}" for c in COMMANDS])
@@ -121,6 +123,11 @@ def test_readme_command_runs(line, env, argv, comment, tmp_path, monkeypatch, ca
         capsys.readouterr()
     if argv[0] in ("train-sketch-codec", "train-image-codec"):
         extra = ["--steps", "2", "--out", str(tmp_path / "w")]
+    if "--constellation" in argv:  # what it reads: a constellation the README's train-constellation line writes
+        f = argv[argv.index("--constellation") + 1]
+        assert main(["train-constellation", "--points", "16", "--snr-db", "10", "--steps", "2", "--eval-symbols",
+                     "2000", "--out", f]) == 0
+        capsys.readouterr()
     rc = main(argv + extra)
     out, err = capsys.readouterr()
     if kind == "fails":
