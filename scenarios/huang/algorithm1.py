@@ -42,7 +42,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["AlphaResult", "zero_order_alpha", "grid_alpha", "exact_alpha", "select_coder"]
+__all__ = ["AlphaResult", "zero_order_alpha", "grid_alpha", "exact_alpha", "surrogate_gradient_alpha", "select_coder"]
 
 Fn = Callable[[int, float, int], float]
 
@@ -149,3 +149,40 @@ def select_coder(results: Sequence[AlphaResult], distortions: Sequence[float], d
     if not ok:
         return None
     return max(ok, key=lambda r: (r.feasible, r.gvif))
+
+
+def surrogate_gradient_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits: float,
+                             candidates: Sequence[float], alpha_th: float = 0.8, rho: float = 100.0,
+                             rounds: int = 200, steps: int = 50, lr: float = 0.003) -> AlphaResult:
+    """Step 1 of Algorithm 1 with the true derivative of a smooth surrogate instead of the two-point estimate
+    (issue #27): mean GVIF and mean bits at the importance levels (``candidates`` in [0, α_th]) are interpolated
+    by monotone cubic (PCHIP) curves G(α), K(α) = bits/budget − 1, whose derivatives are exact; projected
+    gradient steps on the augmented Lagrangian −G + (max(0, λ + ρK)² − λ²)/(2ρ) with λ ← max(0, λ + ρK) between
+    rounds (ρ = 100, 200 rounds of 50 steps of 0.003: with 30 rounds of 200 steps of 0.01 the multiplier had not
+    settled and α ended 0.06 above the optimum on the test problem). The result is snapped to the set it selects (the next level up) and, if that is over the budget,
+    raised level by level until it fits (as the repair of :func:`zero_order_alpha`)."""
+    from scipy.interpolate import PchipInterpolator
+
+    lv = sorted({0.0, float(alpha_th)} | {float(a) for a in candidates if 0.0 <= a <= alpha_th})
+    if len(lv) < 2:
+        raise ValueError("need at least two candidate thresholds")
+    idx = range(images)
+    g = np.array([_mean(V, coder, a, idx) for a in lv])
+    k = np.array([_mean(B, coder, a, idx) for a in lv]) / budget_bits - 1.0
+    G, K = PchipInterpolator(lv, g), PchipInterpolator(lv, k)
+    dG, dK = G.derivative(), K.derivative()
+    a, lam, hist = float(lv[len(lv) // 2]), 0.0, []
+    for _ in range(rounds):
+        for _ in range(steps):
+            grad = -float(dG(a)) + max(0.0, lam + rho * float(K(a))) * float(dK(a))
+            a = min(alpha_th, max(0.0, a - lr * grad))
+        hist.append(a)
+        lam = max(0.0, lam + rho * float(K(a)))
+    j = int(np.searchsorted(lv, a - 1e-12))  # the level a selects (the smallest level >= a)
+    j = min(j, len(lv) - 1)
+    while j < len(lv) - 1 and _mean(B, coder, lv[j], idx) > budget_bits * (1 + 1e-9):
+        j += 1
+    a = lv[j]
+    bits = _mean(B, coder, a, idx)
+    return AlphaResult(coder, a, _mean(V, coder, a, idx), bits, bits <= budget_bits * (1 + 1e-9), rounds * steps,
+                       hist, raw_alpha=hist[-1] if hist else a, converged=len(hist) > 1 and abs(hist[-1] - hist[-2]) < 1e-4)

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from .algorithm1 import AlphaResult, exact_alpha, select_coder, zero_order_alpha
+from .algorithm1 import AlphaResult, exact_alpha, select_coder, surrogate_gradient_alpha, zero_order_alpha
 
 __all__ = ["Design", "design", "survival", "link_budget"]
 
@@ -41,6 +41,7 @@ class Design:
     chosen: AlphaResult
     optimum: AlphaResult
     d0_met: bool
+    gradient: Optional[dict[int, AlphaResult]] = None
 
     @property
     def gap(self) -> float:
@@ -69,11 +70,13 @@ def _choose(per_coder: Sequence[AlphaResult], dist: dict[int, float], d0_db: flo
 
 
 def design(evaluate: Any, family: Sequence[int], f9: Any, budget: float, dist: dict[int, float], seed: int,
-           images: Sequence[int], loss: Optional[tuple[float, int]] = None, algorithm1: bool = True) -> Design:
+           images: Sequence[int], loss: Optional[tuple[float, int]] = None, algorithm1: bool = True,
+           surrogate: bool = False) -> Design:
     """Algorithm 1 and the certified optimum over ``images`` at ``budget`` bits for the coders ``family``
     (``evaluate(i, q, α) -> (GVIF, bits, fraction)`` with ``levels(images)``; ``loss``: ``(p, payload)``, the
     objective becomes the expected delivered GVIF; ``algorithm1=False``: the exact optimum only, reported as
-    both)."""
+    both; ``surrogate``: also α* per coder by the true derivative of a smooth surrogate,
+    :func:`~scenarios.huang.algorithm1.surrogate_gradient_alpha`)."""
     idx = list(images)
 
     def V(q: int, a: float, j: int) -> float:
@@ -90,4 +93,6 @@ def design(evaluate: Any, family: Sequence[int], f9: Any, budget: float, dist: d
     sub = {q: dist[q] for q in family}
     chosen, ok = _choose(res, sub, f9.d0_mask_psnr_db)
     optimum, _ = _choose(list(exact.values()), sub, f9.d0_mask_psnr_db)
-    return Design(res, exact, chosen, optimum, ok)
+    grad = {q: surrogate_gradient_alpha(V, B, q, len(idx), 1.0, cand, f9.alpha_th) for q in sorted(family)} \
+        if surrogate else None
+    return Design(res, exact, chosen, optimum, ok, grad)

@@ -148,14 +148,17 @@ def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarr
     ev = Evaluator([image], [importance], family, gamma2)
     dist = coder_distortions(family, [image], [importance])
     f9 = HuangFig9(penalty=p, nu=nu, eta=eta, iters=iters, d0_mask_psnr_db=d0_mask_psnr_db)
-    d = design(ev, list(family), f9, budget, dist, seed, [0])
+    d = design(ev, list(family), f9, budget, dist, seed, [0], surrogate=True)
     results, exact, chosen, d0_met = d.results, d.exact, d.chosen, d.d0_met
     return {"snr_db": snr_db, "t_max_ms": t_max_ms, "budget_bits": budget,
             "coders": [{"coder": r.coder, "alpha": r.alpha, "raw_alpha": r.raw_alpha, "gvif": r.gvif,
                         "bits": r.bits * budget, "feasible": r.feasible, "iterations": r.iterations,
                         "converged": r.converged, "printed_stop": r.printed_stop,
                         "mask_psnr_full_decode": dist[r.coder], "exact_alpha": exact[r.coder].alpha,
-                        "exact_gvif": exact[r.coder].gvif, "gap_to_exact": exact[r.coder].gvif - r.gvif}
+                        "exact_gvif": exact[r.coder].gvif, "gap_to_exact": exact[r.coder].gvif - r.gvif,
+                        "surrogate_gradient_alpha": d.gradient[r.coder].alpha,
+                        "surrogate_gradient_gvif": d.gradient[r.coder].gvif,
+                        "surrogate_gradient_gap_to_exact": exact[r.coder].gvif - d.gradient[r.coder].gvif}
                        for r in results],
             "exact_alpha_star": d.optimum.alpha, "exact_coder_star": d.optimum.coder, "gap_to_exact": d.gap,
             "alpha_star": chosen.alpha, "coder_star": chosen.coder, "gvif_star": chosen.gvif,

@@ -150,3 +150,18 @@ def test_survival_and_the_loss_aware_design():
     assert lossy.optimum.gvif == pytest.approx(best[0], rel=1e-12)
     assert lossy.optimum.alpha > plain.optimum.alpha  # sending less pays when each codeword can be lost
     assert plain.gap >= -1e-12 and lossy.gap >= -1e-12
+
+
+@pytest.mark.parametrize("budget", [250.0, 600.0, 1100.0])
+def test_surrogate_gradient_reaches_the_certified_optimum(budget):
+    """The true derivative of a smooth monotone surrogate in place of the two-point estimate (issue #27):
+    on the level problem it lands on the exact optimum (the smallest feasible level)."""
+    from scenarios.huang.algorithm1 import surrogate_gradient_alpha
+
+    V, B, levels = _levels_problem()
+    for q in (0, 1):
+        ex = exact_alpha(V, B, q, images=6, budget_bits=budget, candidates=levels)
+        sg = surrogate_gradient_alpha(V, B, q, images=6, budget_bits=budget, candidates=levels)
+        assert sg.feasible and abs(ex.gvif - sg.gvif) <= 1e-12 and sg.alpha == pytest.approx(ex.alpha)
+        zo = zero_order_alpha(V, B, q, images=6, budget_bits=budget, p=10.0, nu=0.05, eta=0.05, iters=200, seed=q)
+        assert ex.gvif - zo.gvif >= -1e-12  # the printed Algorithm 1 is never better than the certified optimum

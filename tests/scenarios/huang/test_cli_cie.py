@@ -70,6 +70,7 @@ def test_cie_optimize(family, image, capsys):
     for c in o["coders"]:
         assert 0 <= c["alpha"] <= 0.8 and c["exact_gvif"] >= 0 and "mask_psnr_full_decode" in c
         assert c["gap_to_exact"] >= -1e-12 or not c["feasible"]  # the certified optimum is no worse than Algorithm 1
+        assert c["surrogate_gradient_gap_to_exact"] >= -1e-12 and 0 <= c["surrogate_gradient_alpha"] <= 0.8
     # what is printed and written is the design Algorithm 1 chose, not the defaults
     assert r["alpha"] == o["alpha_star"] and r["coder"] == o["coder_star"]
     chosen = next(c for c in o["coders"] if c["coder"] == o["coder_star"])
