@@ -56,7 +56,7 @@ CRC_POLYNOMIALS: dict[str, int] = {
 _CHANNELS = ("awgn", "rayleigh-block", "tdl")
 _CSI = ("perfect", "ls")
 _CODES = ("none", "ldpc", "conv")
-_DEMAPPING = ("app", "maxlog")
+_DEMAPPING = ("app", "maxlog", "neural")
 _CN_UPDATES = ("boxplus-phi", "boxplus", "minsum", "normalized-minsum", "offset-minsum", "identity")
 #: Check-node rules Sionna's LDPC5GDecoder offers (``decoder="sionna"``).
 _SIONNA_CN_UPDATES = ("boxplus-phi", "boxplus", "minsum", "offset-minsum", "identity")
@@ -130,7 +130,8 @@ class LinkConfig:
         the block length (defaults to ``n`` or 1200).
     :param n: Codeword length (LDPC) or block length (uncoded).
     :param crc: Sionna CRC name (e.g. ``"CRC24A"``) or ``None``.
-    :param demapping: ``app`` or ``maxlog``.
+    :param demapping: ``app``, ``maxlog`` or ``neural`` (the MLP trained with the points of
+        ``constellation_file`` by ``semlink train-constellation --demapper neural``).
     :param bp_iterations: LDPC belief-propagation iterations (the maximum with early stopping).
     :param cn_update: LDPC check-node rule: ``boxplus-phi`` (exact, default), ``boxplus`` (exact,
         tanh rule), ``minsum``, ``normalized-minsum`` (semlink decoder only), ``offset-minsum``,
@@ -179,7 +180,7 @@ class LinkConfig:
     k: int | None = None
     n: int | None = None
     crc: str | None = None
-    demapping: Literal["app", "maxlog"] = "app"
+    demapping: Literal["app", "maxlog", "neural"] = "app"
     bp_iterations: int = 20
     cn_update: str = "boxplus-phi"
     decoder: str = "semlink"
@@ -282,6 +283,8 @@ class LinkConfig:
                 continue
             if not isinstance(path, str) or not path.endswith(".safetensors") or not os.path.isfile(path):
                 raise ValueError(f"{name} must be an existing .safetensors file, got {path!r}")
+        if self.demapping == "neural" and self.constellation_file is None:
+            raise ValueError("demapping='neural' needs the constellation_file it was trained with")
         if self.bp_weights_file is not None and (self.code != "ldpc" or self.decoder != "semlink"
                                                  or self.schedule != "flooding"):
             raise ValueError("bp_weights_file needs code='ldpc', decoder='semlink' and schedule='flooding'")

@@ -21,7 +21,22 @@ from linklevel.blocks.coding import ChannelCode
 from linklevel.blocks.config import LinkConfig
 from linklevel.blocks.ofdm import OFDMFrontEnd
 
-__all__ = ["Link", "LinkOutput", "trained_constellation"]
+__all__ = ["Link", "LinkOutput", "trained_constellation", "trained_demapper"]
+
+
+def trained_demapper(path: str, bits_per_symbol: int, device: Optional[str] = None) -> torch.nn.Module:
+    """The :class:`~linklevel.learn.demapper.NeuralDemapper` stored with a trained constellation (its LLRs in
+    the link's precision)."""
+    from linklevel.learn.checkpoint import load_trained
+    from linklevel.learn.demapper import NeuralDemapper
+
+    tensors, _ = load_trained(path, "constellation")
+    state = {k[len("demapper."):]: v for k, v in tensors.items() if k.startswith("demapper.")}
+    if not state:
+        raise ValueError(f"{path!r} holds no neural demapper (train it with --demapper neural)")
+    nd = NeuralDemapper(bits_per_symbol, hidden=int(state["net.0.weight"].shape[0]))
+    nd.load_state_dict(state)
+    return nd.to(device or "cpu")
 
 
 def trained_constellation(path: str, bits_per_symbol: int, precision: Optional[str] = None,
@@ -117,7 +132,8 @@ class Link(Block):
         if config.constellation_file is not None:  # a trained constellation (semlink train-constellation)
             const = trained_constellation(config.constellation_file, m, **kw)
             self._mapper = Mapper(constellation=const, **kw)
-            self._demapper = Demapper(config.demapping, constellation=const, **kw)
+            self._demapper = trained_demapper(config.constellation_file, m, self.device) \
+                if config.demapping == "neural" else Demapper(config.demapping, constellation=const, **kw)
         else:
             self._mapper = Mapper(config.constellation_type, m, **kw)
             self._demapper = Demapper(config.demapping, config.constellation_type, m, **kw)
@@ -231,7 +247,7 @@ class Link(Block):
         x_hat, no_eff = self._front(x, no_t)
         # rescale to the unit-energy constellation the demapper knows
         x_hat, no_eff = x_hat / amp.to(self.cdtype), no_eff / amp.square()
-        llr = self._demapper(x_hat, no_eff)
+        llr = self._demapper(x_hat, no_eff).to(self.dtype)
         llr = llr[:, : self._cw * self._n_pad].reshape(batch, self._cw, self._n_pad)[..., : self._n]
         bits_hat, crc_ok = self._code(llr)
         iters = self._code.iterations(crc_ok.shape)

@@ -210,7 +210,8 @@ def add_link_options(p: argparse.ArgumentParser, channel_flag: str = "--channel"
                    help=f"LDPC code rate k/n in {CODE_RATE.text()} (gives n from k)")
     g.add_argument("--crc", nargs="?", const="CRC24A", default=None,
                    help=f"append a CRC per block (default CRC24A; one of {', '.join(CRC_POLYNOMIALS)})")
-    g.add_argument("--demapping", default="app", choices=("app", "maxlog"))
+    g.add_argument("--demapping", default="app", choices=("app", "maxlog", "neural"),
+                   help="neural: the MLP trained with --constellation's points (train-constellation --demapper neural)")
     g.add_argument("--bp-iterations", type=bounded_int(0, MAX_BP_ITERATIONS), default=20,
                    help=f"LDPC BP iterations (the maximum with early stopping; default 20; 0..{MAX_BP_ITERATIONS})")
     g.add_argument("--decoder", default="semlink", choices=("semlink", "sionna"),

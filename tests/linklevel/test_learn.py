@@ -163,3 +163,40 @@ def test_no_gray_qam_formula_for_a_trained_constellation(tmp_path):
     cfg = LinkConfig(constellation_file=f)
     assert analytic_model(cfg, 2.0) is None and "trained constellation" in no_model_reason(cfg)
     assert analytic_model(LinkConfig(code="ldpc", k=400, n=500, constellation_file=f), 1.6) is None
+
+
+def test_link_with_a_trained_neural_demapper(tmp_path):
+    from sionna.phy import config
+
+    from linklevel import Link, LinkConfig
+
+    f = str(tmp_path / "n.safetensors")
+    assert main(["train-constellation", "--points", "4", "--snr-db", "6", "--steps", "150", "--demapper", "neural",
+                 "--lr", "0.02", "--eval-symbols", "5000", "--out", f]) == 0
+    link = Link(LinkConfig(modulation="qpsk", constellation_file=f, demapping="neural", snr_type="esno"))
+    config.seed = 3
+    out = link(100, 25.0)
+    assert torch.equal(out.bits, out.bits_hat)  # 25 dB: the learned demapper decides every bit right
+    with pytest.raises(ValueError, match="needs the constellation_file"):
+        LinkConfig(demapping="neural")
+    g = str(tmp_path / "a.safetensors")
+    save_trained(g, {"points": TrainableConstellation(2).raw.detach()}, {"kind": "constellation", "num_bits": 2})
+    with pytest.raises(ValueError, match="no neural demapper"):
+        Link(LinkConfig(modulation="qpsk", constellation_file=g, demapping="neural"))
+
+
+def test_link_transmit_gradcheck_wrt_tx_power():
+    """Link.transmit is differentiable from the transmit power to the LLRs (uncoded AWGN, double precision)."""
+    from sionna.phy import config
+    from torch.autograd import gradcheck
+
+    from linklevel import Link, LinkConfig
+
+    link = Link(LinkConfig(modulation="16qam", k=64, n=64, snr_type="esno"), precision="double")
+    bits = torch.randint(0, 2, (2, 1, 64), generator=torch.Generator().manual_seed(0)).double()
+
+    def f(p):
+        config.seed = 7
+        return link.transmit(bits, 0.2, tx_power=p, return_llr=True).llr
+
+    assert gradcheck(f, (torch.tensor(1.3, dtype=torch.float64, requires_grad=True),))
