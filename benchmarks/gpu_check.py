@@ -18,6 +18,9 @@ Sections (each row says where it ran; without CUDA the GPU rows say "skipped: no
    seed (different generators): block error rates and the two-sample z (|z| < 4 expected).
 5. Learned codecs: seconds per training step of each shipped trainer (``semlink train-image-codec``,
    ``semlink train-sketch-codec``: batch 8, crops 128) on the CPU (one thread) and on CUDA.
+6. The differentiable link (issue #27): seconds per gradient step of ``semlink train-constellation``
+   (64 points, 4096 symbols per step) and ``semlink train-decoder`` (weighted BP, LDPC(64,128), 10
+   iterations, 256 codewords per step) on the CPU and on CUDA.
 
 Run: ``.venv/bin/python benchmarks/gpu_check.py [--out FILE.md] [--quick]``; exit 1 when a step
 that ran failed (the GPU tests, the agreement check). Budget: under 8 minutes on one GPU.
@@ -137,6 +140,22 @@ def training(device: str, steps: int) -> list[str]:
     return rows
 
 
+def gradient_steps(device: str, steps: int) -> list[str]:
+    from linklevel.learn.training import train_constellation, train_decoder
+
+    rows = []
+    for dev in ["cpu"] + ([device] if device.startswith("cuda") else []):
+        _, _, r = train_constellation(6, 16.0, steps, eval_symbols=2000, device=dev)
+        rows.append(f"| constellation gradient step | 64 points, 4096 symbols, {steps} steps | {dev} | "
+                    f"{r['seconds'] / steps * 1e3:.1f} ms/step |")
+        _, r = train_decoder(64, 128, 3.0, steps, device=dev)
+        rows.append(f"| weighted-BP gradient step | LDPC(64,128), 10 it., 256 cw, {steps} steps | {dev} | "
+                    f"{r['seconds'] / steps * 1e3:.1f} ms/step |")
+    if not device.startswith("cuda"):
+        rows.append(f"| differentiable link on CUDA | gradient step | - | {NO_GPU} |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=None, help="also write the table to this Markdown file")
@@ -154,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, ok = gpu_tests()
     more, agree = agreement(device)
     rows += decoders(device, args.quick) + uncoded(device, args.quick) + more + training(device, args.steps)
+    rows += gradient_steps(device, args.steps)
     table = "\n".join([f"GPU check, {time.strftime('%Y-%m-%d')}: {machine}; torch {torch.__version__}; "
                        f"{time.perf_counter() - t0:.0f} s.", "", "| what | measure | device | result |",
                        "|---|---|---|---|", *rows])

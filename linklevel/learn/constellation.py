@@ -51,6 +51,9 @@ class TrainableConstellation(torch.nn.Module):
         if init not in ("qam", "random"):
             raise ValueError(f"init must be 'qam' or 'random', got {init!r}")
         self.num_bits, self.center = num_bits, bool(center)
+        from sionna.phy import config
+
+        device = device or config.device  # Sionna's default device, as the blocks built from these points
         self.precision, self.device_name = precision, device
         dtype = torch.float64 if precision == "double" else torch.float32
         if points is not None:
@@ -62,7 +65,7 @@ class TrainableConstellation(torch.nn.Module):
             p = torch.view_as_real(Constellation(kind, num_bits, precision="double").points).to(dtype)
         else:
             p = torch.randn(2 ** num_bits, 2, generator=torch.Generator().manual_seed(seed), dtype=dtype)
-        self.raw = torch.nn.Parameter(p.clone().to(device or "cpu"))
+        self.raw = torch.nn.Parameter(p.clone().to(device))
 
     def points(self) -> torch.Tensor:
         """The constellation ``[2**num_bits]`` complex, (centred and) normalized to unit mean energy."""

@@ -51,7 +51,8 @@ def _llr(tc: TrainableConstellation, neural: Optional[NeuralDemapper], bits: tor
     from linklevel.blocks.channels import AWGNChannel
 
     config.seed = noise_seed
-    y, no_eff = AWGNChannel()(tc.mapper()(bits), torch.tensor(no))
+    dev = tc.raw.device
+    y, no_eff = AWGNChannel(device=str(dev))(tc.mapper()(bits.to(dev)), torch.tensor(no, device=dev))
     return tc.demapper("app")(y, no_eff) if neural is None else neural(y, no_eff)
 
 
@@ -62,8 +63,8 @@ def evaluate_constellation(tc: TrainableConstellation, snr_db: float, symbols: i
     m, no = tc.num_bits, 10 ** (-snr_db / 10)
     bits = _symbols(m, symbols, seed)
     with torch.no_grad():
-        llr = _llr(tc, neural, bits, no, seed + 7)
-        ref = _llr(TrainableConstellation(m, init="qam"), None, bits, no, seed + 7)
+        llr = _llr(tc, neural, bits, no, seed + 7).cpu()
+        ref = _llr(TrainableConstellation(m, init="qam", device=tc.device_name), None, bits, no, seed + 7).cpu()
     b, lam, lr = bits.double(), llr.double().reshape(-1, m), ref.double().reshape(-1, m)
     per = lambda x: m - torch.nn.functional.softplus(-(2 * b - 1) * x).sum(1) / math.log(2)  # noqa: E731
     diff = (per(lam) - per(lr)).numpy()
@@ -77,56 +78,60 @@ def evaluate_constellation(tc: TrainableConstellation, snr_db: float, symbols: i
 
 def train_constellation(num_bits: int, snr_db: float, steps: int, batch: int = 4096, lr: float = 0.01, seed: int = 0,
                         init: str = "qam", demapper: str = "app", eval_symbols: int = 200_000,
-                        progress: Progress = None) -> tuple[TrainableConstellation, Optional[NeuralDemapper],
-                                                            dict[str, Any]]:
-    """Train ``2**num_bits`` points at Es/N0 ``snr_db`` (AWGN) for ``steps`` Adam steps; returns the
-    constellation, the neural demapper (``demapper="neural"``) and the result dictionary."""
+                        progress: Progress = None, device: str = "cpu") -> tuple[TrainableConstellation,
+                                                                                 Optional[NeuralDemapper], dict[str, Any]]:
+    """Train ``2**num_bits`` points at Es/N0 ``snr_db`` (AWGN) for ``steps`` Adam steps on ``device`` (the
+    bits are drawn on the CPU, so a seed gives the same bits everywhere); returns the constellation, the
+    neural demapper (``demapper="neural"``) and the result dictionary."""
     if demapper not in ("app", "neural"):
         raise ValueError(f"demapper must be 'app' or 'neural', got {demapper!r}")
     torch.manual_seed(seed)
-    tc = TrainableConstellation(num_bits, init=init, seed=seed)
-    neural = NeuralDemapper(num_bits) if demapper == "neural" else None
+    tc = TrainableConstellation(num_bits, init=init, seed=seed, device=device)
+    neural = NeuralDemapper(num_bits).to(device) if demapper == "neural" else None
     params = list(tc.parameters()) + ([] if neural is None else list(neural.parameters()))
     opt = torch.optim.Adam(params, lr=lr)
     no, losses, tick, t0 = 10 ** (-snr_db / 10), [], _ticker(progress), time.monotonic()
     for step in range(steps):
         bits = _symbols(num_bits, batch, 1_000_003 * seed + step)
         llr = _llr(tc, neural, bits, no, 2_000_003 + step)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(llr, bits.reshape(llr.shape))
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(llr, bits.to(llr.device).reshape(llr.shape))
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.item())
         tick(f"step {step + 1}/{steps}: loss {losses[-1]:.4f} (BMI ≈ {num_bits * (1 - losses[-1] / math.log(2)):.3f})")
     res = evaluate_constellation(tc, snr_db, eval_symbols, seed + 1, neural)
-    pts = tc.points().detach()
+    pts = tc.points().detach().cpu()
     res.update(points=[[float(p.real), float(p.imag)] for p in pts], labels=tc.labels(), snr_db=snr_db, steps=steps,
                batch=batch, lr=lr, seed=seed, init=init, demapper=demapper, num_points=2 ** num_bits,
                loss_first=losses[0] if losses else None, loss_last=losses[-1] if losses else None,
-               mean_energy=float(pts.abs().square().mean()), seconds=time.monotonic() - t0)
+               mean_energy=float(pts.abs().square().mean()), seconds=time.monotonic() - t0, device=device)
     return tc, neural, res
 
 
 def _bpsk_llr(codewords: torch.Tensor, ebno_db: float, rate: float, gen: torch.Generator) -> torch.Tensor:
-    """Sionna-sign LLRs of BPSK (bit 0 -> +1) on real AWGN at Eb/N0 with code rate ``rate``."""
+    """Sionna-sign LLRs of BPSK (bit 0 -> +1) on real AWGN at Eb/N0 with code rate ``rate`` (noise drawn on the
+    CPU generator ``gen``, added on the codewords' device)."""
     sigma2 = 1.0 / (2 * rate * 10 ** (ebno_db / 10))
-    y = (1 - 2 * codewords) + math.sqrt(sigma2) * torch.randn(codewords.shape, generator=gen)
+    noise = torch.randn(codewords.shape, generator=gen).to(codewords.device)
+    y = (1 - 2 * codewords) + math.sqrt(sigma2) * noise
     return -2 * y / sigma2
 
 
 def train_decoder(k: int, n: int, ebno_db: float, steps: int, num_iter: int = 10, per: str = "edge",
                   cn_update: str = "boxplus-phi", batch: int = 256, lr: float = 1e-3, seed: int = 0,
-                  progress: Progress = None) -> tuple[WeightedBP, dict[str, Any]]:
-    """Weighted BP on the 5G LDPC (k, n) code at Eb/N0 ``ebno_db``; returns the module and a summary."""
+                  progress: Progress = None, device: str = "cpu") -> tuple[WeightedBP, dict[str, Any]]:
+    """Weighted BP on the 5G LDPC (k, n) code at Eb/N0 ``ebno_db`` on ``device``; returns the module and a
+    summary."""
     from sionna.phy.fec.ldpc import LDPC5GEncoder
 
     torch.manual_seed(seed)
-    enc = LDPC5GEncoder(k, n)
-    wbp = WeightedBP(enc, num_iter=num_iter, per=per, cn_update=cn_update)
+    enc = LDPC5GEncoder(k, n, device=device)
+    wbp = WeightedBP(enc, num_iter=num_iter, per=per, cn_update=cn_update, device=device)
     opt = torch.optim.Adam(wbp.parameters(), lr=lr)
     gen, tick, losses, t0 = torch.Generator().manual_seed(seed), _ticker(progress), [], time.monotonic()
     for step in range(steps):
-        u = torch.randint(0, 2, (batch, k), generator=gen).float()
+        u = torch.randint(0, 2, (batch, k), generator=gen).float().to(device)
         llr = _bpsk_llr(enc(u), ebno_db, k / n, gen)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(wbp(llr), u)
         opt.zero_grad()
@@ -136,7 +141,7 @@ def train_decoder(k: int, n: int, ebno_db: float, steps: int, num_iter: int = 10
         tick(f"step {step + 1}/{steps}: loss {losses[-1]:.4f}")
     return wbp, {"k": k, "n": n, "ebno_db": ebno_db, "steps": steps, "num_iter": num_iter, "per": per,
                  "cn_update": cn_update,
-                 "batch": batch, "lr": lr, "seed": seed, "loss_first": losses[0] if losses else None,
+                 "batch": batch, "lr": lr, "seed": seed, "device": device, "loss_first": losses[0] if losses else None,
                  "loss_last": losses[-1] if losses else None, "seconds": time.monotonic() - t0}
 
 
@@ -155,7 +160,7 @@ def bler_curve(wbp: WeightedBP, ebnos: Sequence[float], min_errors: int = 100, m
         errs = cws = 0
         with torch.no_grad():
             while errs < min_errors and cws < max_codewords:
-                u = torch.randint(0, 2, (batch, k), generator=gen).float()
+                u = torch.randint(0, 2, (batch, k), generator=gen).float().to(w.device)
                 hat = (dec(_bpsk_llr(enc(u), e, k / n, gen), weights=w) > 0).float()
                 errs += int((hat != u).any(dim=1).sum())
                 cws += batch

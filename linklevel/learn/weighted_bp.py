@@ -22,6 +22,7 @@ class WeightedBP(torch.nn.Module):
     :param per: ``"edge"`` or ``"iteration"``.
     :param cn_update: Check-node rule (default exact boxplus).
     :param weights: Initial weights (e.g. loaded from a file), shape of :attr:`weights`.
+    :param device: e.g. ``"cpu"`` or ``"cuda:0"``.
 
     :input llr: [..., n] channel LLRs (Sionna sign).
     :output llr_hat: [..., k] posterior LLRs of the information bits (Sionna sign).
@@ -37,17 +38,17 @@ class WeightedBP(torch.nn.Module):
     """
 
     def __init__(self, encoder: LDPC5GEncoder, num_iter: int = 10, per: str = "edge", cn_update: str = "boxplus-phi",
-                 weights: Optional[torch.Tensor] = None) -> None:
+                 weights: Optional[torch.Tensor] = None, device: Optional[str] = None) -> None:
         super().__init__()
         if per not in ("edge", "iteration"):
             raise ValueError(f"per must be 'edge' or 'iteration', got {per!r}")
-        self.decoder = BatchLDPC5GDecoder(encoder, cn_update=cn_update, num_iter=num_iter, hard_out=False)
+        self.decoder = BatchLDPC5GDecoder(encoder, cn_update=cn_update, num_iter=num_iter, hard_out=False, device=device)
         self.per, self.num_iter = per, num_iter
         shape = (num_iter, self.decoder.num_edges if per == "edge" else 1)
         w = torch.ones(shape) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
         if tuple(w.shape) != shape:
             raise ValueError(f"weights must have shape {shape}, got {tuple(w.shape)}")
-        self.weights = torch.nn.Parameter(w.clone())
+        self.weights = torch.nn.Parameter(w.clone().to(self.decoder.device))
 
     def forward(self, llr: torch.Tensor) -> torch.Tensor:
         return self.decoder(llr, weights=self.weights)

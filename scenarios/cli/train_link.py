@@ -32,6 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tc.add_argument("--eval-symbols", type=bounded_int(1000, 10**8), default=200_000,
                     help="symbols of the BMI evaluation (1000..10^8)")
     tc.add_argument("--seed", type=seed_int, default=0)
+    tc.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (the bits are drawn on the CPU either way)")
     tc.add_argument("--out", required=True, help="trained constellation (.safetensors); a figure beside it (.png/.pdf/.svg)")
     tc.add_argument("--json", action="store_true")
     tc.set_defaults(func=run_constellation)
@@ -53,6 +54,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     td.add_argument("--min-errors", type=bounded_int(1, 10**6), default=100, help="block errors per point")
     td.add_argument("--max-codewords", type=bounded_int(1000, 10**9), default=2_000_000, help="codewords per point at most")
     td.add_argument("--seed", type=seed_int, default=0)
+    td.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     td.add_argument("--out", required=True, help="trained weights (.safetensors)")
     td.add_argument("--json", action="store_true")
     td.set_defaults(func=run_decoder)
@@ -73,19 +75,26 @@ def _iv(d: dict[str, Any]) -> str:
     return f"{d['value']:.4f} [{d['lo']:.4f}, {d['hi']:.4f}]"
 
 
+def _device(name: str) -> str:
+    from linklevel.engine.runtime import resolve_device
+
+    return resolve_device(name)
+
+
 def run_constellation(args: argparse.Namespace) -> int:
     check_output_path(args.out, (".safetensors",), "--out")
+    device = _device(args.device)
     from linklevel.learn.checkpoint import save_trained
     from linklevel.learn.training import train_constellation
 
     bits = int(math.log2(args.points))
     tc, neural, res = train_constellation(bits, args.snr_db, args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                                           init=args.init, demapper=args.demapper, eval_symbols=args.eval_symbols,
-                                          progress=_say)
+                                          progress=_say, device=device)
     res["below_capacity"] = res["bmi"]["hi"] <= res["capacity"] or res["bmi"]["value"] <= res["capacity"]
-    tensors = {"points": tc.raw.detach()}
+    tensors = {"points": tc.raw.detach().cpu()}
     if neural is not None:
-        tensors.update({f"demapper.{k}": v for k, v in neural.state_dict().items()})
+        tensors.update({f"demapper.{k}": v.cpu() for k, v in neural.state_dict().items()})
     save_trained(args.out, tensors, {"kind": "constellation", "num_bits": bits,
                                      **{k: v for k, v in res.items() if k != "points"}})
     res["file"] = args.out
@@ -105,9 +114,9 @@ def _constellation_figure(tc: Any, res: dict[str, Any], path: str) -> str:
 
     fig = Figure(figsize=(9, 4.4), dpi=110)
     ax = fig.subplots(1, 2)
-    qam = TrainableConstellation(tc.num_bits, init="qam").points().detach()
+    qam = TrainableConstellation(tc.num_bits, init="qam", device="cpu").points().detach()
     for a, pts, title in ((ax[0], qam, f"Gray QAM: BMI {res['qam_bmi']['value']:.3f}"),
-                          (ax[1], tc.points().detach(), f"trained: BMI {res['bmi']['value']:.3f}")):
+                          (ax[1], tc.points().detach().cpu(), f"trained: BMI {res['bmi']['value']:.3f}")):
         a.scatter(pts.real, pts.imag, s=12)
         if tc.num_bits <= 4:
             for p, lab in zip(pts, tc.labels()):
@@ -120,6 +129,7 @@ def _constellation_figure(tc: Any, res: dict[str, Any], path: str) -> str:
 
 def run_decoder(args: argparse.Namespace) -> int:
     check_output_path(args.out, (".safetensors",), "--out")
+    device = _device(args.device)
     if args.k >= args.n:
         raise ValueError(f"--k {args.k} must be below --n {args.n}")
     from sionna.phy.fec.ldpc import LDPC5GEncoder
@@ -138,7 +148,8 @@ def run_decoder(args: argparse.Namespace) -> int:
     grid = [args.ebno + d for d in (-1.0, -0.5, 0.0, 0.5, 1.0)] if args.eval_ebno is None else \
         [float(x) for x in parse_range(args.eval_ebno)]
     wbp, res = train_decoder(args.k, args.n, args.ebno, args.steps, num_iter=args.iterations, per=args.per,
-                             cn_update=args.cn_update, batch=args.batch, lr=args.lr, seed=args.seed, progress=_say)
+                             cn_update=args.cn_update, batch=args.batch, lr=args.lr, seed=args.seed, progress=_say,
+                             device=device)
     kw = dict(min_errors=args.min_errors, max_codewords=args.max_codewords, seed=args.seed + 10, progress=_say)
     _say("BLER of the untrained decoder")
     res["untrained"] = bler_curve(wbp, grid, weights=torch.ones_like(wbp.weights), **kw)
@@ -146,7 +157,7 @@ def run_decoder(args: argparse.Namespace) -> int:
     res["trained"] = bler_curve(wbp, grid, **kw)
     res["gain_at_1e-2"] = gain_at_bler(res["untrained"], res["trained"], 1e-2, seed=args.seed)
     res["never_significantly_worse"] = all(t["ci_low"] <= u["ci_high"] for t, u in zip(res["trained"], res["untrained"]))
-    save_trained(args.out, {"weights": wbp.weights.detach()}, {"kind": "weighted_bp", **res})
+    save_trained(args.out, {"weights": wbp.weights.detach().cpu()}, {"kind": "weighted_bp", **res})
     res["file"] = args.out
     g = res["gain_at_1e-2"]
     lines = [f"weighted BP ({args.cn_update}) on LDPC({args.k},{args.n}), {args.iterations} iterations, per {args.per}, trained at "
