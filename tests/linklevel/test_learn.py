@@ -200,3 +200,15 @@ def test_link_transmit_gradcheck_wrt_tx_power():
         return link.transmit(bits, 0.2, tx_power=p, return_llr=True).llr
 
     assert gradcheck(f, (torch.tensor(1.3, dtype=torch.float64, requires_grad=True),))
+
+
+@pytest.mark.slow  # ~2 min: a real training run and >= 100 block errors per point
+def test_weighted_minsum_bp_is_never_significantly_worse():
+    from linklevel.learn.training import bler_curve, train_decoder
+
+    wbp, _ = train_decoder(64, 128, 3.0, steps=300, cn_update="minsum", lr=0.01, seed=1)
+    grid = [2.5, 3.0, 3.5]
+    un = bler_curve(wbp, grid, min_errors=100, weights=torch.ones_like(wbp.weights), seed=20)
+    tr = bler_curve(wbp, grid, min_errors=100, seed=20)
+    assert all(t["ci_low"] <= u["ci_high"] for t, u in zip(tr, un))  # never significantly worse
+    assert tr[-1]["bler"] < un[-1]["bler"]  # and better where it was trained (learned normalization)
