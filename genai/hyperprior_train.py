@@ -18,7 +18,7 @@ import torch
 
 from .ntc_train import TRAIN_PHOTOS
 
-__all__ = ["training_images", "train_image_codec", "DEFAULT_LAMBDAS"]
+__all__ = ["training_images", "random_crops", "train_image_codec", "DEFAULT_LAMBDAS"]
 
 #: four rate points (CompressAI's quality 1..4 use 0.0018, 0.0035, 0.0067, 0.0130)
 DEFAULT_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.013)
@@ -42,7 +42,9 @@ def training_images(scales: Sequence[float] = (1.0, 0.7, 0.5)) -> list[np.ndarra
     return out
 
 
-def _batch(images: list[np.ndarray], rng: np.random.Generator, batch: int, crop: int) -> torch.Tensor:
+def random_crops(images: list[np.ndarray], rng: np.random.Generator, batch: int, crop: int) -> torch.Tensor:
+    """``[batch, 3, crop, crop]``: random crops of random photos, rotated by a multiple of 90° and mirrored at
+    random (reflect-padded where a photo is smaller); the sampler of the image trainers (and ``train-jscc``)."""
     xs = []
     for _ in range(batch):
         im = images[int(rng.integers(len(images)))]
@@ -70,7 +72,7 @@ def train_image_codec(out_dir: str, lambdas: Sequence[float] = DEFAULT_LAMBDAS, 
     os.makedirs(out_dir, exist_ok=True)
     images = images if images is not None else training_images()
     meta = {"batch": str(batch), "crop": str(crop), "data": "scikit-image photos: " + ",".join(TRAIN_PHOTOS)}
-    res = train_rd_models(build_image_model, lambda rng: _batch(images, rng, batch, crop), lambdas, out_dir,
+    res = train_rd_models(build_image_model, lambda rng: random_crops(images, rng, batch, crop), lambdas, out_dir,
                           "hyperprior_rgb_q{q}.safetensors", meta, steps, lr, seed, device, log_every, "hyperprior",
                           init=init)
     with open(os.path.join(out_dir, "hyperprior_training.json"), "w") as fh:

@@ -1,7 +1,7 @@
 """One canonical name per model, grouped by role; models are imported only when loaded.
 
 Roles: ``prompt`` (captioners), ``edges`` (edge extractors), ``sketch_codec``, ``decoder``,
-``segmenter`` (label maps), ``image_codec``, ``importance`` (semantic importance maps), ``inpainter``, ``metric``. ``MODELS`` maps role -> name -> ``"module:attribute"`` so that listing the
+``segmenter`` (label maps), ``image_codec``, ``jscc`` (joint source-channel codecs), ``importance`` (semantic importance maps), ``inpainter``, ``metric``. ``MODELS`` maps role -> name -> ``"module:attribute"`` so that listing the
 models imports nothing heavy; :func:`load` imports the module and builds the model.
 
 .. code-block:: python
@@ -23,6 +23,7 @@ MODELS: dict[str, dict[str, str]] = {
     "edges": {"hed": "genai.hed:HEDEdges", "canny": "genai.canny:CannyEdges"},
     "sketch_codec": {"g4": "genai.g4:G4Codec", "ntc": "genai.ntc:NTCSketchCodec"},
     "image_codec": {"hyperprior": "genai.hyperprior:HyperpriorCoder"},
+    "jscc": {"deepjscc": "genai.deepjscc:JSCCCodec"},
     "inpainter": {"sd_inpaint": "genai.sd_inpaint:SDInpainter"},
     "importance": {"spectral_residual": "genai.saliency:SpectralResidualImportance", "cam": "genai.cam:CAMImportance"},
     "decoder": {"controlnet": "genai.controlnet:ControlNetDecoder",

@@ -19,7 +19,7 @@ __all__ = ["main", "build_parser", "UsageError"]
 
 def build_parser() -> Parser:
     """The ``semlink`` parser with every subcommand."""
-    from . import allocate, ber, bounds, cie, latency, maps, run, segment, semantic, show, train_link, transmit
+    from . import allocate, ber, bounds, cie, jscc, latency, maps, run, segment, semantic, show, train_link, transmit
 
     parser = Parser(prog="semlink", description="Link-level simulation for generative semantic communication.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -37,6 +37,7 @@ def build_parser() -> Parser:
     run.add_parser(sub)
     show.add_parser(sub)
     train_link.add_parsers(sub)
+    jscc.add_parser(sub)
     return parser
 
 
