@@ -59,7 +59,8 @@ TABLE = {"e1": [1e-6, 1e-3, 0.5], "e2": [1e-6, 1e-3, 0.5],
          "single2": {"e": [1e-6, 1e-3, 0.5], "p": [0.5, 0.7, 1.0]}}
 BUDGET = {"ber": ["--max-bits", "20000", "--max-blocks", "40", "--no-progress"],
           "run": ["--no-progress"], "train-constellation": ["--steps", "20", "--eval-symbols", "5000"],
-          "train-decoder": ["--steps", "5", "--min-errors", "10", "--eval-ebno", "3:1:4"]}
+          "train-decoder": ["--steps", "5", "--min-errors", "10", "--eval-ebno", "3:1:4"],
+          "train-jscc": ["--steps", "2", "--width", "8", "--batch", "2", "--crop", "32"]}
 
 
 def test_readme_shows_every_subcommand():
@@ -123,6 +124,11 @@ def test_readme_command_runs(line, env, argv, comment, tmp_path, monkeypatch, ca
         capsys.readouterr()
     if argv[0] in ("train-sketch-codec", "train-image-codec"):
         extra = ["--steps", "2", "--out", str(tmp_path / "w")]
+    if argv[0] == "train-jscc" and "--init" in argv:  # what it continues: the README's first train-jscc line
+        f = argv[argv.index("--init") + 1]
+        assert main(["train-jscc", "--channels", "4", "--steps", "1", "--width", "8", "--batch", "2", "--crop", "32",
+                     "--out", f]) == 0
+        capsys.readouterr()
     if "--constellation" in argv:  # what it reads: a constellation the README's train-constellation line writes
         f = argv[argv.index("--constellation") + 1]
         assert main(["train-constellation", "--points", "16", "--snr-db", "10", "--steps", "2", "--eval-symbols",

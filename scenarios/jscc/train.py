@@ -109,6 +109,7 @@ def _save(path: str, model: Any, opt: torch.optim.Optimizer, meta: dict[str, Any
             step = int(st["step"])
     arch = {"channels": model.c, "width": model.width, "adaptive": model.adaptive}
     tmp = f"{path}.tmp{os.getpid()}"
+    os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
     save_file(tensors, tmp, metadata={"architecture": json.dumps(arch),
                                       "training": json.dumps({**meta, "adam_step": step}, allow_nan=False)})
     os.replace(tmp, path)
