@@ -159,7 +159,8 @@ def surrogate_gradient_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits:
     by monotone cubic (PCHIP) curves G(α), K(α) = bits/budget − 1, whose derivatives are exact; projected
     gradient steps on the augmented Lagrangian −G + (max(0, λ + ρK)² − λ²)/(2ρ) with λ ← max(0, λ + ρK) between
     rounds (ρ = 100, 200 rounds of 50 steps of 0.003: with 30 rounds of 200 steps of 0.01 the multiplier had not
-    settled and α ended 0.06 above the optimum on the test problem). The result is snapped to the set it selects (the next level up) and, if that is over the budget,
+    settled and α ended 0.06 above the optimum on the test problem). The result is snapped to the set it selects
+    (the next level up) and, if that is over the budget,
     raised level by level until it fits (as the repair of :func:`zero_order_alpha`)."""
     from scipy.interpolate import PchipInterpolator
 
@@ -185,4 +186,5 @@ def surrogate_gradient_alpha(V: Fn, B: Fn, coder: int, images: int, budget_bits:
     a = lv[j]
     bits = _mean(B, coder, a, idx)
     return AlphaResult(coder, a, _mean(V, coder, a, idx), bits, bits <= budget_bits * (1 + 1e-9), rounds * steps,
-                       hist, raw_alpha=hist[-1] if hist else a, converged=len(hist) > 1 and abs(hist[-1] - hist[-2]) < 1e-4)
+                       hist, raw_alpha=hist[-1] if hist else a,
+                       converged=len(hist) > 1 and abs(hist[-1] - hist[-2]) < 1e-4)

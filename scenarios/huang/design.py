@@ -43,6 +43,15 @@ class Design:
     d0_met: bool
     gradient: Optional[dict[int, AlphaResult]] = None
 
+    def columns(self, prefix: str) -> dict[str, float]:
+        """The certified optimum and Algorithm 1's convergence for the chosen coder (sweep columns
+        ``<prefix>_exact_*``, ``_converged``, ``_printed_stop``: the first iteration where the printed rule
+        |α_{t+1} − α_t| < ξ holds, NaN if never)."""
+        o, c = self.optimum, self.chosen
+        return {f"{prefix}_exact_coder": o.coder, f"{prefix}_exact_alpha": o.alpha, f"{prefix}_exact_gvif": o.gvif,
+                f"{prefix}_converged": float(c.converged),
+                f"{prefix}_printed_stop": math.nan if c.printed_stop is None else float(c.printed_stop)}
+
     @property
     def gap(self) -> float:
         """The certified optimum's objective minus Algorithm 1's (≥ 0 up to ties)."""

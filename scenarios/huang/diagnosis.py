@@ -4,7 +4,7 @@ r"""What GVIF measures, checked (the ``gvif_checks`` part of ``semlink run huang
   at every AWGN SNR with the eq. (8) budget, under three readings of β — the paper's eq. (29)–(30) with the
   reference coder in the family (it then has β ≡ 1 by construction), the same with the reference coder held
   out of the candidates, and β from one shared feature extractor (the reference coder's analysis of each
-  coder's decode, :class:`~scenarios.huang.cie.Evaluator`) — each design's critical-region mask-PSNR beside
+  coder's decode, :class:`~scenarios.huang.evaluator.Evaluator`) — each design's critical-region mask-PSNR beside
   the unfiltered coder that fits the same budget, per image (:data:`BETA_COLUMNS`). The paper (Section IV-B,
   eqs. 28–29) computes :math:`\theta^c` with each coder's *own* hyper-synthesis: the "paper" variant.
 * **Appendix A's independence** behind eqs. (23)–(24) and (43)(b): outside ℙ the generated features
@@ -28,7 +28,7 @@ from .cie import receive
 from .design import design
 
 __all__ = ["VARIANTS", "BETA_COLUMNS", "INDEPENDENCE_COLUMNS", "beta_rows", "independence_rows", "fig6_data",
-           "unfiltered_coder"]
+           "fig10_data", "unfiltered_coder"]
 
 #: The β readings compared (name, label).
 VARIANTS = (("paper", "eq. (29): each coder's own θ^c, reference in the family"),
@@ -111,3 +111,23 @@ def fig6_data(mc: Any, alphas: Sequence[float]) -> tuple[dict[str, np.ndarray], 
     return ({"information": info.astype(np.float32), "beta_quantiles": quant},
             {"gvif_beta1": sets, "quantiles": list(qs), "readings": ["paper", "shared"],
              "coders": sorted(int(q) for q in mc.family), "gvif_by_gamma2": by_gamma})
+
+
+def fig10_data(mc: Any, f9: Any, dist: dict[int, float], seed: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Fig. 10: image 0 at ``f9.latency_snr_db`` (AWGN, eq. (8) budget) — the original and the outputs of the
+    design (Algorithm 1, classical inpainting), the unfiltered coder, JPEG2000 and ROI JPEG2000 (uint8)."""
+    from .baselines import jpeg2000_at_budget, roi_jpeg2000_at_budget
+
+    n, img = len(mc.images), mc.images[0]
+    budget = f9.bandwidth_hz * math.log2(1 + 10 ** (f9.latency_snr_db / 10)) * f9.t_max_ms / 1e3
+    d = design(mc.evaluate, list(mc.family), f9, budget, dist, seed, range(n))
+    u = unfiltered_coder(mc.evaluate, mc.family, n, budget)
+    grey = np.full_like(img, 0.5)
+    c = d.chosen
+    outs = {"original": img, "design": receive(mc.evaluate.stream(0, c.coder, c.alpha), mc.family[c.coder]).inpainted,
+            "unfiltered": mc.evaluate.full_decode(0, u) if u >= 0 else grey,
+            "jpeg2000": jpeg2000_at_budget(img, budget)[0],
+            "roi_jpeg2000": roi_jpeg2000_at_budget(img, mc.importance[0], budget)[0]}
+    data = {k: ((grey if v is None else v) * 255).round().astype(np.uint8) for k, v in outs.items()}
+    return data, {"snr_db": f9.latency_snr_db, "budget_bits": budget, "coder": d.chosen.coder,
+                  "alpha": d.chosen.alpha, "unfiltered_coder": u}

@@ -98,7 +98,7 @@ class _Models:
     """Models and per-image caches shared by the parts (loaded once, by the first part that runs)."""
 
     def __init__(self, study: HuangStudy, device: str) -> None:
-        from .cie import Evaluator
+        from .evaluator import Evaluator
         from .pipeline import importance_map, load_family, load_image
 
         d = study.data
@@ -243,24 +243,10 @@ def _gvif_checks(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
 
 
 def _fig10(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
-    from .baselines import jpeg2000_at_budget, roi_jpeg2000_at_budget
-    from .cie import receive
-    from .design import design
-    from .diagnosis import unfiltered_coder
+    from .diagnosis import fig10_data
 
-    f9, n, img = study.fig9, len(mc.images), mc.images[0]
-    budget = f9.bandwidth_hz * math.log2(1 + 10 ** (f9.latency_snr_db / 10)) * f9.t_max_ms / 1e3
-    d = design(mc.evaluate, list(mc.family), f9, budget, _distortions(mc), study.seed, range(n))
-    u = unfiltered_coder(mc.evaluate, mc.family, n, budget)
-    grey = np.full_like(img, 0.5)
-    outs = {"original": img,
-            "design": receive(mc.evaluate.stream(0, d.chosen.coder, d.chosen.alpha), mc.family[d.chosen.coder]).inpainted,
-            "unfiltered": mc.evaluate.full_decode(0, u) if u >= 0 else grey,
-            "jpeg2000": jpeg2000_at_budget(img, budget)[0], "roi_jpeg2000": roi_jpeg2000_at_budget(img, mc.importance[0],
-                                                                                                  budget)[0]}
-    data = {k: ((grey if v is None else v) * 255).round().astype(np.uint8) for k, v in outs.items()}
-    write_group(ctx.file, "fig10", data, {"snr_db": f9.latency_snr_db, "budget_bits": budget, "coder": d.chosen.coder,
-                                          "alpha": d.chosen.alpha, "unfiltered_coder": u})
+    data, attrs = fig10_data(mc, study.fig9, _distortions(mc), study.seed)
+    write_group(ctx.file, "fig10", data, attrs)
 
 
 def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:

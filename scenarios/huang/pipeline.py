@@ -140,7 +140,7 @@ def optimize_cie(image: np.ndarray, family: dict[int, Any], importance: np.ndarr
     open), so ``p`` is dimensionless. The same design as the study's (:func:`scenarios.huang.design.design`),
     with the certified optimum (exact enumeration over the importance levels) beside each coder's α*.
     """
-    from .cie import Evaluator
+    from .evaluator import Evaluator
     from .design import design
     from .sweep import coder_distortions
 

@@ -6,10 +6,11 @@ At every mean SNR γ̄ and channel draw (AWGN: one, gain 1; quasi-static Rayleig
 
 * **Shannon design** (the paper): budget :math:`C T_{max}` with :math:`C = B\log_2(1+s)`; Algorithm 1
   (:func:`~scenarios.huang.algorithm1.zero_order_alpha` per coder, eq. (39) selection) beside the
-  certified optimum (exact enumeration over importance levels × coders, :mod:`scenarios.huang.design`). Its streams are then priced on the real link: eq. (8)'s latency, the
-  normal-approximation latency (:func:`~scenarios.huang.latency.latency_fbl`) and the 5G LDPC
-  latency at the selected MCS (:mod:`scenarios.huang.reallink`); an image counts as delivered in
-  time only if its real latency is within :math:`T_{max}` and no codeword is lost;
+  certified optimum (exact enumeration over importance levels × coders, :mod:`scenarios.huang.design`).
+  Its streams are then priced on the real link: eq. (8)'s latency, the normal-approximation latency
+  (:func:`~scenarios.huang.latency.latency_fbl`) and the 5G LDPC latency at the selected MCS
+  (:mod:`scenarios.huang.reallink`); an image is delivered in time only if its real latency is within
+  :math:`T_{max}` and no codeword is lost;
 * **real-link design**: the same Algorithm 1 with the budget the selected MCS carries in
   :math:`T_{max}` (whole codewords: ⌊B·T_max/uses⌋ × payload bits), each image's actual stream sent
   over the link with discard-with-error (a lost stream: ℙ = ∅, GVIF 0); its objective is the expected
@@ -22,10 +23,8 @@ At every mean SNR γ̄ and channel draw (AWGN: one, gain 1; quasi-static Rayleig
   coder), **ROI JPEG2000** (the critical region at a higher rate, :func:`~scenarios.huang.baselines.
   roi_jpeg2000_at_budget`) and **text-to-image only** (ℙ = ∅: eq. (27) gives 0).
 
-Per image (``images`` table, AWGN) every scored scheme's critical-region mask-PSNR is kept, so the report
-can pair schemes image by image (the image is the independent unit).
-
-Rows hold raw per-point values; the report averages over draws (the fade is the independent unit).
+Rows hold raw per-point values, and per image (``images`` table) every scored scheme's mask-PSNR, so the
+report pairs schemes image by image and resamples fades and images (the independent units).
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from genai.metrics import mask_psnr
 from .baselines import jpeg2000_at_budget, received_gvif, roi_jpeg2000_at_budget
 from .cie import critical_region, gvif_of
 from .design import Design, design, link_budget, survival
+from .diagnosis import unfiltered_coder
 from .latency import latency_fbl, latency_shannon
 from .reallink import latency_link, select_mcs, send_stream
 
@@ -83,12 +83,6 @@ def _design(mc: Any, f9: Any, budget: float, dist: dict[int, float], seed: int,
             images: Optional[Sequence[int]] = None, loss: Optional[tuple[float, int]] = None) -> Design:
     return design(mc.evaluate, list(mc.family), f9, budget, dist, seed,
                   range(len(mc.images)) if images is None else images, loss=loss)
-
-
-def _unfiltered(mc: Any, budget: float) -> Optional[int]:
-    n = len(mc.images)
-    fits = [q for q in sorted(mc.family) if np.mean([mc.evaluate(i, q, 0.0)[1] for i in range(n)]) <= budget]
-    return max(fits) if fits else None
 
 
 class _Point:
@@ -153,7 +147,7 @@ def _paper_design(p: _Point, dist: dict[int, float], seed: int) -> None:
     d = _design(p.mc, f9, p.sh_budget, dist, seed)
     b = d.chosen
     p.row.update(sh_coder=b.coder, sh_alpha=b.alpha, sh_gvif=b.gvif, sh_bits=b.bits * p.sh_budget,
-                 sh_feasible=float(b.feasible), d0_met=float(d.d0_met), **_exact_columns("sh", d))
+                 sh_feasible=float(b.feasible), d0_met=float(d.d0_met), **d.columns("sh"))
     lat_sh, lat_na, lat_re, delivered, in_time = [], [], [], [], []
     for i in range(p.n):
         gv, bits, _ = ev(i, b.coder, b.alpha)
@@ -170,16 +164,6 @@ def _paper_design(p: _Point, dist: dict[int, float], seed: int) -> None:
                  sh_latency_real_ms=float(np.mean(lat_re)), sh_in_time=float(np.mean(in_time)),
                  sh_delivered_gvif=float(np.mean(delivered)))
     p.put("sh", lambda: [p.score(i, b.coder, b.alpha, True) for i in range(p.n)])
-
-
-def _exact_columns(prefix: str, d: Design) -> dict[str, float]:
-    """The certified optimum and Algorithm 1's convergence for the chosen coder (columns ``<prefix>_exact_*``,
-    ``_converged``, ``_printed_stop``: the first iteration where the printed rule |α_{t+1} − α_t| < ξ holds,
-    NaN if never)."""
-    o, c = d.optimum, d.chosen
-    return {f"{prefix}_exact_coder": o.coder, f"{prefix}_exact_alpha": o.alpha, f"{prefix}_exact_gvif": o.gvif,
-            f"{prefix}_converged": float(c.converged),
-            f"{prefix}_printed_stop": math.nan if c.printed_stop is None else float(c.printed_stop)}
 
 
 def _real_design(p: _Point, dist: dict[int, float], seed: int) -> tuple[int, float, list[float]]:
@@ -203,7 +187,7 @@ def _real_design(p: _Point, dist: dict[int, float], seed: int) -> tuple[int, flo
                 re_block_errors=r["block_errors"], re_expected_gvif=exp[-1])
     gvifs = [p.ev(i, b.coder, b.alpha)[0] for i in range(p.n)]
     p.row.update(re_coder=b.coder, re_alpha=b.alpha, re_gvif=float(np.mean(gvifs)), re_bits=b.bits * p.re_budget,
-                 re_feasible=float(b.feasible), re_expected_gvif=float(np.mean(exp)), re_objective=b.gvif, **_exact_columns("re", d),
+                 re_feasible=float(b.feasible), re_expected_gvif=float(np.mean(exp)), re_objective=b.gvif, **d.columns("re"),
                  re_latency_real_ms=float(np.mean(lat)), re_lost=float(np.mean(lost)),
                  re_delivered_gvif=float(np.mean(got)), re_in_time=float(np.mean(oks)))
     return b.coder, b.alpha, oks
@@ -229,7 +213,8 @@ def _baselines(p: _Point) -> None:
     """No filtering (α = 0: the highest-rate coder whose mean stream fits), JPEG2000 at the eq. (8) budget
     (GVIF cannot score it (the paper), its mask-PSNR can) and text-to-image only (ℙ = ∅)."""
     mc, ev, n = p.mc, p.ev, p.n
-    q = _unfiltered(mc, p.sh_budget)
+    q = unfiltered_coder(ev, mc.family, n, p.sh_budget)
+    q = None if q < 0 else q
     p.row["unf_sh_coder"] = -1 if q is None else q
     unf = [0.0 if q is None else ev(i, q, 0.0)[0] for i in range(n)]
     p.row["unf_sh_gvif"] = float(np.mean(unf))
@@ -238,7 +223,8 @@ def _baselines(p: _Point) -> None:
         if p.scores and q is not None:
             p.image(i, unf_sh_psnr=ev.kept_scores(i, q, 0.0)[0])
     p.put("unf_sh", lambda: [p.score(i, q, 0.0, True) for i in range(n)])
-    q = _unfiltered(mc, p.re_budget) if p.mcs is not None else None
+    q = unfiltered_coder(ev, mc.family, n, p.re_budget) if p.mcs is not None else -1
+    q = None if q < 0 else q
     p.row["unf_re_coder"] = -1 if q is None else q
     p.row["unf_re_delivered_gvif"] = 0.0 if q is None else float(np.mean(
         [ev(i, q, 0.0)[0] if p.send(i, q, 0.0)[0] else 0.0 for i in range(n)]))

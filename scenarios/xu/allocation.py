@@ -24,14 +24,13 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from .functions import DiscardPerception
-from .models import ber_bpsk, bler_eq23, snr_for_ber_bpsk, snr_for_bler_eq23
+from .models import PHI_MIN, ber_bpsk, bler_eq23, snr_for_ber_bpsk, snr_for_bler_eq23
 
 __all__ = ["METHODS", "STUDY_METHODS", "PHI_MIN", "StreamSpec", "Allocation", "Problem", "allocate"]
 
 METHODS = ("unaware", "proportional", "bisection", "optimal", "gradient")
 #: The methods a study runs by default (``gradient`` is opt-in: ``methods = [..., "gradient"]``).
 STUDY_METHODS = METHODS[:4]
-PHI_MIN = 1e-12  #: smallest error rate searched (an error-free stream)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ it is: the discard receiver's bilinear form exactly, a measured table by its bil
 grid). The augmented Lagrangian :math:`f + \frac{1}{2\rho}(\max(0, \lambda + \rho g)^2 - \lambda^2)` is
 minimized by L-BFGS in double precision, :math:`\lambda \leftarrow \max(0, \lambda + \rho g)` between
 rounds (ρ = 100: with ρ = 1 or 10 the iterate ran to Φ1 = 1e-12 at P̄ = 0.4 and stopped 1.8 % above the
-optimum; an escalating ρ did the same), started from the equal-SNR allocation. The last step projects onto the constraint exactly: keep
+optimum; an escalating ρ did the same), started from the equal-SNR allocation. The last step projects onto the
+constraint exactly: keep
 :math:`\Phi_1` and take the largest :math:`\Phi_2` with :math:`P \le \bar P` (the helper the other methods use),
 so the result is always feasible.
 
@@ -98,7 +99,7 @@ def gradient_allocation(pb: Any, target: float, rounds: int = 40, rho: float = 1
     constraint curve): in ln SNR the constraint's gradient vanishes in the Q-function's tail and the
     multiplier diverges (tried first: 1.7–1.9 % above the optimum); in ln Φ the perception is bilinear and the
     cost :math:`\sum_i L_i q_i(\Phi_i)` is smooth, its derivative through :class:`_SnrOf`."""
-    from .allocation import PHI_MIN
+    from .models import PHI_MIN
 
     t0 = time.monotonic()
     P = torch_perception(pb.P)
@@ -151,7 +152,7 @@ def gradient_allocation(pb: Any, target: float, rounds: int = 40, rho: float = 1
 def _largest_phi1(pb: Any, target: float, phi2: float) -> float:
     from scipy.optimize import brentq
 
-    from .allocation import PHI_MIN
+    from .models import PHI_MIN
 
     g = lambda u: pb.P(math.exp(u), phi2) - target  # noqa: E731
     if g(math.log(pb.phi_max)) <= 0:

@@ -42,8 +42,11 @@ from scipy.optimize import brentq
 from linklevel.theory.analytic import qfunc, qfuncinv
 from linklevel.theory.fbl import bler_xu_eq23
 
-__all__ = ["generalized_lambert_w", "snr_for_ber_bpsk", "snr_for_bler_eq23", "snr_for_bler_eq23_bruteforce",
+__all__ = ["PHI_MIN", "generalized_lambert_w", "snr_for_ber_bpsk", "snr_for_bler_eq23", "snr_for_bler_eq23_bruteforce",
            "ber_bpsk", "bler_eq23", "path_loss_db", "dbm_to_w"]
+
+
+PHI_MIN = 1e-12  #: smallest error rate searched (an error-free stream)
 
 
 # --------------------------------------------------------------------------- generalized Lambert W

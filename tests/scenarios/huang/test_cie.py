@@ -104,7 +104,7 @@ def test_diffusion_inpainting_code_path(coders, tmp_path, monkeypatch):
 def test_beta_readings_and_kept_scores(coders):
     """The paper's β gives the reference coder β ≡ 1 (so its GVIF is 1 unfiltered whatever it decodes); the shared
     reading (the reference's features of each decode) does not; zero-filling outside P is scored on P."""
-    from scenarios.huang.cie import Evaluator
+    from scenarios.huang.evaluator import Evaluator
 
     fam = {1: coders[0], 2: coders[1]}
     img, imp = _img(1), np.random.default_rng(2).random((6, 8))
