@@ -70,3 +70,20 @@ def test_bad_input(tmp_path, capsys, argv, msg):
     code = main(["train-jscc", *TINY] + [x for kv in base.items() for x in kv])
     err = capsys.readouterr().err
     assert code == 2 and msg in err and len(err.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
+
+
+def test_psnr_vs_snr_on_images():
+    import numpy as np
+
+    from genai.deepjscc import DeepJSCC
+    from scenarios.jscc.evaluate import psnr_vs_snr
+
+    torch.manual_seed(0)
+    m = DeepJSCC(4, 8)
+    imgs = [np.random.default_rng(i).random((34, 33, 3)).astype(np.float32) for i in range(2)]
+    p = psnr_vs_snr(m, imgs, [0.0, 150.0], draws=2)
+    assert p.shape == (2, 2) and np.isfinite(p).all()
+    x = torch.from_numpy(imgs[0][:32, :32].transpose(2, 0, 1))[None]
+    with torch.no_grad():  # at 150 dB the channel is the identity: the noiseless reconstruction
+        clean = m.decode(m.encode(x, 150.0), (32, 32), 150.0)
+    assert p[0, 1] == pytest.approx(10 * np.log10(1 / float(torch.mean((clean - x) ** 2))), abs=1e-3)
