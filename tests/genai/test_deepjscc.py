@@ -46,3 +46,14 @@ def test_save_load_and_registry(tmp_path):
     assert "random weights" in load("jscc", "deepjscc", random_weights=True, width=8).note
     with pytest.raises(ModelNotAvailable, match="train-jscc"):
         load("jscc", "deepjscc", weights=str(tmp_path / "none.safetensors"))
+
+
+@pytest.mark.parametrize("c", [4, 8])
+def test_shipped_cpu_trained_models_load_offline_with_their_budget(c):
+    codec = load("jscc", "deepjscc", channels=c, adaptive=True)
+    meta = codec.metadata
+    assert codec.model.c == c and codec.model.adaptive and meta["channel"] == "awgn" and meta["steps_done"] == 3000
+    assert meta["data"].startswith("scikit-image") and meta["seconds"] > 0 and "train-jscc" in meta["command"]
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert codec.model.decode(codec.model.encode(x, 10.0), (32, 32), 10.0).shape == x.shape
