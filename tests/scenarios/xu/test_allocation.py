@@ -72,7 +72,7 @@ def test_optimal_is_never_worse_and_bisection_matches_interior_optima():
         P = _random_perception(rng)
         S = _streams(rng)
         target = rng.uniform(P.p_both + 0.01, 0.9)
-        res = {m: allocate("coded", m, S, P, target) for m in METHODS}
+        res = {m: allocate("coded", m, S, P, target) for m in STUDY_METHODS}  # gradient: test_gradient.py
         opt = res["optimal"]
         assert opt.feasible
         for m, r in res.items():
@@ -204,9 +204,9 @@ def test_perception_under_budget_optimal_is_certified():
         g = GAIN * rng.exponential(1.0, 2)
         S = [StreamSpec(int(rng.integers(300, 2000)), g[0], NOISE), StreamSpec(int(rng.integers(4000, 15000)), g[1], NOISE)]
         budgets = [0.0, 0.02, 0.1, 0.5, 3.0]
-        reach = {m: perception_under_budget("coded", m, S, P, budgets, targets=61) for m in METHODS}
+        reach = {m: perception_under_budget("coded", m, S, P, budgets, targets=61) for m in STUDY_METHODS}
         assert reach["optimal"][0] == 1.0  # no power: nothing arrives
-        for m in METHODS:
+        for m in STUDY_METHODS:
             assert np.all(reach["optimal"] <= reach[m] + 1e-9), m
             assert np.all(np.diff(reach[m]) <= 1e-9) or m == "bisection"  # more power never hurts (Alg. 1 may)
         # unaware: both streams at the equal SNR that spends the budget
@@ -234,7 +234,7 @@ def test_bisection_misses_are_found_and_reported():
     S = [StreamSpec(780, GAIN, NOISE), StreamSpec(12456, GAIN, NOISE)]
     targets = np.round(np.arange(0.34, 0.96, 0.02), 4)
     curves = {}
-    for m in METHODS:
+    for m in STUDY_METHODS:
         rows = [allocate("coded", m, S, P, float(t)) for t in targets]
         curves[m] = {"target": targets, "feasible": np.array([r.feasible for r in rows]),
                      "total_power": np.array([r.total_power for r in rows]),
