@@ -176,6 +176,7 @@ def test_sigint_keeps_finished_points_and_rerun_resumes(tmp_path):
 SIGINT_DELAYS = [round(0.01 * (600 ** (i / 19)), 4) for i in range(20)]  # 0.01 ... 6 s, geometric
 
 
+@pytest.mark.slow  # 20 subprocesses interrupted at 0.01..6 s (~23 s): `make test-all`
 def test_ctrl_c_at_any_moment_exits_130_without_traceback(tmp_path):
     """SIGINT at 20 moments from 10 ms to mid-run, with a busy process per core: every exit is 130 with
     one line and no traceback (or, before the interpreter runs a line, death by SIGINT with no output:
