@@ -277,7 +277,7 @@ LATENCY_COLUMNS = ("t_max_ms", "sh_coder", "sh_alpha", "sh_gvif", "sh_latency_ms
 def latency_sweep(mc: Any, f9: Any, snr_db: float, t_maxes: Sequence[float], dist: dict[int, float],
                   thresholds: Sequence[Any], seed: int) -> list[list[float]]:
     """Fig. 9(b): the designs' mean GVIF against their mean latency as :math:`T_{max}` varies at one SNR (AWGN):
-    rows of :data:`LATENCY_COLUMNS` (eq. (8) design with its eq. (8) and 5G LDPC latency; the real-link design)."""
+    rows of :data:`LATENCY_COLUMNS` (eq. (8) design, its eq. (8) and LDPC latency; real-link design without loss)."""
     n = len(mc.images)
     mcs = select_mcs(thresholds, snr_db)
     rows = []
