@@ -38,7 +38,7 @@ def main() -> int:
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     from genai.metrics import ms_ssim, psnr
-    from scenarios.huang.pipeline import load_family, load_image
+    from scenarios.digital.codecs import load_family, load_image
 
     family = load_family(args.weights)
     files = sorted(Path(root).glob("kodim*.png"))[: args.limit]

@@ -56,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _parse_mcs(text: str, uses: int) -> object:
-    from ..huang.reallink import MCS, MCS_RATES
+    from ..digital.mcs import MCS, MCS_RATES
 
     mod, _, rate = text.partition(":")
     try:
@@ -87,7 +87,8 @@ def _check_out(out: str, image: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from linklevel.engine.runtime import resolve_device
 
-    from ..huang.pipeline import importance_map, load_family, load_image, optimize_cie, run_cie
+    from ..digital.codecs import load_family, load_image
+    from ..huang.pipeline import importance_map, optimize_cie, run_cie
 
     if args.optimize and args.t_max_ms is None:
         raise ValueError(f"--optimize needs --t-max-ms in {LATENCY_MS.text()}")

@@ -1,8 +1,7 @@
-"""Baselines of the Huang et al. study: JPEG2000 at a bit budget (Pillow's OpenJPEG) and the
-received-image GVIF used to compare schemes that are not the hyperprior coder.
+"""Baselines of the Huang et al. study: ROI JPEG2000 at a bit budget (Pillow's OpenJPEG; plain JPEG2000 at a
+budget is :func:`scenarios.digital.codecs.jpeg2000_at_budget`) and the received-image GVIF used to compare
+schemes that are not the hyperprior coder.
 
-* :func:`jpeg2000_at_budget`: the largest-quality JPEG2000 codestream (irreversible 9/7, one layer)
-  whose size fits ``budget_bits``, found by bisection on the compression ratio; exact bits.
 * :func:`roi_jpeg2000_at_budget`: region-of-interest JPEG2000 — the critical region (importance ≥ 0.5, the
   region mask-PSNR is measured on) gets ``roi_share`` of the budget as its own codestream (its bounding box),
   the whole image the rest (plus what the ROI left unused), the latent-grid mask run-length coded as CIE's
@@ -18,47 +17,13 @@ received-image GVIF used to compare schemes that are not the hyperprior coder.
 
 from __future__ import annotations
 
-import io
 from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["jpeg2000_at_budget", "roi_jpeg2000_at_budget", "received_gvif"]
+from ..digital.codecs import jpeg2000_at_budget
 
-
-def _encode(img8: np.ndarray, ratio: float) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(img8).save(buf, format="JPEG2000", quality_mode="rates", quality_layers=[ratio],
-                               irreversible=True)
-    return buf.getvalue()
-
-
-def jpeg2000_at_budget(image: np.ndarray, budget_bits: float) -> tuple[Optional[np.ndarray], int]:
-    """``(decoded [H, W, 3] in [0, 1], bits)``; ``(None, 0)`` when not even the coarsest codestream fits."""
-    from PIL import Image
-
-    img = np.asarray(image)
-    img8 = img if img.dtype == np.uint8 else (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
-    raw_bits = img8.size * 8
-    lo, hi = 1.0, 5000.0  # compression ratios: lo = large file, hi = tiny file
-    best = _encode(img8, hi)
-    if 8 * len(best) > budget_bits:
-        return None, 0
-    for _ in range(30):
-        mid = (lo * hi) ** 0.5
-        data = _encode(img8, mid)
-        if 8 * len(data) <= budget_bits:
-            best, hi = data, mid
-        else:
-            lo = mid
-        if hi / lo < 1.01:
-            break
-    if budget_bits >= raw_bits:
-        best = _encode(img8, 1.0) if 8 * len(_encode(img8, 1.0)) <= budget_bits else best
-    dec = np.asarray(Image.open(io.BytesIO(best)).convert("RGB"), dtype=np.float32) / 255.0
-    return dec, 8 * len(best)
+__all__ = ["roi_jpeg2000_at_budget", "received_gvif"]
 
 
 def roi_jpeg2000_at_budget(image: np.ndarray, importance: np.ndarray, budget_bits: float,

@@ -10,7 +10,7 @@ and applying eq. (39) to the per-coder optima solves (31) exactly.
 codewords and arrives intact with probability :math:`(1 - p)^N` (discard-with-error, independent
 codeword errors at BLER ``p``). With ``loss = (p, payload)`` the objective is the *expected delivered*
 GVIF :math:`E_x[V(\Phi,\alpha;x)\,(1-p)^{N(\Phi,\alpha;x)}]` instead of eq. (31a)'s V (p: the MCS's
-certified BLER bound, the target — :mod:`scenarios.huang.reallink`); the paper's design has no loss term.
+certified BLER bound, the target — :mod:`scenarios.digital.mcs`); the paper's design has no loss term.
 
 .. code-block:: python
 

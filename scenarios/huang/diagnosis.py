@@ -116,7 +116,8 @@ def fig6_data(mc: Any, alphas: Sequence[float]) -> tuple[dict[str, np.ndarray], 
 def fig10_data(mc: Any, f9: Any, dist: dict[int, float], seed: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Fig. 10: image 0 at ``f9.latency_snr_db`` (AWGN, eq. (8) budget) — the original and the outputs of the
     design (Algorithm 1, classical inpainting), the unfiltered coder, JPEG2000 and ROI JPEG2000 (uint8)."""
-    from .baselines import jpeg2000_at_budget, roi_jpeg2000_at_budget
+    from ..digital.codecs import jpeg2000_at_budget
+    from .baselines import roi_jpeg2000_at_budget
 
     n, img = len(mc.images), mc.images[0]
     budget = f9.bandwidth_hz * math.log2(1 + 10 ** (f9.latency_snr_db / 10)) * f9.t_max_ms / 1e3

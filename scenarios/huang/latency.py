@@ -16,7 +16,7 @@ r"""Latency of the Huang et al. bit stream: eq. (8) as printed, and what a finit
   and the latency is infinite. The result is monotone in the SNR and never above capacity (tested on a
   0.1 dB grid for five n and five ε).
 
-NumPy only. The simulated 5G LDPC link (MCS thresholds, discard-with-error) is :mod:`scenarios.huang.reallink`.
+NumPy only. The simulated 5G LDPC link (MCS thresholds, discard-with-error) is :mod:`scenarios.digital.mcs`.
 
 .. code-block:: python
 

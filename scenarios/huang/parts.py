@@ -69,7 +69,7 @@ def preflight(study: HuangStudy) -> None:
     the parts load the family once)."""
     study_images(study.data)
     if not study.data.random_weights:
-        from .pipeline import coder_files
+        from ..digital.codecs import coder_files
 
         coder_files(study.data.coders or None)
 
@@ -99,7 +99,8 @@ class _Models:
 
     def __init__(self, study: HuangStudy, device: str) -> None:
         from .evaluator import Evaluator
-        from .pipeline import importance_map, load_family, load_image
+        from ..digital.codecs import load_family, load_image
+        from .pipeline import importance_map
 
         d = study.data
         self.files = study_images(d)
@@ -142,7 +143,7 @@ def _fig7(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
 
 
 def _mcs(study: HuangStudy, ctx: RunContext) -> None:
-    from .reallink import CERTIFY_CONFIDENCE, CERTIFY_ERRORS, find_threshold, mcs_table
+    from ..digital.mcs import CERTIFY_CONFIDENCE, CERTIFY_ERRORS, find_threshold, mcs_table
 
     f9 = study.fig9
     table, tested = [], []
@@ -162,7 +163,7 @@ def _mcs(study: HuangStudy, ctx: RunContext) -> None:
 
 def _thresholds(path: str) -> list:
     """The MCS thresholds the ``mcs`` part stored."""
-    from .reallink import MCS, Threshold
+    from ..digital.mcs import MCS, Threshold
 
     with open_result(path) as f:
         t, target = Table.read(f["mcs/table"]), float(f["mcs"].attrs["target_bler"])
@@ -263,7 +264,7 @@ def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:
     yield Part("fig7", {**base, "fig7": asdict(study.fig7)}, lambda c: _fig7(study, c, mc()), label="Fig. 7",
                seed=study.seed)
     link = {k: getattr(study.fig9, k) for k in ("blocklength", "target_bler", "mcs_step_db")}
-    from .reallink import CERTIFY_CONFIDENCE, CERTIFY_ERRORS
+    from ..digital.mcs import CERTIFY_CONFIDENCE, CERTIFY_ERRORS
 
     link["certified"] = {"errors": CERTIFY_ERRORS, "confidence": CERTIFY_CONFIDENCE}  # the rule: older files re-run
     yield Part("mcs", {"link": link, "seed": study.seed}, lambda c: _mcs(study, c), label="MCS thresholds",
@@ -282,7 +283,7 @@ def huang_parts(study: HuangStudy, ctx: RunContext) -> Iterator[Part]:
 
 def _coder_digest(study: HuangStudy) -> str:
     """Names the coder family in the config hash (file names and sizes)."""
-    from .pipeline import coder_files
+    from ..digital.codecs import coder_files
 
     if study.data.random_weights:
         return "random"

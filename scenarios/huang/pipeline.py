@@ -1,8 +1,7 @@
 r"""One image through the Huang et al. system (``semlink cie``): models, embedding, metrics, latency, Algorithm 1.
 
-:func:`coder_files` lists the coder family's weights (``hyperprior_rgb_q*.safetensors`` in a folder)
-and :func:`load_family` loads it (the highest rate point is the reference :math:`\Phi^r`);
-:func:`run_cie` embeds one image at threshold α with one coder and returns the JSON-ready result
+:func:`run_cie` (the coder family from :func:`scenarios.digital.codecs.load_family`, whose highest rate point is
+the reference :math:`\Phi^r`) embeds one image at threshold α with one coder and returns the JSON-ready result
 (bits split as sent, GVIF, mask-PSNR (eq. 40) on the critical region, PSNR / MS-SSIM of the output,
 eq. (8) latency and the finite-blocklength one); :func:`optimize_cie` runs Algorithm 1 for one SNR on
 the image (among the coders meeting :math:`\mathcal D \le D_0`: mask-PSNR (eq. 40) of their full
@@ -12,7 +11,6 @@ decode ≥ ``d0_mask_psnr_db`` on the critical region, importance ≥ 0.5).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
@@ -21,48 +19,7 @@ from .cie import embed, gvif_of, receive
 from .latency import latency_fbl, latency_shannon
 from .schema import HuangFig9
 
-__all__ = ["coder_files", "load_family", "load_image", "importance_map", "run_cie", "optimize_cie"]
-
-
-def coder_files(folder: Optional[str] = None) -> list[Path]:
-    """The coder family's weight files ``hyperprior_rgb_q*.safetensors`` in ``folder`` (default: the shipped
-    weights), by rate point; :class:`~genai.loading.ModelNotAvailable` when there are none (a cheap check:
-    nothing is loaded)."""
-    from genai.hyperprior import WEIGHTS_DIR
-    from genai.loading import ModelNotAvailable
-
-    root = Path(folder) if folder else WEIGHTS_DIR
-    files = sorted(root.glob("hyperprior_rgb_q*.safetensors"), key=lambda p: int(p.stem.split("_q")[-1]))
-    if not files:
-        raise ModelNotAvailable(f"no hyperprior coder weights (hyperprior_rgb_q*.safetensors) in {root}; "
-                                "train them with `semlink train-image-codec`")
-    return files
-
-
-def load_family(folder: Optional[str] = None, device: str = "cpu", random_weights: bool = False) -> dict[int, Any]:
-    """``{quality: HyperpriorCoder}`` from ``folder`` (default: the shipped weights)."""
-    from genai.hyperprior import HyperpriorCoder
-
-    if random_weights:
-        return {q: HyperpriorCoder(quality=q, random_weights=True, device=device) for q in (1, 2)}
-    family = {int(p.stem.split("_q")[-1]): p for p in coder_files(folder)}
-    return {q: HyperpriorCoder(quality=q, weights=p, device=device) for q, p in family.items()}
-
-
-def load_image(path: str, crop: int = 512) -> np.ndarray:
-    """RGB float image; ``crop`` > 0: the centre ``crop`` × ``crop`` (smaller images are used whole)."""
-    from PIL import Image
-
-    try:
-        img = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read the image {path}: {err}") from None
-    if crop > 0:
-        h, w = img.shape[:2]
-        ch, cw = min(crop, h), min(crop, w)
-        i, j = (h - ch) // 2, (w - cw) // 2
-        img = img[i: i + ch, j: j + cw]
-    return np.ascontiguousarray(img)
+__all__ = ["importance_map", "run_cie", "optimize_cie"]
 
 
 def importance_map(image: np.ndarray, name: str = "spectral_residual", random_weights: bool = False,
@@ -98,7 +55,7 @@ def run_cie(image: np.ndarray, family: dict[int, Any], coder: int, alpha: float,
     """One image at (coder, α): JSON-ready result (and ``_images``: partial, inpainted, mask).
 
     ``latency_real_ms``: the normal-approximation latency at ``blocklength`` and ``target_bler``, or with
-    ``mcs`` (:class:`~scenarios.huang.reallink.MCS`) the 5G LDPC link's, the stream then actually sent at
+    ``mcs`` (:class:`~scenarios.digital.mcs.MCS`) the 5G LDPC link's, the stream then actually sent at
     ``snr_db`` with discard-with-error (``link``: codewords, errors, lost; ``gvif_delivered`` 0 if lost)."""
     if coder not in family:
         raise ValueError(f"coder {coder} is not in the family (have {sorted(family)})")
@@ -109,7 +66,7 @@ def run_cie(image: np.ndarray, family: dict[int, Any], coder: int, alpha: float,
     real["model"] = f"normal approximation (n = {blocklength} uses, BLER {target_bler:g})"
     link = None
     if mcs is not None:
-        from .reallink import latency_link, send_stream
+        from ..digital.mcs import latency_link, send_stream
 
         sent = send_stream(st.to_bits(), mcs, snr_db, seed=seed, device=device)
         link = {"mcs": mcs.name, "payload": mcs.payload, "uses_per_codeword": mcs.uses,

@@ -9,7 +9,7 @@ At every mean SNR γ̄ and channel draw (AWGN: one, gain 1; quasi-static Rayleig
   certified optimum (exact enumeration over importance levels × coders, :mod:`scenarios.huang.design`).
   Its streams are then priced on the real link: eq. (8)'s latency, the normal-approximation latency
   (:func:`~scenarios.huang.latency.latency_fbl`) and the 5G LDPC latency at the selected MCS
-  (:mod:`scenarios.huang.reallink`); an image is delivered in time only if its real latency is within
+  (:mod:`scenarios.digital.mcs`); an image is delivered in time only if its real latency is within
   :math:`T_{max}` and no codeword is lost;
 * **real-link design**: the same Algorithm 1 with the budget the selected MCS carries in
   :math:`T_{max}` (whole codewords: ⌊B·T_max/uses⌋ × payload bits), each image's actual stream sent
@@ -20,11 +20,10 @@ At every mean SNR γ̄ and channel draw (AWGN: one, gain 1; quasi-static Rayleig
   nothing decodable in time, GVIF 0 — the cliff), at the Shannon budget (the paper's baseline) and
   sent over the real link at the real budget;
 * **JPEG2000** at the Shannon budget (AWGN only; the received image's GVIF through the reference
-  coder), **ROI JPEG2000** (the critical region at a higher rate, :func:`~scenarios.huang.baselines.
-  roi_jpeg2000_at_budget`) and **text-to-image only** (ℙ = ∅: eq. (27) gives 0).
+  coder), **ROI JPEG2000** (critical region at a higher rate, :mod:`scenarios.huang.baselines`) and
+  **text-to-image only** (ℙ = ∅: eq. (27) gives 0).
 
-Rows hold raw per-point values, and per image (``images`` table) every scored scheme's mask-PSNR, so the
-report pairs schemes image by image and resamples fades and images (the independent units).
+Rows: raw per-point values; ``images``: each scheme's mask-PSNR per image (paired by image; fades, images resampled).
 """
 
 from __future__ import annotations
@@ -37,12 +36,13 @@ import torch
 
 from genai.metrics import mask_psnr
 
-from .baselines import jpeg2000_at_budget, received_gvif, roi_jpeg2000_at_budget
+from ..digital.codecs import jpeg2000_at_budget
+from ..digital.mcs import latency_link, select_mcs, send_stream
+from .baselines import received_gvif, roi_jpeg2000_at_budget
 from .cie import critical_region, gvif_of
 from .design import Design, design, link_budget, survival
 from .diagnosis import unfiltered_coder
 from .latency import latency_fbl, latency_shannon
-from .reallink import latency_link, select_mcs, send_stream
 
 __all__ = ["COLUMNS", "IMAGE_COLUMNS", "LATENCY_COLUMNS", "SCORED", "latency_sweep", "coder_distortions", "sweep_point"]
 

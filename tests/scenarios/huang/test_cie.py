@@ -128,7 +128,8 @@ def test_roi_jpeg2000_puts_the_budget_on_the_critical_region():
     from skimage import data
 
     from genai.metrics import mask_psnr
-    from scenarios.huang.baselines import jpeg2000_at_budget, roi_jpeg2000_at_budget
+    from scenarios.digital.codecs import jpeg2000_at_budget
+    from scenarios.huang.baselines import roi_jpeg2000_at_budget
     from scenarios.huang.cie import critical_region
 
     img = data.astronaut()[:256, :256].astype(np.float32) / 255

@@ -7,7 +7,7 @@ import pytest
 
 from scenarios.cli import main
 from scenarios.huang.parts import preflight
-from scenarios.huang.pipeline import load_family
+from scenarios.digital.codecs import load_family
 from scenarios.huang.report import HuangSummary
 from scenarios.study.kinds import load_study
 from scenarios.study.schema import StudyError

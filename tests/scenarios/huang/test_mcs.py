@@ -10,7 +10,7 @@ from linklevel import Link
 from linklevel.engine.runtime import rng_scope, seed_everything
 from scenarios.huang.cie import CIEStream, embed
 from scenarios.huang.latency import latency_fbl, latency_shannon
-from scenarios.huang.reallink import (CERTIFY_ERRORS, MCS, Threshold, certified_max_errors, find_threshold, latency_link,
+from scenarios.digital.mcs import (CERTIFY_ERRORS, MCS, Threshold, certified_max_errors, find_threshold, latency_link,
                                       mcs_table, na_threshold_db, select_mcs, send_stream)
 
 
