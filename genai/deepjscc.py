@@ -45,9 +45,14 @@ __all__ = ["DeepJSCC", "JSCCCodec", "jscc_weights_path", "WEIGHTS_DIR"]
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 
-def jscc_weights_path(channels: int, adaptive: bool) -> Path:
-    """The shipped weights of a ``channels`` / ``adaptive`` model."""
-    return WEIGHTS_DIR / f"deepjscc_c{int(channels)}{'_adaptive' if adaptive else ''}.safetensors"
+def jscc_weights_path(channels: int, adaptive: bool, snr_db: Optional[float] = None,
+                      folder: Optional[Union[str, os.PathLike]] = None) -> Path:
+    """The weights of a ``channels`` / ``adaptive`` model in ``folder`` (default: the shipped ones); a fixed-SNR
+    model trained at ``snr_db`` is ``deepjscc_c<c>_snr<snr>.safetensors``."""
+    root = Path(folder) if folder else WEIGHTS_DIR
+    if adaptive or snr_db is None:
+        return root / f"deepjscc_c{int(channels)}{'_adaptive' if adaptive else ''}.safetensors"
+    return root / f"deepjscc_c{int(channels)}_snr{float(snr_db):g}.safetensors"
 
 
 class _FiLM(nn.Module):
@@ -180,10 +185,12 @@ class JSCCCodec:
     :param adaptive: The SNR-adaptive variant.
     :param weights: An explicit ``.safetensors`` path.
     :param width: Hidden width of a random-weight model.
+    :param snr_db: The training SNR of a fixed-SNR model (``deepjscc_c<c>_snr<snr>.safetensors``).
     """
 
     def __init__(self, channels: int = 4, adaptive: bool = True, weights: Optional[Union[str, os.PathLike]] = None,
-                 device: str = "cpu", random_weights: bool = False, width: int = 64, **_: object) -> None:
+                 device: str = "cpu", random_weights: bool = False, width: int = 64, snr_db: Optional[float] = None,
+                 **_: object) -> None:
         from .loading import RANDOM_WEIGHTS_NOTE
 
         self.device = device
@@ -191,6 +198,6 @@ class JSCCCodec:
             self.model, self.metadata = DeepJSCC(channels, width, adaptive).to(device).eval(), {}
             self.note = RANDOM_WEIGHTS_NOTE
         else:
-            path = Path(weights) if weights is not None else jscc_weights_path(channels, adaptive)
+            path = Path(weights) if weights is not None else jscc_weights_path(channels, adaptive, snr_db)
             self.model, self.metadata = DeepJSCC.load(path, device)
             self.note = f"DeepJSCC c={self.model.c}{' SNR-adaptive' if self.model.adaptive else ''} ({Path(path).name})"

@@ -241,12 +241,12 @@ class Link(Block):
         if self._grid_filler:
             c = torch.cat([c, self._source([batch, self._grid_filler])], dim=-1)
         x = self._mapper(c)
-        amp = torch.sqrt(torch.as_tensor(tx_power, dtype=self.dtype, device=self.device))
-        x = x * amp.to(self.cdtype)
-        no_t = torch.as_tensor(no, dtype=self.dtype, device=self.device)
+        # The transmit power scales every symbol sent, pilots included: the receiver sees the unit-energy
+        # constellation with noise variance no / tx_power (scaling the data alone would leave LS pilots at unit
+        # power and mislead the OFDM LMMSE equalizer's prior).
+        p = torch.as_tensor(tx_power, dtype=self.dtype, device=self.device)
+        no_t = torch.as_tensor(no, dtype=self.dtype, device=self.device) / p
         x_hat, no_eff = self._front(x, no_t)
-        # rescale to the unit-energy constellation the demapper knows
-        x_hat, no_eff = x_hat / amp.to(self.cdtype), no_eff / amp.square()
         llr = self._demapper(x_hat, no_eff).to(self.dtype)
         llr = llr[:, : self._cw * self._n_pad].reshape(batch, self._cw, self._n_pad)[..., : self._n]
         bits_hat, crc_ok = self._code(llr)

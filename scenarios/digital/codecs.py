@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["coder_files", "load_family", "load_image", "jpeg2000_at_budget"]
+__all__ = ["coder_files", "load_family", "load_image", "jpeg2000_encode", "jpeg2000_stream", "jpeg2000_decode", "jpeg2000_at_budget"]
 
 
 def coder_files(folder: Optional[str] = None) -> list[Path]:
@@ -68,8 +68,8 @@ def load_image(path: str, crop: int = 512) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
-
-def _encode(img8: np.ndarray, ratio: float) -> bytes:
+def jpeg2000_encode(img8: np.ndarray, ratio: float) -> bytes:
+    """One JPEG2000 codestream (irreversible 9/7, one layer) of a uint8 RGB image at compression ratio ``ratio``."""
     from PIL import Image
 
     buf = io.BytesIO()
@@ -78,27 +78,40 @@ def _encode(img8: np.ndarray, ratio: float) -> bytes:
     return buf.getvalue()
 
 
-def jpeg2000_at_budget(image: np.ndarray, budget_bits: float) -> tuple[Optional[np.ndarray], int]:
-    """``(decoded [H, W, 3] in [0, 1], bits)``; ``(None, 0)`` when not even the coarsest codestream fits."""
-    from PIL import Image
-
+def jpeg2000_stream(image: np.ndarray, budget_bits: float) -> Optional[bytes]:
+    """The largest-quality JPEG2000 codestream of ``image`` (``[H, W, 3]``, float in [0, 1] or uint8) whose size
+    fits ``budget_bits``; ``None`` when not even the coarsest one fits."""
     img = np.asarray(image)
     img8 = img if img.dtype == np.uint8 else (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
-    raw_bits = img8.size * 8
     lo, hi = 1.0, 5000.0  # compression ratios: lo = large file, hi = tiny file
-    best = _encode(img8, hi)
+    best = jpeg2000_encode(img8, hi)
     if 8 * len(best) > budget_bits:
-        return None, 0
+        return None
     for _ in range(30):
         mid = (lo * hi) ** 0.5
-        data = _encode(img8, mid)
+        data = jpeg2000_encode(img8, mid)
         if 8 * len(data) <= budget_bits:
             best, hi = data, mid
         else:
             lo = mid
         if hi / lo < 1.01:
             break
-    if budget_bits >= raw_bits:
-        best = _encode(img8, 1.0) if 8 * len(_encode(img8, 1.0)) <= budget_bits else best
-    dec = np.asarray(Image.open(io.BytesIO(best)).convert("RGB"), dtype=np.float32) / 255.0
-    return dec, 8 * len(best)
+    if budget_bits >= img8.size * 8:
+        best = jpeg2000_encode(img8, 1.0) if 8 * len(jpeg2000_encode(img8, 1.0)) <= budget_bits else best
+    return best
+
+
+def jpeg2000_decode(data: bytes) -> np.ndarray:
+    """A JPEG2000 codestream decoded to ``[H, W, 3]`` floats in [0, 1] (``ValueError`` when it does not decode)."""
+    from PIL import Image
+
+    try:
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float32) / 255.0
+    except (OSError, ValueError, SyntaxError) as err:
+        raise ValueError(f"the JPEG2000 codestream does not decode: {err}") from None
+
+
+def jpeg2000_at_budget(image: np.ndarray, budget_bits: float) -> tuple[Optional[np.ndarray], int]:
+    """``(decoded [H, W, 3] in [0, 1], bits)``; ``(None, 0)`` when not even the coarsest codestream fits."""
+    data = jpeg2000_stream(image, budget_bits)
+    return (None, 0) if data is None else (jpeg2000_decode(data), 8 * len(data))

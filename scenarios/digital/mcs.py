@@ -45,7 +45,8 @@ from typing import Any, Optional, Sequence, Union
 import torch
 
 __all__ = ["MCS", "MCS_RATES", "Threshold", "mcs_table", "modulation_of", "find_threshold", "select_mcs", "latency_link",
-           "send_stream", "na_threshold_db", "certified_max_errors", "CERTIFY_ERRORS", "CERTIFY_CONFIDENCE"]
+           "send_stream", "na_threshold_db", "certified_max_errors", "certify_group", "read_thresholds", "CERTIFY_ERRORS",
+           "CERTIFY_CONFIDENCE", "THRESHOLD_COLUMNS", "TESTED_COLUMNS"]
 
 #: Codewords per tested point: N = ⌈CERTIFY_ERRORS / target⌉ (20 errors expected at the target), enough that a
 #: point whose true BLER is half the target is certified with probability ~0.8.
@@ -65,11 +66,14 @@ CRC = "CRC24A"
 
 @dataclass(frozen=True)
 class MCS:
-    """One modulation-and-coding scheme: ``uses`` channel uses per codeword."""
+    """One modulation-and-coding scheme: ``uses`` channel uses per codeword; ``channel`` ``awgn`` (flat: AWGN, or a
+    quasi-static fade at its realized Es/N0) or ``ofdm-tdl`` (one codeword per OFDM resource grid of ``uses`` data
+    resource elements, a 3GPP TDL-A draw per grid, LS channel estimation and LMMSE equalization)."""
 
     modulation: str
     rate: float
     uses: int
+    channel: str = "awgn"
 
     @property
     def bits_per_symbol(self) -> int:
@@ -97,11 +101,15 @@ class MCS:
     def config(self) -> Any:
         from linklevel import LinkConfig
 
+        if self.channel == "ofdm-tdl":
+            return LinkConfig(modulation=self.modulation, code="ldpc", k=self.k, n=self.n, crc=CRC, snr_type="esno",
+                              ofdm=True, channel="tdl", csi="ls", tdl_model="A")
         return LinkConfig(modulation=self.modulation, code="ldpc", k=self.k, n=self.n, crc=CRC, snr_type="esno")
 
     @property
     def name(self) -> str:
-        return f"{self.modulation} r={self.rate:.3f} ({self.payload}/{self.uses} uses)"
+        where = "" if self.channel == "awgn" else f", {self.channel}"
+        return f"{self.modulation} r={self.rate:.3f} ({self.payload}/{self.uses} uses{where})"
 
 
 @dataclass
@@ -125,11 +133,13 @@ def modulation_of(bits_per_symbol: int) -> str:
     return names[0]
 
 
-def mcs_table(uses: int = 1024, rates: Sequence[tuple[str, float]] = MCS_RATES) -> list[MCS]:
-    """The MCS list with ``uses`` channel uses per codeword (efficiency increasing)."""
+def mcs_table(uses: int = 1024, rates: Sequence[tuple[str, float]] = MCS_RATES, channel: str = "awgn") -> list[MCS]:
+    """The MCS list with ``uses`` channel uses per codeword on ``channel`` (efficiency increasing)."""
     if uses < 32:
         raise ValueError(f"uses must be >= 32, got {uses}")
-    return sorted((MCS(m, float(r), int(uses)) for m, r in rates), key=lambda m: m.efficiency)
+    if channel not in ("awgn", "ofdm-tdl"):
+        raise ValueError(f"channel must be awgn or ofdm-tdl, got {channel!r}")
+    return sorted((MCS(m, float(r), int(uses), channel) for m, r in rates), key=lambda m: m.efficiency)
 
 
 def na_threshold_db(payload: int, uses: int, target_bler: float) -> float:
@@ -251,3 +261,52 @@ def send_stream(bits: Union[torch.Tensor, bytes], mcs: MCS, snr_db: float, gain:
     return {"lost": res.bits is None, "codewords": res.stats.blocks, "block_errors": res.stats.block_errors,
             "detected": res.stats.detected_block_errors, "bit_errors": res.stats.bit_errors,
             "intact": res.bits is not None and res.stats.bit_errors == 0}
+
+
+THRESHOLD_COLUMNS = ("bits_per_symbol", "rate", "uses", "payload", "k", "threshold_db", "na_threshold_db", "modulation")
+TESTED_COLUMNS = ("mcs", "esno_db", "codewords", "errors", "ci_low", "ci_high")
+_UNITS = {"bits_per_symbol": "bit/symbol", "uses": "use", "payload": "bit", "k": "bit", "threshold_db": "dB",
+          "na_threshold_db": "dB", "esno_db": "dB"}
+
+
+def certify_group(file: str, group: str, table: Sequence[MCS], target_bler: float, step_db: float,
+                  device: Optional[str] = None, seed: int = 0, say: Any = None) -> list[Threshold]:
+    """:func:`find_threshold` for every MCS of ``table`` (one channel), written to group ``group`` of a study file:
+    tables ``table`` (:data:`THRESHOLD_COLUMNS`) and ``tested`` (:data:`TESTED_COLUMNS`, every tested point's raw
+    counts), the rule and the channel as attributes (:func:`read_thresholds` reads them back)."""
+    from ..study.parts import write_group
+    from ..study.tables import Table
+
+    rows, tested, out = [], [], []
+    for j, m in enumerate(table):
+        if say is not None:
+            say(f"MCS thresholds: {m.name}")
+        th = find_threshold(m, target_bler, step_db, device=device, seed=seed)
+        out.append(th)
+        rows.append(dict(zip(THRESHOLD_COLUMNS, (m.bits_per_symbol, m.rate, m.uses, m.payload, m.k, th.snr_db,
+                                                 th.na_snr_db, m.modulation))))
+        tested += [dict(zip(TESTED_COLUMNS, (j, *x))) for x in th.tested]
+    unit = lambda cols: {c: u for c, u in _UNITS.items() if c in cols}  # noqa: E731
+    write_group(file, group, {"table": Table.from_rows(rows, THRESHOLD_COLUMNS, unit(THRESHOLD_COLUMNS)),
+                              "tested": Table.from_rows(tested, TESTED_COLUMNS, unit(TESTED_COLUMNS))},
+                {"target_bler": target_bler, "crc": "CRC24A", "code": "5G LDPC (semlink decoder, 20 iterations)",
+                 "channel": table[0].channel if table else "awgn",
+                 "rule": f"lowest Es/N0 on the grid certified to meet the target: over ceil({CERTIFY_ERRORS}/target) "
+                         f"codewords, the one-sided {CERTIFY_CONFIDENCE:.0%} Clopper-Pearson upper bound <= target",
+                 "confidence": CERTIFY_CONFIDENCE, "codewords_per_point": int(math.ceil(CERTIFY_ERRORS / target_bler))})
+    return out
+
+
+def read_thresholds(file: str, group: str = "mcs") -> list[Threshold]:
+    """The thresholds :func:`certify_group` stored in ``group``."""
+    from linklevel.store.h5io import open_result
+
+    from ..study.tables import Table
+
+    with open_result(file) as f:
+        t, a = Table.read(f[f"{group}/table"]), f[group].attrs
+        target = float(a["target_bler"])
+        ch = a.get("channel", "awgn")
+        ch = ch.decode() if isinstance(ch, bytes) else str(ch)
+    return [Threshold(MCS(str(r["modulation"]), float(r["rate"]), int(r["uses"]), ch), float(r["threshold_db"]),
+                      float(r["na_threshold_db"]), target) for r in t.rows()]

@@ -36,18 +36,14 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from linklevel.store.h5io import open_result
-
 from ..study.parts import Part, RunContext, write_group
 from ..study.tables import Table
 from .schema import HuangData, HuangStudy, study_images
 
-__all__ = ["huang_parts", "preflight", "units", "FIG7_COLUMNS", "MCS_COLUMNS", "TESTED_COLUMNS"]
+__all__ = ["huang_parts", "preflight", "units", "FIG7_COLUMNS"]
 
 FIG7_COLUMNS = ("image", "coder", "alpha", "gvif", "bits", "feature_bits", "hyper_bits", "mask_bits",
                 "selected_fraction", "mask_psnr", "crit_mask_psnr", "gvif_shared")
-MCS_COLUMNS = ("bits_per_symbol", "rate", "uses", "payload", "k", "threshold_db", "na_threshold_db", "modulation")
-TESTED_COLUMNS = ("mcs", "esno_db", "codewords", "errors", "ci_low", "ci_high")
 
 
 def units(columns: Sequence[str]) -> dict[str, str]:
@@ -143,32 +139,18 @@ def _fig7(study: HuangStudy, ctx: RunContext, mc: _Models) -> None:
 
 
 def _mcs(study: HuangStudy, ctx: RunContext) -> None:
-    from ..digital.mcs import CERTIFY_CONFIDENCE, CERTIFY_ERRORS, find_threshold, mcs_table
+    from ..digital.mcs import certify_group, mcs_table
 
     f9 = study.fig9
-    table, tested = [], []
-    for j, m in enumerate(mcs_table(f9.blocklength)):
-        ctx.say(f"MCS thresholds: {m.name}")
-        th = find_threshold(m, f9.target_bler, f9.mcs_step_db, device=ctx.device, seed=study.seed)
-        table.append(dict(zip(MCS_COLUMNS, (m.bits_per_symbol, m.rate, m.uses, m.payload, m.k, th.snr_db, th.na_snr_db,
-                                            m.modulation))))
-        tested += [dict(zip(TESTED_COLUMNS, (j, *t))) for t in th.tested]
-    write_group(ctx.file, "mcs", {"table": Table.from_rows(table, MCS_COLUMNS, units(MCS_COLUMNS)),
-                                  "tested": Table.from_rows(tested, TESTED_COLUMNS, units(TESTED_COLUMNS))},
-                {"target_bler": f9.target_bler, "crc": "CRC24A", "code": "5G LDPC (semlink decoder, 20 iterations)",
-                 "rule": f"lowest Es/N0 on the grid certified to meet the target: over ceil({CERTIFY_ERRORS}/target) "
-                         f"codewords, the one-sided {CERTIFY_CONFIDENCE:.0%} Clopper-Pearson upper bound <= target",
-                 "confidence": CERTIFY_CONFIDENCE, "codewords_per_point": int(math.ceil(CERTIFY_ERRORS / f9.target_bler))})
+    certify_group(ctx.file, "mcs", mcs_table(f9.blocklength), f9.target_bler, f9.mcs_step_db, ctx.device, study.seed,
+                  ctx.say)
 
 
 def _thresholds(path: str) -> list:
     """The MCS thresholds the ``mcs`` part stored."""
-    from ..digital.mcs import MCS, Threshold
+    from ..digital.mcs import read_thresholds
 
-    with open_result(path) as f:
-        t, target = Table.read(f["mcs/table"]), float(f["mcs"].attrs["target_bler"])
-    return [Threshold(MCS(str(r["modulation"]), float(r["rate"]), int(r["uses"])), float(r["threshold_db"]),
-                      float(r["na_threshold_db"]), target) for r in t.rows()]
+    return read_thresholds(path, "mcs")
 
 
 def _sweep(study: HuangStudy, ctx: RunContext, mc: _Models, channel: str) -> None:

@@ -164,16 +164,9 @@ def _fig7_section(rep: Report, study: Any, part: Stored, summary: HuangSummary) 
 
 
 def _mcs_section(rep: Report, part: Stored) -> None:
-    t = part.tables["table"]
-    rep.section("The real link: 5G LDPC MCS thresholds")
-    rep.paragraph(f"Each MCS: 5G LDPC + {part.attrs.get('crc', '?')} over {int(t['uses'][0])} complex channel uses "
-                  f"per codeword; the threshold is the {part.attrs.get('rule', '?')} (target BLER "
-                  f"{float(part.json('target_bler', math.nan)):g}); the normal approximation (PPV eq. 296) of the "
-                  "same (payload, uses) for comparison.")
-    rows = [[f"{r['modulation'].upper()} r={r['rate']:.3f}", r["payload"] / r["uses"], r["threshold_db"],
-             r["na_threshold_db"], r["threshold_db"] - r["na_threshold_db"]] for r in t.rows()]
-    rep.table(["MCS", "payload bits/use", "simulated threshold (dB)", "normal approx. (dB)", "gap (dB)"], rows,
-              "MCS thresholds (Es/N0)")
+    from ..digital.report import threshold_section
+
+    threshold_section(rep, part.tables["table"], part.attrs, "The real link: 5G LDPC MCS thresholds")
 
 
 def _delivered(img: Table, key: str) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-__all__ = ["psnr_vs_snr"]
+__all__ = ["psnr_vs_snr", "jscc_scores"]
 
 
 def psnr_vs_snr(model: Any, images: Sequence[np.ndarray], snrs_db: Sequence[float], channel: str = "awgn",
@@ -34,3 +34,26 @@ def psnr_vs_snr(model: Any, images: Sequence[np.ndarray], snrs_db: Sequence[floa
                 mse = float(torch.mean((x_hat - xs) ** 2))
                 out[i, j] = 10 * np.log10(1.0 / max(mse, 1e-12))
     return out
+
+
+def jscc_scores(model: Any, image: np.ndarray, enc_snr_db: Sequence[float], channel: Any,
+                ch_snr_db: Sequence[float], dec_snr_db: Sequence[float], seed: int) -> np.ndarray:
+    """``[draws, 2]`` (PSNR dB, MS-SSIM) of ``model`` on one float RGB ``image`` (``[H, W, 3]``, H and W multiples
+    of 4), one row per draw: the encoder is told ``enc_snr_db``, ``channel(symbols, snr)`` (:func:`~scenarios.jscc.
+    train.jscc_channel`) runs at ``ch_snr_db`` and the decoder is told ``dec_snr_db`` (per draw; e.g. the mean
+    Es/N0 at the encoder and the realized one at the receiver of a quasi-static fade)."""
+    from sionna.phy import config
+
+    from genai.metrics import ms_ssim, psnr
+
+    h, w = image.shape[:2]
+    x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None].float()
+    d = len(enc_snr_db)
+    xs = x.expand(d, -1, -1, -1)
+    as_t = lambda v: torch.tensor([float(s) for s in v])  # noqa: E731
+    model.eval()
+    config.seed = int(seed)
+    with torch.no_grad():
+        y = channel(model.encode(xs, as_t(enc_snr_db)), as_t(ch_snr_db))
+        out = model.decode(y, (h, w), as_t(dec_snr_db)).numpy().transpose(0, 2, 3, 1)
+    return np.array([(psnr(image, o), ms_ssim(image, o)) for o in out], dtype=np.float64)

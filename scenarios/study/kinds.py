@@ -43,6 +43,7 @@ REGISTRY: dict[str, str] = {
     "qiao_latency": "scenarios.qiao.kind",
     "gesco_maps": "scenarios.gesco.kind",
     "huang_cie": "scenarios.huang.kind",
+    "jscc_vs_separation": "scenarios.jscc.kind",
 }
 
 @dataclass(frozen=True)
