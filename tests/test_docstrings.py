@@ -12,7 +12,7 @@ MODULES = ["linklevel.theory.snr", "linklevel.theory.monotone", "linklevel.theor
            "scenarios.qiao.sweep", "scenarios.qiao.reallink", "scenarios.qiao.breakdown", "scenarios.qiao.parts",
            "scenarios.qiao.summary_designs", "scenarios.qiao.figures_fig4", "scenarios.qiao.reallink_harq",
            "scenarios.qiao.lemma1", "scenarios.qiao.table2", "scenarios.qiao.report_table2", "genai.semmaps", "genai.slic", "genai.metrics", "bridge.labelmap", "bridge.analog",
-           "scenarios.huang.algorithm1", "scenarios.huang.latency", "scenarios.digital.codecs", "genai.saliency", "genai.sd_inpaint",
+           "scenarios.huang.algorithm1", "scenarios.huang.latency", "scenarios.digital.codecs", "scenarios.jscc.curves", "genai.saliency", "genai.sd_inpaint",
            "linklevel.engine.workers", "scenarios.study.tables", "scenarios.study.report", "scenarios.study.stats",
            "scenarios.study.summary", "scenarios.study.images", "linklevel.store.h5io", "scenarios.gesco.schema",
            "scenarios.xu.models", "scenarios.ber.verdicts", "scenarios.ber.labels", "scenarios.ber.schema"]

@@ -57,7 +57,7 @@ def _send(image: np.ndarray, point: dict, mcs: Any, snr_db: float, gain: float, 
 
 def _point(ctx: dict, i: int, ch: str, c: int, s: float, d: int, g: float) -> list[dict]:
     """The four systems' rows at one (image, channel, c, Es/N0, draw)."""
-    from .parts import _row
+    from .rows import row
     from .separated import best_fitting, choose_mcs, limit_budget, mcs_budget, uses_per_image
 
     img, rows, grey = ctx["images"][i], [], ctx["grey"][i]
@@ -68,17 +68,17 @@ def _point(ctx: dict, i: int, ch: str, c: int, s: float, d: int, g: float) -> li
         fit = lambda m: best_fitting(ctx["sources"][i], mcs_budget(m, uses), coder)  # noqa: E731
         m = choose_mcs(th, s, ch == "rayleigh", lambda m: (fit(m) or {}).get("psnr"), grey[0])
         if m is None:
-            rows.append(_row(ch, c, i, s, d, g, f"separated_{coder}", grey, 0, 0, True, "none"))
+            rows.append(row(ch, c, i, s, d, g, f"separated_{coder}", grey, 0, 0, True, "none"))
             continue
         p = fit(m)
         sc, cw, lost = _send(img, p, m, s, g, ctx["tx"][ch], ctx["family"], grey)
-        rows.append(_row(ch, c, i, s, d, g, f"separated_{coder}", sc, p["bits"], cw, lost, m.name))
+        rows.append(row(ch, c, i, s, d, g, f"separated_{coder}", sc, p["bits"], cw, lost, m.name))
     lim_snr = real if ch == "rayleigh" else s
     n = th[0].mcs.uses if th else ctx["blocklength"]
     for bound in ("shannon", "normal"):
         b = limit_budget(uses, lim_snr, bound, n, th[0].target_bler if th else 1e-3)
         p = best_fitting(ctx["sources"][i], b)
-        rows.append(_row(ch, c, i, s, d, g, f"limit_{bound}", grey if p is None else (p["psnr"], p["msssim"]),
+        rows.append(row(ch, c, i, s, d, g, f"limit_{bound}", grey if p is None else (p["psnr"], p["msssim"]),
                          0 if p is None else p["bits"]))
     return rows
 
@@ -89,11 +89,11 @@ def separated_part(study: Any, ctx: RunContext) -> None:
 
     from ..digital.codecs import load_family
     from ..digital.mcs import read_thresholds
-    from .parts import ROW_COLUMNS, ROW_UNITS, _images, fade_gains
+    from .rows import ROW_COLUMNS, ROW_UNITS, fade_gains, load_images
     from .separated import grey_scores
 
     lk = study.link
-    images = _images(study)
+    images = load_images(study)
     c_ = {"images": images, "grey": [grey_scores(x) for x in images], "sources": _source_rows(ctx.file),
           "family": load_family(study.data.coders or None, ctx.device, random_weights=study.data.random_weights),
           "thresholds": {}, "blocklength": lk.blocklength,

@@ -64,7 +64,7 @@ def mismatch_figure(rows: Any, names: Sequence[str], trained: Sequence[float], s
         if y is None:
             continue
         label = f"trained at {s:g} dB" if s == s else "SNR-adaptive (0-20 dB)"
-        a.plot(snrs, y, "o-" if s == s else "k--", color=None if s != s else "k", label=label)
+        a.plot(snrs, y, "o-" if s == s else "k--", label=label)
         if s == s:
             a.axvline(s, color=f"C{k}", alpha=0.3)
     a.set_xlabel("Es/N0 at evaluation (dB)")

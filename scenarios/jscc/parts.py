@@ -29,14 +29,10 @@ import numpy as np
 
 from ..study.parts import Part, RunContext, write_group
 from ..study.tables import Table
+from .rows import ROW_COLUMNS, ROW_UNITS, fade_gains, load_images, row
 from .schema import JSCCStudy, parse_mcs, study_images
 
-__all__ = ["jscc_parts", "preflight", "ROW_COLUMNS", "ROW_UNITS", "ofdm_grid_uses", "fade_gains"]
-
-ROW_COLUMNS = ("channel", "c", "image", "snr_db", "draw", "gain", "system", "psnr", "msssim", "bits", "codewords",
-               "lost", "mcs")
-ROW_UNITS = {"snr_db": "dB", "psnr": "dB", "bits": "bit"}
-
+__all__ = ["jscc_parts", "preflight", "ofdm_grid_uses"]
 
 def ofdm_grid_uses() -> int:
     """Data resource elements of one OFDM grid (the OFDM-TDL codeword and DeepJSCC's grid)."""
@@ -44,11 +40,6 @@ def ofdm_grid_uses() -> int:
     from linklevel.blocks.ofdm import OFDMFrontEnd
 
     return int(OFDMFrontEnd(LinkConfig(ofdm=True, channel="tdl", csi="ls", tdl_model="A")).num_data_symbols)
-
-
-def fade_gains(study: JSCCStudy) -> list[float]:
-    """The quasi-static Rayleigh power gains (the same for every system and SNR)."""
-    return [float(g) for g in np.random.default_rng(study.seed + 1).exponential(1.0, study.link.fades)]
 
 
 def preflight(study: JSCCStudy) -> None:
@@ -78,13 +69,6 @@ def _model_files(study: JSCCStudy) -> dict[str, Any]:
     return out
 
 
-def _images(study: JSCCStudy) -> list[np.ndarray]:
-    from ..digital.codecs import load_image
-
-    c = study.data.crop
-    return [load_image(f, c)[: c // 16 * 16, : c // 16 * 16] for f in study_images(study.data)]
-
-
 def _tables(study: JSCCStudy) -> dict[str, list]:
     """The MCS list of each link family (``awgn`` serves AWGN and Rayleigh; ``ofdm-tdl``)."""
     from ..digital.mcs import mcs_table
@@ -103,17 +87,11 @@ def _sources(study: JSCCStudy, ctx: RunContext) -> None:
 
     family = load_family(study.data.coders or None, ctx.device, random_weights=study.data.random_weights)
     rows = []
-    for i, img in enumerate(_images(study)):
+    for i, img in enumerate(load_images(study)):
         ctx.say(f"sources: image {i + 1}")
         rows += source_rows(i, img, family)
     write_group(ctx.file, "sources", {"rows": Table.from_rows(rows, SOURCE_COLUMNS, {"bits": "bit", "psnr": "dB"})},
                 {"coders": {str(q): c.note for q, c in family.items()}})
-
-
-def _row(channel: str, c: int, i: int, s: float, d: int, g: float, system: str, sc: Any, bits: float = math.nan,
-         cw: int = 0, lost: bool = False, mcs: str = "") -> dict:
-    return dict(zip(ROW_COLUMNS, (channel, c, i, float(s), d, float(g), system, float(sc[0]), float(sc[1]),
-                                  float(bits), int(cw), bool(lost), mcs)))
 
 
 def _jscc(study: JSCCStudy, ctx: RunContext) -> None:
@@ -123,7 +101,7 @@ def _jscc(study: JSCCStudy, ctx: RunContext) -> None:
     from .train import jscc_channel
 
     rnd, lk = study.data.random_weights, study.link
-    images, gains, rows, notes = _images(study), fade_gains(study), [], {}
+    images, gains, rows, notes = load_images(study), fade_gains(study), [], {}
     for name, path in _model_files(study).items():
         fixed = "_snr" in name
         codec = JSCCCodec(random_weights=rnd, weights=None if rnd else path, width=16,
@@ -141,7 +119,7 @@ def _jscc(study: JSCCStudy, ctx: RunContext) -> None:
                     real = [s + 10 * math.log10(x) for x in g]
                     sc = jscc_scores(codec.model, img, [s] * len(g), fn, real, real if ch == "rayleigh" else [s] * len(g),
                                      study.seed + 1000 * i + j)
-                    rows += [_row(ch, codec.model.c, i, s, d, g[d], name, sc[d]) for d in range(len(g))]
+                    rows += [row(ch, codec.model.c, i, s, d, g[d], name, sc[d]) for d in range(len(g))]
     write_group(ctx.file, "jscc", {"rows": Table.from_rows(rows, ROW_COLUMNS, ROW_UNITS)}, {"models": notes})
 
 
