@@ -77,13 +77,14 @@ def test_readme_command_parses(line, env, argv, comment):
 
 def _kind(argv: list[str], comment: str) -> str:
     """``run`` (in the default suite), ``slow``, ``kodak`` or ``fails`` (an expected, documented failure)."""
-    studies = (["run", "xu_power_allocation"], ["run", "qiao_latency"], ["run", "gesco_maps"], ["run", "huang_cie"])
+    studies = (["run", "xu_power_allocation"], ["run", "qiao_latency"], ["run", "gesco_maps"], ["run", "huang_cie"],
+               ["run", "jscc_vs_separation"])
     if argv[0] in ("train-sketch-codec", "train-image-codec") or (argv[:2] in studies and "--quick" not in argv):
         return "slow"
     if "needs SD weights" in comment:
         return "fails"
     if argv[0] in ("encode", "regenerate", "cie", "segment") or {"xu_power_allocation", "qiao_latency", "gesco_maps",
-                                                       "huang_cie"} & set(argv):
+                                                       "huang_cie", "jscc_vs_separation"} & set(argv):
         return "kodak"
     return "run"
 
@@ -91,7 +92,7 @@ def _kind(argv: list[str], comment: str) -> str:
 def _param(c: tuple) -> object:
     """The studies on Kodak (covered by their own quick-study tests) and the slow ones: slow tests."""
     slow = _kind(c[2], c[3]) == "slow" or bool({"xu_power_allocation", "qiao_latency", "gesco_maps",
-                                                 "huang_cie"} & set(c[2]))
+                                                 "huang_cie", "jscc_vs_separation"} & set(c[2]))
     return pytest.param(*c, marks=pytest.mark.slow) if slow else c
 
 

@@ -187,6 +187,7 @@ def folder(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # ~40 s; the registry contract runs the quick study in the default suite
 def test_study_stores_tables_and_recomputes_what_changed(tmp_path, folder, capsys):
     toml = tmp_path / "q.toml"
     toml.write_text(STUDY.format(images=folder))

@@ -70,6 +70,7 @@ def _status(res: dict) -> dict[str, set]:
     return out
 
 
+@pytest.mark.slow  # ~40 s; the registry contract runs the quick study in the default suite
 def test_xu_study_runs_stores_and_reports(tmp_path, folder, capsys):
     """What the kind stores and reports (the generic contract, tests/scenarios/test_kinds_contract.py, covers
     re-runs, partial files, ``semlink show`` and damaged files)."""
