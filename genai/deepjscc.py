@@ -82,26 +82,29 @@ class DeepJSCC(nn.Module):
     :param channels: ``c``: complex symbols per 4×4 pixel block (bandwidth ratio c/48).
     :param width: Feature channels of the hidden layers.
     :param adaptive: SNR-adaptive (FiLM on the SNR after every block).
+    :param planes: Input (and output) planes: 3 for RGB images; K for a one-hot label map of K classes (the
+        decoder's K outputs in [0, 1], the class is their argmax; bandwidth ratio c/(16K) per plane value).
     """
 
-    def __init__(self, channels: int = 4, width: int = 64, adaptive: bool = False) -> None:
+    def __init__(self, channels: int = 4, width: int = 64, adaptive: bool = False, planes: int = 3) -> None:
         super().__init__()
-        if not 1 <= int(channels) <= 64 or int(width) < 4:
-            raise ValueError(f"need channels in 1..64 and width >= 4, got {channels}, {width}")
-        self.c, self.width, self.adaptive = int(channels), int(width), bool(adaptive)
+        if not 1 <= int(channels) <= 64 or int(width) < 4 or not 1 <= int(planes) <= 256:
+            raise ValueError(f"need channels in 1..64, width >= 4 and planes in 1..256, got {channels}, {width}, "
+                             f"{planes}")
+        self.c, self.width, self.adaptive, self.planes = int(channels), int(width), bool(adaptive), int(planes)
         w = self.width
-        self.enc = nn.ModuleList([_block(3, w, 2), _block(w, w, 2), _block(w, w, 1), _block(w, w, 1)])
+        self.enc = nn.ModuleList([_block(self.planes, w, 2), _block(w, w, 2), _block(w, w, 1), _block(w, w, 1)])
         self.enc_out = nn.Conv2d(w, 2 * self.c, 5, 1, 2)
         self.dec_in = _block(2 * self.c, w, 1)
         self.dec = nn.ModuleList([_block(w, w, 1), _block(w, w, 1), _block(w, w, 2, up=True)])
-        self.dec_out = nn.ConvTranspose2d(w, 3, 5, 2, 2, output_padding=1)
+        self.dec_out = nn.ConvTranspose2d(w, self.planes, 5, 2, 2, output_padding=1)
         n_film = len(self.enc) + 1 + len(self.dec)
         self.film = nn.ModuleList([_FiLM(w) for _ in range(n_film)]) if self.adaptive else None
 
     @property
     def bandwidth_ratio(self) -> float:
-        """Channel uses per source value, k/n = c/48."""
-        return self.c / 48.0
+        """Channel uses per source value, k/n = c/(16·planes) (c/48 for RGB)."""
+        return self.c / (16.0 * self.planes)
 
     def _snr(self, snr_db: Union[float, torch.Tensor], batch: int, device: torch.device) -> torch.Tensor:
         s = torch.as_tensor(snr_db, dtype=torch.float32, device=device)
@@ -109,8 +112,8 @@ class DeepJSCC(nn.Module):
 
     def encode(self, x: torch.Tensor, snr_db: Union[float, torch.Tensor] = 10.0) -> torch.Tensor:
         """``[B, 3, H, W]`` in [0, 1] (H, W multiples of 4) -> ``[B, k]`` complex symbols, unit mean energy each."""
-        if x.dim() != 4 or x.shape[1] != 3 or x.shape[2] % 4 or x.shape[3] % 4:
-            raise ValueError(f"expected [B, 3, H, W] with H, W multiples of 4, got {list(x.shape)}")
+        if x.dim() != 4 or x.shape[1] != self.planes or x.shape[2] % 4 or x.shape[3] % 4:
+            raise ValueError(f"expected [B, {self.planes}, H, W] with H, W multiples of 4, got {list(x.shape)}")
         s = self._snr(snr_db, x.shape[0], x.device)
         h = x
         for i, blk in enumerate(self.enc):
@@ -142,11 +145,16 @@ class DeepJSCC(nn.Module):
         return self.decode(channel(self.encode(x, snr_db)), tuple(x.shape[2:]), snr_db)
 
     # --------------------------------------------------------------------- weights
+    def architecture(self) -> dict[str, Any]:
+        """The constructor arguments (stored with the weights; ``planes`` only when not RGB, as older files)."""
+        arch = {"channels": self.c, "width": self.width, "adaptive": self.adaptive}
+        return arch if self.planes == 3 else {**arch, "planes": self.planes}
+
     def save(self, path: Union[str, os.PathLike], metadata: dict[str, Any]) -> None:
         """Safetensors with the architecture and ``metadata`` (JSON) in the header, written atomically."""
         from safetensors.torch import save_file
 
-        meta = {"architecture": json.dumps({"channels": self.c, "width": self.width, "adaptive": self.adaptive}),
+        meta = {"architecture": json.dumps(self.architecture()),
                 "training": json.dumps(metadata, allow_nan=False)}
         tmp = f"{path}.tmp{os.getpid()}"
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tj.add_argument("--width", type=bounded_int(4, 512), default=64, help="hidden feature channels")
     tj.add_argument("--lr", type=bounded_float(LEARNING_RATE), default=1e-3)
     tj.add_argument("--loss", default="mse", choices=("mse", "ms-ssim"))
+    tj.add_argument("--maps", type=bounded_int(2, 64), default=None,
+                    help="train for one-hot label maps of this many classes (SLIC + k-means maps of the photos; mse)")
     tj.add_argument("--init", default=None, help="continue this train-jscc file (weights, Adam state, step count)")
     tj.add_argument("--seed", type=seed_int, default=0)
     tj.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -47,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--crop must be a multiple of 4, got {args.crop}")
     if args.channel == "ofdm-tdl" and args.csi == "none":
         raise ValueError("--channel ofdm-tdl needs --csi perfect or ls")
+    if args.maps is not None and args.loss != "mse":
+        raise ValueError("--maps trains with --loss mse (the Brier score of the one-hot planes)")
     if args.init is not None:
         check_safetensors(args.init, "--init")
     from linklevel.engine.runtime import resolve_device
@@ -56,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     meta = train_jscc(args.out, channels=args.channels, adaptive=not args.fixed_snr, channel=args.channel,
                       csi=args.csi, snr_db=snr, steps=args.steps, batch=args.batch, crop=args.crop, lr=args.lr,
                       loss=args.loss, width=args.width, seed=args.seed, init=args.init,
-                      device=resolve_device(args.device),
+                      device=resolve_device(args.device), maps=args.maps or 0,
                       progress=lambda m: print(f"semlink: {m}", file=sys.stderr, flush=True))
     meta["file"] = args.out
     if args.json:

@@ -92,7 +92,7 @@ def maps_request(args: argparse.Namespace) -> dict:
     if args.mode == "analog":
         from bridge.analog import AnalogChannel
 
-        from ..gesco.models import send_analog_map
+        from ..maps.analog import send_analog_map
 
         coh = opts["coherence"]
         ch = AnalogChannel(psnr_db=args.psnr, channel=opts["channel"], ofdm=opts["ofdm"], csi=opts["csi"],

@@ -16,7 +16,7 @@ r"""GESCO's image-level loop (Grassucci et al., Tables 1-4) and its "full image 
   values are clipped to [0, 1].
 * :func:`channel_use_table`: the analog regime's channel uses: one-hot planes K·H·W/2 (+ H·W/2 for an
   instance-edge plane) vs the RGB pixels 3·H·W/2.
-The received planes come from :func:`scenarios.gesco.models.send_analog_map` (``MapOutcome.planes``,
+The received planes come from :func:`scenarios.maps.analog.send_analog_map` (``MapOutcome.planes``,
 ``MapOutcome.present``).
 
 .. code-block:: python
@@ -37,11 +37,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .models import label_tensor, map_scores
+from ..maps.analog import label_tensor, map_scores
 
 
 def _label_array(a: Any) -> np.ndarray:
-    """A label map as an ``[H, W]`` int64 array (validated by :func:`~scenarios.gesco.models.label_tensor`)."""
+    """A label map as an ``[H, W]`` int64 array (validated by :func:`~scenarios.maps.analog.label_tensor`)."""
     return label_tensor(a).numpy()
 
 __all__ = ["regenerate_and_score", "score_image", "fid_over", "analog_image_baseline", "channel_use_table"]

@@ -132,7 +132,7 @@ def _class_rows(lab: np.ndarray, got: Any, head: list[Any], thin: set[int], igno
 def _fds(study: GescoStudy, convention: str, variant: str, ctx: RunContext) -> None:
     from bridge.analog import PAPER_SIGMA, AnalogChannel
 
-    from .models import send_analog_map
+    from ..maps.analog import send_analog_map
 
     names, labels, _ = read_maps(ctx.file)
     ignore, edges = map_side(ctx.file)
@@ -165,7 +165,7 @@ def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
     from bridge.packets import code_blocks
     from linklevel import LinkConfig
 
-    from .models import equal_resource_analog
+    from ..maps.analog import equal_resource_analog
     from .reallink import map_codec, send_digital_map
 
     from genai.labelsets import fill_ignored
@@ -204,7 +204,7 @@ def _compare(study: GescoStudy, channel: str, ctx: RunContext) -> None:
 def _fading(study: GescoStudy, ctx: RunContext) -> None:
     from bridge.analog import AnalogChannel
 
-    from .models import send_analog_map
+    from ..maps.analog import send_analog_map
 
     fa = study.fading
     names, labels, _ = read_maps(ctx.file)

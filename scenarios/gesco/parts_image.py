@@ -67,7 +67,7 @@ def _same_classes(seg: Any, ref: np.ndarray) -> Any:
 def image_baseline(study: GescoStudy, ctx: RunContext) -> None:
     """The full image over AWGN at the channel uses of the map's one-hot planes (module docstring)."""
     from .imageloop import analog_image_baseline, score_image
-    from .models import analog_channel_uses
+    from ..maps.analog import analog_channel_uses
 
     names, labels, attrs = read_maps(ctx.file)
     ignore, edges = map_side(ctx.file)
@@ -100,7 +100,7 @@ def regenerate(study: GescoStudy, ctx: RunContext) -> None:
     from genai.registry import load
 
     from .imageloop import fid_over, regenerate_and_score
-    from .models import send_analog_map
+    from ..maps.analog import send_analog_map
 
     ge = study.generate
     names, labels, attrs = read_maps(ctx.file)

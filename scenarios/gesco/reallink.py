@@ -18,7 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import torch
 
-from .models import MapOutcome, label_tensor, map_scores
+from ..maps.analog import MapOutcome, label_tensor, map_scores
 from .schema import MAP_CODECS
 
 __all__ = ["G4PlaneCodec", "map_codec", "send_digital_map", "digital_channel_uses", "MAP_CODECS"]

@@ -47,8 +47,7 @@ def unmeasured_section(rep: Any) -> None:
     """What the study does not measure."""
     rep.section("Not measured")
     rep.bullets([
-        "LPIPS: its AlexNet backbone weights are not available offline here (only the linear layers are), so only "
-        "PSNR and MS-SSIM are reported.",
+        f"LPIPS: not computed by this study; only PSNR and MS-SSIM are reported ({_lpips_status()}).",
         "GESCO's label maps (JSCC for maps vs analog one-hot vs the digital map code): not part of this study yet.",
         "DeepJSCC trained on Rayleigh or OFDM-TDL: the evaluated models are AWGN-trained (`semlink train-jscc "
         "--channel rayleigh|ofdm-tdl` trains them); on Rayleigh with CSI at the receiver the equalized channel is "
@@ -56,3 +55,15 @@ def unmeasured_section(rep: Any) -> None:
         "The separated systems use a learned coder family trained on CPU (23-25 dB on Kodak at its top rate, "
         "see the huang_cie study) and JPEG2000; a state-of-the-art learned coder would raise the separated "
         "curves and the limit."])
+
+
+def _lpips_status() -> str:
+    """Whether LPIPS could be loaded here (its loader's own message when not)."""
+    from genai.loading import ModelNotAvailable
+    from genai.registry import load
+
+    try:
+        load("metric", "lpips")
+    except ModelNotAvailable as err:
+        return f"its weights are not here: {err}"
+    return "its weights are present: adding it is future work"

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 import torch
 
-__all__ = ["CHANNELS", "CSI", "jscc_channel", "train_jscc", "load_jscc_state"]
+__all__ = ["CHANNELS", "CSI", "jscc_channel", "train_jscc", "load_jscc_state", "training_maps", "one_hot_map"]
 
 CHANNELS = ("awgn", "rayleigh", "ofdm-tdl")
 CSI = ("perfect", "ls", "none")
@@ -107,7 +107,7 @@ def _save(path: str, model: Any, opt: torch.optim.Optimizer, meta: dict[str, Any
             tensors[f"adam.m.{name}"] = st["exp_avg"].detach().contiguous().cpu()
             tensors[f"adam.v.{name}"] = st["exp_avg_sq"].detach().contiguous().cpu()
             step = int(st["step"])
-    arch = {"channels": model.c, "width": model.width, "adaptive": model.adaptive}
+    arch = model.architecture()
     tmp = f"{path}.tmp{os.getpid()}"
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
     save_file(tensors, tmp, metadata={"architecture": json.dumps(arch),
@@ -123,21 +123,39 @@ def _loss(name: str, x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
     return 1 - ms_ssim(x_hat, x, data_range=1.0, size_average=True, win_size=3 if min(x.shape[2:]) < 160 else 11)
 
 
+def one_hot_map(labels: np.ndarray, classes: int) -> np.ndarray:
+    """``[H, W]`` class indices -> ``[H, W, classes]`` float32 one-hot planes."""
+    return np.eye(int(classes), dtype=np.float32)[np.asarray(labels, dtype=np.int64)]
+
+
+def training_maps(classes: int, seed: int = 0) -> list[np.ndarray]:
+    """One-hot label maps ``[H, W, classes]`` of the scikit-image photos (never Kodak), made by the classical
+    segmenter (SLIC + k-means colour classes, :class:`genai.slic.ClassicalSegmenter`) that makes the map study's
+    maps from Kodak."""
+    from genai.hyperprior_train import training_images
+    from genai.slic import ClassicalSegmenter
+
+    seg = ClassicalSegmenter(classes=classes, seed=seed)
+    return [one_hot_map(seg(img), classes) for img in training_images(scales=(0.5,))]
+
+
 def train_jscc(out: str, channels: int = 4, adaptive: bool = True, channel: str = "awgn", csi: str = "perfect",
                snr_db: Sequence[float] = (0.0, 20.0), steps: int = 1000, batch: int = 16, crop: int = 64,
                lr: float = 1e-3, loss: str = "mse", width: int = 64, seed: int = 0, init: Optional[str] = None,
-               device: str = "cpu", progress: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
-    """Train (or continue ``init``) and write ``out``; returns the training summary (also in the file)."""
+               device: str = "cpu", progress: Optional[Callable[[str], None]] = None, maps: int = 0) -> dict[str, Any]:
+    """Train (or continue ``init``) and write ``out``; returns the training summary (also in the file). ``maps`` =
+    K > 0: a model for one-hot label maps of K classes (:func:`training_maps`; MSE on the planes, a Brier score)."""
     from sionna.phy import config
 
     from genai.deepjscc import DeepJSCC
     from genai.hyperprior_train import random_crops, training_images
 
     lo, hi = (float(snr_db[0]), float(snr_db[-1]))
-    if loss not in ("mse", "ms-ssim") or crop % 4 or crop < 16 or not lo <= hi:
-        raise ValueError("need loss mse or ms-ssim, crop a multiple of 4 (>= 16) and snr_db low <= high")
+    if loss not in ("mse", "ms-ssim") or crop % 4 or crop < 16 or not lo <= hi or maps < 0 or (maps and loss != "mse"):
+        raise ValueError("need loss mse or ms-ssim (maps: mse), crop a multiple of 4 (>= 16), snr_db low <= high "
+                         "and maps >= 0")
     torch.manual_seed(seed)
-    model = DeepJSCC(channels, width, adaptive).to(device)
+    model = DeepJSCC(channels, width, adaptive, planes=maps or 3).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     done, history, spent = 0, [], 0.0
     if init is not None:
@@ -147,7 +165,7 @@ def train_jscc(out: str, channels: int = 4, adaptive: bool = True, channel: str 
                              f"loss={prev.get('loss')}; continue it with the same settings")
         done, history = int(prev.get("steps_done", 0)), list(prev.get("loss_history", []))
         spent = float(prev.get("seconds", 0.0))
-    images, ch = training_images(), jscc_channel(channel, csi, device)
+    images, ch = (training_maps(maps, seed) if maps else training_images()), jscc_channel(channel, csi, device)
     t0, last = time.monotonic(), time.monotonic()
     for t in range(done, done + steps):
         rng = np.random.default_rng([seed, t])
@@ -166,8 +184,9 @@ def train_jscc(out: str, channels: int = 4, adaptive: bool = True, channel: str 
             psnr = 10 * math.log10(1 / max(float(torch.mean((x - x_hat) ** 2)), 1e-12))
             progress(f"step {t + 1}/{done + steps}: loss {lv.item():.5f} (PSNR {psnr:.2f} dB)")
     meta = {"channel": channel, "csi": csi, "snr_db": [lo, hi], "loss": loss, "batch": batch, "crop": crop,
-            "lr": lr, "seed": seed, "steps_done": done + steps, "seconds": spent + time.monotonic() - t0,
-            "device": device, "data": "scikit-image photos (never Kodak)",
+            "lr": lr, "seed": seed, "steps_done": done + steps, "seconds": spent + time.monotonic() - t0, "maps": maps,
+            "device": device, "data": "scikit-image photos (never Kodak)" if not maps else
+            f"label maps ({maps} classes, SLIC + k-means) of the scikit-image photos (never Kodak)",
             "bandwidth_ratio": model.bandwidth_ratio, "loss_history": history}
     _save(out, model, opt, meta)
     return meta

@@ -17,7 +17,7 @@ from bridge.analog import AnalogChannel
 from bridge.labelmap import LabelMapCodec
 from linklevel import LinkConfig
 from scenarios.cli import main
-from scenarios.gesco.models import analog_channel_uses, equal_resource_analog, send_analog_map
+from scenarios.maps.analog import analog_channel_uses, equal_resource_analog, send_analog_map
 from scenarios.gesco.reallink import map_codec, send_digital_map
 from scenarios.study.kinds import load_study
 from scenarios.study.parts import read_group

@@ -58,7 +58,7 @@ def test_soft_control_image_equals_hard_for_one_hot_and_blends(decoder):
 def test_loop_end_to_end_soft_with_random_weights_named(decoder):
     from bridge.analog import AnalogChannel
     from genai.lpips_alex import LPIPSDistance
-    from scenarios.gesco.models import send_analog_map
+    from scenarios.maps.analog import send_analog_map
 
     img = _scene()
     seg = ClassicalSegmenter(classes=3, segments=30, seed=0)

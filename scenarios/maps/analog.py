@@ -7,7 +7,7 @@ r"""GESCO's analog map channel (Grassucci et al., eq. (1)) and its FDS receiver 
   classes and takes the argmax. The presence vector (C bits) and the scale (32 bits) are side
   information, counted in ``side_bits`` and assumed delivered (as the paper does).
 * :func:`equal_resource_analog`: the analog map at a digital map's channel uses and energy
-  (:mod:`scenarios.gesco.reallink`): the smallest power-of-two downsampling whose uses fit, then
+  (e.g. :mod:`scenarios.gesco.reallink`): the smallest power-of-two downsampling whose uses fit, then
   ``energy_gain`` = digital uses / analog uses, so both spend the same energy per map at the same
   Es/N0 per channel use.
 * :class:`MapOutcome`: what arrived and how good it is (shared with the digital path).
