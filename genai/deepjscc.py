@@ -46,10 +46,13 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 
 def jscc_weights_path(channels: int, adaptive: bool, snr_db: Optional[float] = None,
-                      folder: Optional[Union[str, os.PathLike]] = None) -> Path:
+                      folder: Optional[Union[str, os.PathLike]] = None, maps: int = 0) -> Path:
     """The weights of a ``channels`` / ``adaptive`` model in ``folder`` (default: the shipped ones); a fixed-SNR
-    model trained at ``snr_db`` is ``deepjscc_c<c>_snr<snr>.safetensors``."""
+    model trained at ``snr_db`` is ``deepjscc_c<c>_snr<snr>.safetensors``; a model for label maps of ``maps``
+    classes ``deepjscc_map<K>_c<c>[_adaptive].safetensors``."""
     root = Path(folder) if folder else WEIGHTS_DIR
+    if maps:
+        return root / f"deepjscc_map{int(maps)}_c{int(channels)}{'_adaptive' if adaptive else ''}.safetensors"
     if adaptive or snr_db is None:
         return root / f"deepjscc_c{int(channels)}{'_adaptive' if adaptive else ''}.safetensors"
     return root / f"deepjscc_c{int(channels)}_snr{float(snr_db):g}.safetensors"

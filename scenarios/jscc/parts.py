@@ -53,7 +53,7 @@ def preflight(study: JSCCStudy) -> None:
     from ..digital.codecs import coder_files
 
     coder_files(study.data.coders or None)
-    for p in _model_files(study).values():
+    for p in list(_model_files(study).values()) + ([_map_model_file(study)] if study.maps.count else []):
         if not p.is_file():
             raise ModelNotAvailable(f"DeepJSCC: no weights at {p}; train them with `semlink train-jscc` "
                                     f"(shipped: {jscc_weights_path(4, True).parent})")
@@ -67,6 +67,12 @@ def _model_files(study: JSCCStudy) -> dict[str, Any]:
     out.update({f"jscc_c{j.fixed_channels}_snr{s:g}": jscc_weights_path(j.fixed_channels, False, s, folder)
                 for s in j.fixed_snrs_db})
     return out
+
+
+def _map_model_file(study: JSCCStudy) -> Any:
+    from genai.deepjscc import jscc_weights_path
+
+    return jscc_weights_path(study.maps.channels, True, folder=study.data.models or None, maps=study.maps.classes)
 
 
 def _tables(study: JSCCStudy) -> dict[str, list]:
@@ -149,6 +155,14 @@ def jscc_parts(study: JSCCStudy, ctx: RunContext) -> Iterator[Part]:
                label="DeepJSCC", seed=study.seed)
     yield Part("separated", {**base, "jscc": asdict(study.jscc), "link": asdict(lk)},
                lambda c: separated_part(study, c), label="separated systems and limits", seed=study.seed)
+    if study.maps.count > 0 and "awgn" in tables:
+        from .maps import maps_part
+
+        mw = "random" if study.data.random_weights else f"{_map_model_file(study).name}:{_map_model_file(study).stat().st_size}"
+        yield Part("maps", {**base, "map_weights": mw, "maps": asdict(study.maps), "draws": study.jscc.draws, "snrs": lk.snrs_db,
+                            "mcs": [m.name for m in tables["awgn"]], "target": lk.target_bler},
+                   lambda c: maps_part(study, c), label="label maps: DeepJSCC vs analog one-hot vs digital",
+                   seed=study.seed)
 
 
 def _digest(study: JSCCStudy) -> str:

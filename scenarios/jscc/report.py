@@ -62,7 +62,7 @@ class JSCCSummary(Summary):
 def _read(file: str) -> tuple[dict[str, Table], dict[str, Any]]:
     tabs, attrs = {}, {}
     with open_result(file) as f:
-        for grp in ("mcs", "mcs_ofdm", "sources", "jscc", "separated"):
+        for grp in ("mcs", "mcs_ofdm", "sources", "jscc", "separated", "maps"):
             if grp in f:
                 g = f[grp]
                 attrs[grp] = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
@@ -102,6 +102,10 @@ def report(study: Any, file: str, rep: Report) -> JSCCSummary:
             _channel_section(rep, study, rows, ch, summary)
         _crossover_section(rep, study, rows, summary)
         _mismatch_section(rep, study, rows)
+    if "maps/rows" in tabs:
+        from .report_maps import maps_section
+
+        maps_section(rep, study, tabs["maps/rows"], attrs["maps"])
     published_section(rep)
     unmeasured_section(rep)
     return summary

@@ -48,7 +48,8 @@ def unmeasured_section(rep: Any) -> None:
     rep.section("Not measured")
     rep.bullets([
         f"LPIPS: not computed by this study; only PSNR and MS-SSIM are reported ({_lpips_status()}).",
-        "GESCO's label maps (JSCC for maps vs analog one-hot vs the digital map code): not part of this study yet.",
+        "Label maps beyond AWGN, and maps from a learned segmenter (the classical SLIC + k-means stand-in makes the "
+        "maps offline; GESCO uses Cityscapes / ADE20K ground truth).",
         "DeepJSCC trained on Rayleigh or OFDM-TDL: the evaluated models are AWGN-trained (`semlink train-jscc "
         "--channel rayleigh|ofdm-tdl` trains them); on Rayleigh with CSI at the receiver the equalized channel is "
         "an AWGN channel at the realized SNR, on OFDM-TDL it is not (mismatched).",

@@ -16,10 +16,10 @@ from ..study.images import image_inputs
 from ..study.quantities import BLER, SNR_DB, SNR_STEP_DB
 from ..study.schema import StudyError, StudyHeader, build_dataclass, kind_tables
 
-__all__ = ["JSCCData", "JSCCModels", "JSCCLink", "JSCCStudy", "load_jscc", "study_images", "parse_mcs", "TABLES",
+__all__ = ["JSCCData", "JSCCModels", "JSCCLink", "JSCCMaps", "JSCCStudy", "load_jscc", "study_images", "parse_mcs", "TABLES",
            "STUDY_KEYS", "ALL_MCS", "OFDM_MCS"]
 
-TABLES = ("data", "jscc", "link")
+TABLES = ("data", "jscc", "link", "maps")
 STUDY_KEYS: tuple[str, ...] = ()
 #: Every MCS of :data:`scenarios.digital.mcs.MCS_RATES` by name (``"<modulation> <rate>"``).
 ALL_MCS = ("qpsk 1/5", "qpsk 1/3", "qpsk 1/2", "qpsk 2/3", "qpsk 3/4", "16qam 1/2", "16qam 2/3", "16qam 3/4",
@@ -71,12 +71,25 @@ class JSCCLink:
 
 
 @dataclass(frozen=True)
+class JSCCMaps:
+    """``[maps]``: the label-map comparison on AWGN (GESCO's maps: the study's images segmented into ``classes``
+    colour classes by the classical segmenter, resized to ``size``): DeepJSCC for maps with ``channels`` (channel uses
+    c·H·W/16), GESCO's analog one-hot map and the lossless digital map code at the same uses; ``count`` 0: none."""
+
+    count: int = 12
+    classes: int = 8
+    size: tuple[int, ...] = (128, 192)
+    channels: int = 4
+
+
+@dataclass(frozen=True)
 class JSCCStudy(StudyHeader):
-    """A ``jscc_vs_separation`` study: the header and its three tables."""
+    """A ``jscc_vs_separation`` study: the header and its four tables."""
 
     data: JSCCData = JSCCData()
     jscc: JSCCModels = JSCCModels()
     link: JSCCLink = JSCCLink()
+    maps: JSCCMaps = JSCCMaps()
 
 
 def parse_mcs(names: tuple[str, ...], where: str) -> tuple[tuple[str, float], ...]:
@@ -118,8 +131,15 @@ def load_jscc(doc: dict, header: StudyHeader) -> JSCCStudy:
     lk: JSCCLink = build_dataclass(JSCCLink, tabs["link"], where, "link", ranges={"snrs_db": ""},
                                    bounds={"snrs_db": SNR_DB, "target_bler": BLER, "ofdm_target_bler": BLER,
                                            "mcs_step_db": SNR_STEP_DB})
+    mp: JSCCMaps = build_dataclass(JSCCMaps, tabs["maps"], where, "maps")
     _check(da, jm, lk, where)
-    return JSCCStudy(**header.fields(), data=da, jscc=jm, link=lk)
+    if mp.count < 0 or not 2 <= mp.classes <= 64 or len(mp.size) != 2 or any(s % 16 or not 32 <= s <= 2048
+                                                                            for s in mp.size) or not 1 <= mp.channels <= 64:
+        raise StudyError(f"{where}: [maps] needs count >= 0, classes in 2..64, size [H, W] multiples of 16 in "
+                         "[32, 2048] and channels in 1..64")
+    if mp.count > da.count:
+        raise StudyError(f"{where}: [maps] count ({mp.count}) exceeds [data] count ({da.count})")
+    return JSCCStudy(**header.fields(), data=da, jscc=jm, link=lk, maps=mp)
 
 
 def study_images(d: JSCCData) -> list[str]:

@@ -33,7 +33,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 __all__ = ["SOURCE_COLUMNS", "uses_per_image", "mcs_budget", "source_rows", "source_stream", "best_fitting",
-           "choose_mcs", "deliver", "limit_budget", "grey_scores", "scores"]
+           "choose_mcs", "deliver", "deliver_bits", "limit_budget", "grey_scores", "scores"]
 
 SOURCE_COLUMNS = ("image", "coder", "param", "bits", "psnr", "msssim")
 #: JPEG2000 compression ratios of the source points.
@@ -118,14 +118,19 @@ def choose_mcs(thresholds: Sequence[Any], snr_db: float, fading: bool, value_at:
 def deliver(data: bytes, mcs: Any, snr_db: float, gain: float, tx: Any) -> tuple[Optional[bytes], int]:
     """Send ``data`` on ``mcs`` at mean Es/N0 ``snr_db`` and power gain ``gain`` with discard-with-error:
     ``(received bytes or None when a CRC failed, codewords sent)``."""
-    from bridge import LinkChannel
     from bridge.bits import bits_to_bytes, bytes_to_bits
 
+    bits, cw = deliver_bits(bytes_to_bits(data).float(), mcs, snr_db, gain, tx)
+    return (None if bits is None else bits_to_bytes(bits)), cw
+
+
+def deliver_bits(bits: Any, mcs: Any, snr_db: float, gain: float, tx: Any) -> tuple[Optional[Any], int]:
+    """:func:`deliver` for a float {0, 1} bit tensor ``[L]``: ``(received bits or None, codewords sent)``."""
+    from bridge import LinkChannel
+
     ch = LinkChannel(mcs.config(), tx_power=10 ** (snr_db / 10), gain=float(gain), noise_power=1.0)
-    res = tx.send(bytes_to_bits(data).float(), ch, "discard")
-    if res.bits is None:
-        return None, int(res.stats.blocks)
-    return bits_to_bytes(res.bits), int(res.stats.blocks)
+    res = tx.send(bits, ch, "discard")
+    return res.bits, int(res.stats.blocks)
 
 
 def limit_budget(uses: int, snr_db: float, bound: str, blocklength: int, target: float) -> float:

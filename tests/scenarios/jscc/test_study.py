@@ -189,3 +189,36 @@ def test_a_stream_sent_at_high_snr_decodes_to_its_scored_point():
     assert scores(img, jpeg2000_decode(data)) == pytest.approx((point["psnr"], point["msssim"]))
     lost, _ = deliver(source_stream(img, point, {}), m, -5.0, 1.0, Transmitter(seed=0))
     assert lost is None
+
+
+def test_quick_run_has_the_map_comparison(quick):
+    run, path, _ = quick
+    with h5py.File(path, "r") as f:
+        t = Table.read(f["maps/rows"])
+    j = t.where(system="jscc")
+    means = [j.where(snr_db=s)["miou"].mean() for s in np.unique(j["snr_db"])]
+    assert np.all(np.diff(means) >= -0.01) and min(means) > 0.1
+    uses = set(t["uses"][t["system"] != "digital"]) | set(t["uses"])
+    assert len(uses) == 1  # every system at the same channel uses
+    d = t.where(system="digital")
+    assert np.all(d["miou"][d["lost"]] == 0)
+    assert "maps_miou.png" in {p.rsplit("/", 1)[-1] for p in run["first"]["figures"]}
+
+
+def test_a_delivered_digital_map_is_exact_and_a_lost_one_scores_zero():
+    from bridge import Transmitter
+    from bridge.labelmap import LabelMapCodec
+    from scenarios.digital.mcs import Threshold, mcs_table
+    from scenarios.jscc.maps import _digital_row
+
+    lab = np.zeros((32, 48), dtype=np.int64)
+    lab[:, 20:] = 1
+    lab[10:20, 5:15] = 2
+    ths = [Threshold(m, th, th - 2, 1e-3) for m, th in zip(mcs_table(256, [("qpsk", 0.5), ("16qam", 0.5)]), (3.0, 9.0))]
+    ctx = {"codec": LabelMapCodec(3, "auto"), "thresholds": ths, "tx": Transmitter(seed=0)}
+    good = _digital_row(0, lab, 30.0, 2048, ctx)
+    assert good["miou"] == 1.0 and not good["lost"] and good["mcs"].startswith("16qam")
+    low = _digital_row(0, lab, 0.0, 2048, ctx)  # below every threshold: nothing is sent
+    assert low["lost"] and low["miou"] == 0.0 and low["mcs"] == "none"
+    small = _digital_row(0, lab, 30.0, 8, ctx)  # the code does not fit the channel uses
+    assert small["lost"] and small["mcs"] == "none"
