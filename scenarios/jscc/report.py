@@ -88,7 +88,9 @@ def report(study: Any, file: str, rep: Report) -> JSCCSummary:
     summary = JSCCSummary()
     rep.paragraph("DeepJSCC against a separated system (a learned or JPEG2000 source coder + 5G LDPC + QAM with "
                   "certified MCS thresholds, every image's stream sent over the simulated link) and the ideal "
-                  "separated system, at equal complex channel uses per image.")
+                  "separated system, at equal complex channel uses per image. The link adaptation targets a codeword "
+                  "BLER; an image of N codewords is then lost with probability up to about N x BLER at an MCS threshold "
+                  "(no retransmissions), which the 'streams lost' columns show.")
     if "jscc" in attrs:
         models_section(rep, attrs["jscc"])
     for grp, title in (("mcs", "MCS thresholds: AWGN (also the quasi-static Rayleigh link at its realized Es/N0)"),
