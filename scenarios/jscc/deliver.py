@@ -42,13 +42,22 @@ def _decode(data: bytes, point: dict, family: dict[int, Any]) -> np.ndarray:
 
 
 def _send(image: np.ndarray, point: dict, mcs: Any, snr_db: float, gain: float, tx: Any, family: dict[int, Any],
-          grey: tuple[float, float]) -> tuple[tuple[float, float], int, bool]:
-    """(scores at the receiver, codewords, lost) of one stream (discard-with-error; an undecodable one is grey)."""
+          grey: tuple[float, float], cache: dict) -> tuple[tuple[float, float], int, bool]:
+    """(scores at the receiver, codewords, lost) of one stream (discard-with-error; an undecodable one is grey).
+    The stream is encoded once per source point (``cache``; both coders are deterministic); a stream received
+    bit-exact decodes to the scored point (the same decoder on the same bytes), so only a corrupted one that
+    passed the CRC is decoded and scored again."""
     from .separated import deliver, scores, source_stream
 
-    data, cw = deliver(source_stream(image, point, family), mcs, snr_db, gain, tx)
+    key = (id(image), point["coder"], point["param"])
+    if key not in cache:
+        cache[key] = source_stream(image, point, family)
+    sent = cache[key]
+    data, cw = deliver(sent, mcs, snr_db, gain, tx)
     if data is None:
         return grey, cw, True
+    if data == sent:
+        return (point["psnr"], point["msssim"]), cw, False
     try:
         return scores(image, _decode(data, point, family)), cw, False
     except (ValueError, RuntimeError, OSError):
@@ -71,7 +80,7 @@ def _point(ctx: dict, i: int, ch: str, c: int, s: float, d: int, g: float) -> li
             rows.append(row(ch, c, i, s, d, g, f"separated_{coder}", grey, 0, 0, True, "none"))
             continue
         p = fit(m)
-        sc, cw, lost = _send(img, p, m, s, g, ctx["tx"][ch], ctx["family"], grey)
+        sc, cw, lost = _send(img, p, m, s, g, ctx["tx"][ch], ctx["family"], grey, ctx["streams"])
         rows.append(row(ch, c, i, s, d, g, f"separated_{coder}", sc, p["bits"], cw, lost, m.name))
     lim_snr = real if ch == "rayleigh" else s
     n = th[0].mcs.uses if th else ctx["blocklength"]
@@ -96,7 +105,7 @@ def separated_part(study: Any, ctx: RunContext) -> None:
     images = load_images(study)
     c_ = {"images": images, "grey": [grey_scores(x) for x in images], "sources": _source_rows(ctx.file),
           "family": load_family(study.data.coders or None, ctx.device, random_weights=study.data.random_weights),
-          "thresholds": {}, "blocklength": lk.blocklength,
+          "thresholds": {}, "blocklength": lk.blocklength, "streams": {},
           "tx": {ch: Transmitter(device=ctx.device, seed=study.seed + 10_000 * k) for k, ch in enumerate(lk.channels)}}
     if {"awgn", "rayleigh"} & set(lk.channels):
         c_["thresholds"]["awgn"] = read_thresholds(ctx.file, "mcs")

@@ -65,6 +65,7 @@ def _means(t, q, a, col):
     return float(np.mean(t.where(coder=q, alpha=a)[col]))
 
 
+@pytest.mark.slow  # ~25 s; the registry contract runs huang_cie --quick in the default suite
 def test_study_runs_and_reports(tmp_path, setup, capsys):
     """Kind-specific checks of a run on two tiny images (re-run, show and damage: the kinds' contract test)."""
     imgs, coders = setup
