@@ -95,5 +95,7 @@ def crossover_interval(snrs: np.ndarray, a: np.ndarray, b: np.ndarray, crossed: 
         vals.append(crossover(snrs, mean(xb) - mean(xa)))
     v = np.array(vals)
     q = (1 - confidence) / 2
-    return {"value": est, "lo": float(np.quantile(v, q)), "hi": float(np.quantile(v, 1 - q)), "n": int(n),
-            "beyond": float(np.mean(~np.isfinite(v)))}
+    big = 1e9  # ±inf as large finite values for the quantiles (inf - inf would give NaN), mapped back after
+    lo, hi = (float(np.quantile(np.clip(v, -big, big), x, method="inverted_cdf")) for x in (q, 1 - q))
+    back = lambda x: math.copysign(math.inf, x) if abs(x) >= big else x  # noqa: E731
+    return {"value": est, "lo": back(lo), "hi": back(hi), "n": int(n), "beyond": float(np.mean(~np.isfinite(v)))}
