@@ -3,7 +3,8 @@ real link at every Es/N0 and draw, and the limits at the same channel uses (:mod
 
 Systems (the ``system`` column): ``separated_hyperprior`` and ``separated_jpeg2000`` (the coder's best operating
 point that fits the chosen MCS's budget, sent with discard-with-error), ``limit_shannon`` and ``limit_normal``
-(the best operating point of either coder whose bits fit the ideal budget; nothing sent).
+(the best operating point of either coder whose bits fit the ideal budget, or mid-grey where that scores higher, as
+an ideal system may send nothing; nothing sent).
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def _point(ctx: dict, i: int, ch: str, c: int, s: float, d: int, g: float) -> li
     for bound in ("shannon", "normal"):
         b = limit_budget(uses, lim_snr, bound, n, th[0].target_bler if th else 1e-3)
         p = best_fitting(ctx["sources"][i], b)
+        if p is not None and p["psnr"] < grey[0]:  # the ideal system may send nothing and show mid-grey
+            p = None
         rows.append(row(ch, c, i, s, d, g, f"limit_{bound}", grey if p is None else (p["psnr"], p["msssim"]),
                          0 if p is None else p["bits"]))
     return rows

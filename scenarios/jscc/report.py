@@ -164,7 +164,10 @@ def _channel_note(ch: str) -> str:
                         "fades and images.",
             "ofdm-tdl": "OFDM with 3GPP TDL-A, LS channel estimation and LMMSE equalization; one codeword per "
                         "resource grid for the separated system, DeepJSCC's symbols fill whole grids. The limit is the "
-                        "AWGN one at the mean Es/N0, an upper bound (Jensen) rather than the TDL channel's own."}[ch]
+                        "AWGN one at the mean Es/N0, an upper bound (Jensen) rather than the TDL channel's own. A grid "
+                        "spans 72 subcarriers (about 2 MHz): little frequency diversity, so each codeword sees close "
+                        "to flat Rayleigh fading and a certified codeword BLER needs ~20 dB more than on AWGN (the "
+                        "threshold table); without CSI at the sender the separated system is outage-limited here."}[ch]
 
 
 def _dips(a: np.ndarray, crossed: bool, seed: int) -> list:
@@ -201,8 +204,12 @@ def _verdicts(rep: Report, ch: str, c: int, snrs: np.ndarray, arrs: dict, summar
                                                                                  "separated_hyperprior")
                         if arrs[s] is not None))
         summary.separated_above_limit[key] = above
-        rep.verdict(f"{key}: no separated system beats the Shannon-budget limit (per image, Es/N0 and draw)",
-                    above == 0, f"{above} of {2 * sep.size} points above", "the best coder point fitting U·log2(1+SNR)")
+        excess = max(float(np.max(mean(arrs[s]) - mean(lim))) for s in ("separated_jpeg2000", "separated_hyperprior")
+                     if arrs[s] is not None)
+        rep.verdict(f"{key}: no separated system's mean PSNR curve lies above the Shannon-budget limit's", excess <= 1e-9,
+                    f"largest mean excess {excess:+.3f} dB; {above} of {2 * sep.size} single (image, Es/N0, draw) "
+                    "points above it (a finite-blocklength code decodes above capacity with a small probability)",
+                    "the best coder point fitting U·log2(1+SNR), or mid-grey")
 
 
 def _crossover_section(rep: Report, study: Any, rows: Table, summary: JSCCSummary) -> None:

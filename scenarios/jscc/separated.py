@@ -20,7 +20,7 @@ bandwidth ratio c/48). The separated system spends them on whole codewords of on
 * **Limit** (:func:`limit_budget`): the ideal separated system's budget — Shannon :math:`U\log_2(1+\gamma)`,
   or the normal approximation at the blocklength and target error (PPV eq. (296), :func:`linklevel.theory.fbl.
   max_k` per codeword, :math:`\lfloor U/n\rfloor` codewords) — and the best source point whose bits fit it
-  (:func:`best_fitting`). On quasi-static Rayleigh γ is the realized Es/N0 (an ideal system with CSIT; it bounds
+  (:func:`best_fitting`), or mid-grey where that scores higher. On quasi-static Rayleigh γ is the realized Es/N0 (an ideal system with CSIT; it bounds
   the no-CSIT one too). On OFDM-TDL the bound is the AWGN capacity at the mean Es/N0: for unit mean channel
   gain the ergodic capacity is below it (Jensen), so it is an upper bound, not the TDL channel's own.
 """
