@@ -36,11 +36,11 @@ def published_section(rep: Any) -> None:
         "k/n = 1/12 and 1/6 in figures only. Neither paper's text, table or data file could be read through this "
         "project's search tools (only their abstracts), and no public re-implementation states Kodak numbers at these "
         "ratios in text or data (kaira's DeepJSCC example plots a hard-coded curve labelled conceptual; it is not a "
-        "measurement and is not used). A numeric comparison is therefore not made here. Qualitatively the published "
-        "Kodak curves lie in the high 20s to low/mid 30s dB from 0 to 20 dB, several dB above the CPU-trained models "
-        "of this study (a few thousand steps on the photos shipped with scikit-image, minutes of CPU time): the gap "
-        "is a training-budget and training-data gap, not a property of JSCC, and the crossover SNRs below would move "
-        "down-to-up (separation overtakes later) with better-trained JSCC models.")
+        "measurement and is not used). A numeric comparison is therefore not made here. Recalled from the papers' "
+        "figures and not verified here, their Kodak curves lie in the high 20s to mid 30s dB from 0 to 20 dB, several "
+        "dB above the CPU-trained models of this study (a few thousand steps on the photos shipped with "
+        "scikit-image, minutes of CPU time): the gap is a training-budget and training-data gap, not a property of "
+        "JSCC, and with better-trained JSCC models the crossovers above would move to higher SNRs.")
 
 
 def unmeasured_section(rep: Any) -> None:
