@@ -25,8 +25,6 @@ import math
 from dataclasses import asdict
 from typing import Any, Iterator
 
-import numpy as np
-
 from ..study.parts import Part, RunContext, write_group
 from ..study.tables import Table
 from .rows import ROW_COLUMNS, ROW_UNITS, fade_gains, load_images, row

@@ -10,7 +10,6 @@ and what was not measured. Every section reads only what its part stored (a part
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
