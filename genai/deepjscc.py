@@ -197,16 +197,17 @@ class JSCCCodec:
     :param weights: An explicit ``.safetensors`` path.
     :param width: Hidden width of a random-weight model.
     :param snr_db: The training SNR of a fixed-SNR model (``deepjscc_c<c>_snr<snr>.safetensors``).
+    :param planes: Input planes of a random-weight model (K for one-hot label maps of K classes).
     """
 
     def __init__(self, channels: int = 4, adaptive: bool = True, weights: Optional[Union[str, os.PathLike]] = None,
                  device: str = "cpu", random_weights: bool = False, width: int = 64, snr_db: Optional[float] = None,
-                 **_: object) -> None:
+                 planes: int = 3, **_: object) -> None:
         from .loading import RANDOM_WEIGHTS_NOTE
 
         self.device = device
         if random_weights:
-            self.model, self.metadata = DeepJSCC(channels, width, adaptive).to(device).eval(), {}
+            self.model, self.metadata = DeepJSCC(channels, width, adaptive, planes).to(device).eval(), {}
             self.note = RANDOM_WEIGHTS_NOTE
         else:
             path = Path(weights) if weights is not None else jscc_weights_path(channels, adaptive, snr_db)

@@ -91,13 +91,9 @@ def maps_part(study: Any, ctx: RunContext) -> None:
 
     mp, rows = study.maps, []
     rnd = study.data.random_weights
-    codec = JSCCCodec(channels=mp.channels, random_weights=rnd, width=16,
+    codec = JSCCCodec(channels=mp.channels, random_weights=rnd, width=16, planes=mp.classes,
                       weights=None if rnd else jscc_weights_path(mp.channels, True, folder=study.data.models or None,
                                                                  maps=mp.classes))
-    if rnd:  # a random-weight model of the right shape (tests)
-        from genai.deepjscc import DeepJSCC
-
-        codec.model = DeepJSCC(mp.channels, 16, True, planes=mp.classes).eval()
     ctx_ = {"codec": LabelMapCodec(mp.classes, "auto"), "thresholds": read_thresholds(ctx.file, "mcs"),
             "tx": Transmitter(device=ctx.device, seed=study.seed + 77)}
     maps = study_maps(study)

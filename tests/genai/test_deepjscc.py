@@ -57,3 +57,13 @@ def test_shipped_cpu_trained_models_load_offline_with_their_budget(c):
     x = torch.rand(1, 3, 32, 32)
     with torch.no_grad():
         assert codec.model.decode(codec.model.encode(x, 10.0), (32, 32), 10.0).shape == x.shape
+
+
+def test_random_weight_codec_for_label_maps_has_their_planes():
+    import torch
+
+    from genai.deepjscc import JSCCCodec
+
+    m = JSCCCodec(channels=4, random_weights=True, width=8, planes=8).model
+    x = torch.zeros(1, 8, 16, 16)
+    assert m.planes == 8 and m.decode(m.encode(x, 10.0), (16, 16), 10.0).shape == (1, 8, 16, 16)
