@@ -19,8 +19,9 @@ with a random backbone and random linear layers (tests; ``note`` says so).
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -57,25 +58,31 @@ class LPIPSDistance:
             import lpips
         except ImportError as err:  # pragma: no cover - a dependency of the project
             raise ModelNotAvailable(f"the 'lpips' package is not installed ({err})") from None
-        if random_weights:
-            torch.manual_seed(0)
-            self.model = lpips.LPIPS(net="alex", pretrained=False, pnet_rand=True, verbose=False)
-            with torch.no_grad():  # non-negative channel weights, as the calibrated ones are (LPIPS >= 0)
-                for p_ in self.model.lins.parameters():
-                    p_.abs_()
-            self.note = RANDOM_WEIGHTS_NOTE
-        else:
-            p = find_alexnet_weights(weights)
-            self.model = lpips.LPIPS(net="alex", pretrained=True, pnet_rand=True, verbose=False)  # package's lin layers
-            sd = torch.load(p, map_location="cpu", weights_only=True)
-            with torch.no_grad():
-                for k in range(1, 6):
-                    for name, mod in getattr(self.model.net, f"slice{k}").named_children():
-                        for pn, prm in mod.named_parameters(recurse=False):
-                            prm.copy_(sd[f"features.{name}.{pn}"])
-            self.note = f"LPIPS v0.1 (AlexNet, {p.name})"
+        with warnings.catch_warnings():  # lpips calls torchvision's deprecated alexnet(pretrained=False)
+            warnings.filterwarnings("ignore", message=".*(pretrained|weight enum).*", category=UserWarning)
+            self.model, self.note = self._build(lpips, torch, weights, random_weights)
         self.model = self.model.eval().to(device)
         self.device = device
+
+    @staticmethod
+    def _build(lpips: Any, torch: Any, weights: Optional[Union[str, os.PathLike]], random_weights: bool) -> tuple:
+        """The network (random, or the package's linear layers with the AlexNet backbone file) and its note."""
+        if random_weights:
+            torch.manual_seed(0)
+            model = lpips.LPIPS(net="alex", pretrained=False, pnet_rand=True, verbose=False)
+            with torch.no_grad():  # non-negative channel weights, as the calibrated ones are (LPIPS >= 0)
+                for p_ in model.lins.parameters():
+                    p_.abs_()
+            return model, RANDOM_WEIGHTS_NOTE
+        p = find_alexnet_weights(weights)
+        model = lpips.LPIPS(net="alex", pretrained=True, pnet_rand=True, verbose=False)  # the package's lin layers
+        sd = torch.load(p, map_location="cpu", weights_only=True)
+        with torch.no_grad():
+            for k in range(1, 6):
+                for name, mod in getattr(model.net, f"slice{k}").named_children():
+                    for pn, prm in mod.named_parameters(recurse=False):
+                        prm.copy_(sd[f"features.{name}.{pn}"])
+        return model, f"LPIPS v0.1 (AlexNet, {p.name})"
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> float:
         import torch

@@ -14,9 +14,9 @@ models imports nothing heavy; :func:`load` imports the module and builds the mod
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
-__all__ = ["MODELS", "register", "available", "load", "model_class"]
+__all__ = ["MODELS", "register", "available", "load", "load_optional", "model_class"]
 
 MODELS: dict[str, dict[str, str]] = {
     "prompt": {"captions": "genai.captions:CaptionFile", "blip": "genai.blip:BlipCaptioner"},
@@ -67,3 +67,16 @@ def model_class(role: str, name: str) -> type:
 def load(role: str, name: str, **kwargs: Any) -> Any:
     """Build the model ``role/name`` (weights resolved offline-first, see :mod:`genai.loading`)."""
     return model_class(role, name)(**kwargs)
+
+
+def load_optional(role: str, name: str, label: str, **kwargs: Any) -> tuple[Optional[Any], str]:
+    """:func:`load` where a missing weight file is not an error: ``(model, "<label>: <its note>")``, or
+    ``(None, "<label> not computed: <what is missing>")`` (the loader's
+    :class:`~genai.loading.ModelNotAvailable` message, which names the file)."""
+    from .loading import ModelNotAvailable
+
+    try:
+        m = load(role, name, **kwargs)
+    except ModelNotAvailable as err:
+        return None, f"{label} not computed: {err}"
+    return m, f"{label}: {getattr(m, 'note', name)}"

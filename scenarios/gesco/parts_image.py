@@ -40,14 +40,9 @@ def segmenter(study: GescoStudy, device: str) -> Any:
 
 def _lpips(random_weights: bool, device: str) -> tuple[Optional[Any], str]:
     """An LPIPS model when its weights are here (or random ones), and a note naming what is missing."""
-    from genai.loading import ModelNotAvailable
-    from genai.registry import load
+    from genai.registry import load_optional
 
-    try:
-        m = load("metric", "lpips", random_weights=random_weights, device=device)
-    except ModelNotAvailable as err:
-        return None, f"LPIPS not computed: {err}"
-    return m, "LPIPS: " + str(getattr(m, "note", "AlexNet LPIPS"))
+    return load_optional("metric", "lpips", "LPIPS", random_weights=random_weights, device=device)
 
 
 def _reference(path: str, shape: tuple[int, int]) -> np.ndarray:

@@ -72,22 +72,14 @@ def preflight(study: HuangStudy) -> None:
 
 def _perceptual(d: HuangData, device: str) -> tuple[Any, Any, str]:
     """LPIPS and FID models per ``[data] perceptual`` (auto: when their weights are here), and a note."""
-    from genai.loading import ModelNotAvailable
-    from genai.registry import load
+    from genai.registry import load_optional
 
     if d.perceptual == "off":
         return None, None, "LPIPS / FID: off ([data] perceptual)"
     rnd = d.perceptual == "random" or d.random_weights
-    models, notes = [], []
-    for name in ("lpips", "fid"):
-        try:
-            m = load("metric", name, random_weights=rnd, device=device)
-            models.append(m)
-            notes.append(f"{name.upper()}: {m.note}")
-        except ModelNotAvailable as err:
-            models.append(None)
-            notes.append(f"{name.upper()} not computed: {err}")
-    return models[0], models[1], "; ".join(notes)
+    (lp, n1), (fid, n2) = (load_optional("metric", name, name.upper(), random_weights=rnd, device=device)
+                           for name in ("lpips", "fid"))
+    return lp, fid, f"{n1}; {n2}"
 
 
 class _Models:

@@ -28,7 +28,12 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["system_array", "unit_values", "mean_interval", "crossover", "crossover_interval"]
+__all__ = ["has_metric", "system_array", "unit_values", "mean_interval", "crossover", "crossover_interval"]
+
+
+def has_metric(rows: Any, metric: str) -> bool:
+    """Whether the rows hold any finite ``metric`` (LPIPS is NaN where it was not computed)."""
+    return metric in rows.columns and bool(np.isfinite(np.asarray(rows[metric], dtype=float)).any())
 
 
 def system_array(rows: Any, channel: str, c: int, system: str, metric: str = "psnr") -> Optional[np.ndarray]:

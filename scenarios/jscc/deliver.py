@@ -42,15 +42,15 @@ def _decode(data: bytes, point: dict, family: dict[int, Any]) -> np.ndarray:
     return family[int(point["param"])].decompress(data)
 
 
-def _send(image: np.ndarray, point: dict, mcs: Any, snr_db: float, gain: float, tx: Any, family: dict[int, Any],
-          grey: tuple[float, float], cache: dict) -> tuple[tuple[float, float], int, bool]:
+def _send(image: np.ndarray, point: dict, mcs: Any, snr_db: float, gain: float, tx: Any, ctx: dict,
+          grey: tuple[float, ...]) -> tuple[tuple[float, ...], int, bool]:
     """(scores at the receiver, codewords, lost) of one stream (discard-with-error; an undecodable one is grey).
     The stream is encoded once per source point (``cache``; both coders are deterministic); a stream received
     bit-exact decodes to the scored point (the same decoder on the same bytes), so only a corrupted one that
     passed the CRC is decoded and scored again."""
     from .separated import deliver, scores, source_stream
 
-    key = (id(image), point["coder"], point["param"])
+    key, cache, family = (id(image), point["coder"], point["param"]), ctx["streams"], ctx["family"]
     if key not in cache:
         cache[key] = source_stream(image, point, family)
     sent = cache[key]
@@ -58,11 +58,15 @@ def _send(image: np.ndarray, point: dict, mcs: Any, snr_db: float, gain: float, 
     if data is None:
         return grey, cw, True
     if data == sent:
-        return (point["psnr"], point["msssim"]), cw, False
+        return _point_scores(point), cw, False
     try:
-        return scores(image, _decode(data, point, family)), cw, False
+        return scores(image, _decode(data, point, family), ctx["lpips"]), cw, False
     except (ValueError, RuntimeError, OSError):
         return grey, cw, True
+
+
+def _point_scores(point: dict) -> tuple[float, float, float]:
+    return point["psnr"], point["msssim"], point["lpips"]
 
 
 def _point(ctx: dict, i: int, ch: str, c: int, s: float, d: int, g: float) -> list[dict]:
@@ -81,7 +85,7 @@ def _point(ctx: dict, i: int, ch: str, c: int, s: float, d: int, g: float) -> li
             rows.append(row(ch, c, i, s, d, g, f"separated_{coder}", grey, 0, 0, True, "none"))
             continue
         p = fit(m)
-        sc, cw, lost = _send(img, p, m, s, g, ctx["tx"][ch], ctx["family"], grey, ctx["streams"])
+        sc, cw, lost = _send(img, p, m, s, g, ctx["tx"][ch], ctx, grey)
         rows.append(row(ch, c, i, s, d, g, f"separated_{coder}", sc, p["bits"], cw, lost, m.name))
     lim_snr = real if ch == "rayleigh" else s
     n = th[0].mcs.uses if th else ctx["blocklength"]
@@ -90,7 +94,7 @@ def _point(ctx: dict, i: int, ch: str, c: int, s: float, d: int, g: float) -> li
         p = best_fitting(ctx["sources"][i], b)
         if p is not None and p["psnr"] < grey[0]:  # the ideal system may send nothing and show mid-grey
             p = None
-        rows.append(row(ch, c, i, s, d, g, f"limit_{bound}", grey if p is None else (p["psnr"], p["msssim"]),
+        rows.append(row(ch, c, i, s, d, g, f"limit_{bound}", grey if p is None else _point_scores(p),
                          0 if p is None else p["bits"]))
     return rows
 
@@ -101,14 +105,15 @@ def separated_part(study: Any, ctx: RunContext) -> None:
 
     from ..digital.codecs import load_family
     from ..digital.mcs import read_thresholds
-    from .rows import ROW_COLUMNS, ROW_UNITS, fade_gains, load_images
+    from .rows import ROW_COLUMNS, ROW_UNITS, fade_gains, load_images, perceptual
     from .separated import grey_scores
 
     lk = study.link
     images = load_images(study)
-    c_ = {"images": images, "grey": [grey_scores(x) for x in images], "sources": _source_rows(ctx.file),
+    lpips, note = perceptual(study, ctx.device)
+    c_ = {"images": images, "grey": [grey_scores(x, lpips) for x in images], "sources": _source_rows(ctx.file),
           "family": load_family(study.data.coders or None, ctx.device, random_weights=study.data.random_weights),
-          "thresholds": {}, "blocklength": lk.blocklength, "streams": {},
+          "thresholds": {}, "blocklength": lk.blocklength, "streams": {}, "lpips": lpips,
           "tx": {ch: Transmitter(device=ctx.device, seed=study.seed + 10_000 * k) for k, ch in enumerate(lk.channels)}}
     if {"awgn", "rayleigh"} & set(lk.channels):
         c_["thresholds"]["awgn"] = read_thresholds(ctx.file, "mcs")
@@ -124,6 +129,6 @@ def separated_part(study: Any, ctx: RunContext) -> None:
                     for d, g in enumerate(draws):
                         rows += _point(c_, i, ch, c, s, d, g)
     write_group(ctx.file, "separated", {"rows": Table.from_rows(rows, ROW_COLUMNS, ROW_UNITS)},
-                {"grey": "a lost image is shown as mid-grey (the prior mean)",
+                {"grey": "a lost image is shown as mid-grey (the prior mean)", "lpips": note,
                  "rayleigh_mcs": "outage-optimal: the MCS maximizing the expected PSNR under |h|^2 ~ Exp(1), the "
                                  "transmitter knowing only the mean Es/N0"})

@@ -3,7 +3,7 @@ channels, the image (with its channel draws averaged inside it) being the indepe
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import torch
@@ -37,14 +37,15 @@ def psnr_vs_snr(model: Any, images: Sequence[np.ndarray], snrs_db: Sequence[floa
 
 
 def jscc_scores(model: Any, image: np.ndarray, enc_snr_db: Sequence[float], channel: Any,
-                ch_snr_db: Sequence[float], dec_snr_db: Sequence[float], seed: int) -> np.ndarray:
-    """``[draws, 2]`` (PSNR dB, MS-SSIM) of ``model`` on one float RGB ``image`` (``[H, W, 3]``, H and W multiples
+                ch_snr_db: Sequence[float], dec_snr_db: Sequence[float], seed: int,
+                lpips: Optional[Any] = None) -> np.ndarray:
+    """``[draws, 3]`` (PSNR dB, MS-SSIM, LPIPS: NaN without the network ``lpips``) of ``model`` on one float RGB ``image`` (``[H, W, 3]``, H and W multiples
     of 4), one row per draw: the encoder is told ``enc_snr_db``, ``channel(symbols, snr)`` (:func:`~scenarios.jscc.
     train.jscc_channel`) runs at ``ch_snr_db`` and the decoder is told ``dec_snr_db`` (per draw; e.g. the mean
     Es/N0 at the encoder and the realized one at the receiver of a quasi-static fade)."""
     from sionna.phy import config
 
-    from genai.metrics import ms_ssim, psnr
+    from .separated import scores
 
     h, w = image.shape[:2]
     x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None].float()
@@ -56,4 +57,4 @@ def jscc_scores(model: Any, image: np.ndarray, enc_snr_db: Sequence[float], chan
     with torch.no_grad():
         y = channel(model.encode(xs, as_t(enc_snr_db)), as_t(ch_snr_db))
         out = model.decode(y, (h, w), as_t(dec_snr_db)).numpy().transpose(0, 2, 3, 1)
-    return np.array([(psnr(image, o), ms_ssim(image, o)) for o in out], dtype=np.float64)
+    return np.array([scores(image, o, lpips) for o in out], dtype=np.float64)

@@ -1,5 +1,5 @@
 """The figures of the ``jscc_vs_separation`` study, drawn from its stored rows (:mod:`scenarios.jscc.report`):
-``channel_figure`` (PSNR and MS-SSIM vs Es/N0 of DeepJSCC, the separated systems and the limits, one column per
+``channel_figure`` (PSNR, MS-SSIM and LPIPS where computed vs Es/N0 of DeepJSCC, the separated systems and the limits, one column per
 bandwidth ratio) and ``mismatch_figure`` (fixed-SNR models against the SNR-adaptive one on AWGN). Each function
 returns a Matplotlib figure; the report saves it."""
 
@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .curves import system_array
+from .curves import has_metric, system_array
 
 __all__ = ["channel_figure", "mismatch_figure", "STYLE"]
 
@@ -33,10 +33,11 @@ def _curve(rows: Any, channel: str, c: int, system: str, metric: str) -> Any:
 
 
 def channel_figure(rows: Any, channel: str, cs: Sequence[int], snrs: np.ndarray) -> Any:
-    """PSNR (top) and MS-SSIM (bottom) vs Es/N0, one column per DeepJSCC channel count c."""
-    fig, ax = _figure((5.2 * len(cs), 7.5), 2, len(cs))
+    """PSNR (top), MS-SSIM and, where computed, LPIPS (bottom) vs Es/N0, one column per DeepJSCC channel count c."""
+    metrics = ("psnr", "msssim") + (("lpips",) if has_metric(rows, "lpips") else ())
+    fig, ax = _figure((5.2 * len(cs), 3.75 * len(metrics)), len(metrics), len(cs))
     for k, c in enumerate(cs):
-        for r, metric in enumerate(("psnr", "msssim")):
+        for r, metric in enumerate(metrics):
             a = ax[r, k]
             y = _curve(rows, channel, c, f"jscc_c{c}", metric)
             if y is not None:
@@ -46,7 +47,7 @@ def channel_figure(rows: Any, channel: str, cs: Sequence[int], snrs: np.ndarray)
                 if y is not None:
                     a.plot(snrs, y, style, label=label)
             a.set_xlabel("Es/N0 (dB)" + (" (mean)" if channel != "awgn" else ""))
-            a.set_ylabel("PSNR (dB)" if metric == "psnr" else "MS-SSIM")
+            a.set_ylabel({"psnr": "PSNR (dB)", "msssim": "MS-SSIM", "lpips": "LPIPS (lower is better)"}[metric])
             a.set_title(f"{channel}, k/n = {c}/48")
             a.grid(True, alpha=0.3)
         ax[0, k].legend(fontsize=7)

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 from ..study.parts import Part, RunContext, write_group
 from ..study.tables import Table
-from .rows import ROW_COLUMNS, ROW_UNITS, fade_gains, load_images, row
+from .rows import ROW_COLUMNS, ROW_UNITS, fade_gains, load_images, perceptual, perceptual_key, row
 from .schema import JSCCStudy, parse_mcs, study_images
 
 __all__ = ["jscc_parts", "preflight", "ofdm_grid_uses"]
@@ -90,12 +90,13 @@ def _sources(study: JSCCStudy, ctx: RunContext) -> None:
     from .separated import SOURCE_COLUMNS, source_rows
 
     family = load_family(study.data.coders or None, ctx.device, random_weights=study.data.random_weights)
+    lpips, note = perceptual(study, ctx.device)
     rows = []
     for i, img in enumerate(load_images(study)):
         ctx.say(f"sources: image {i + 1}")
-        rows += source_rows(i, img, family)
+        rows += source_rows(i, img, family, lpips=lpips)
     write_group(ctx.file, "sources", {"rows": Table.from_rows(rows, SOURCE_COLUMNS, {"bits": "bit", "psnr": "dB"})},
-                {"coders": {str(q): c.note for q, c in family.items()}})
+                {"coders": {str(q): c.note for q, c in family.items()}, "lpips": note})
 
 
 def _jscc(study: JSCCStudy, ctx: RunContext) -> None:
@@ -106,6 +107,7 @@ def _jscc(study: JSCCStudy, ctx: RunContext) -> None:
 
     rnd, lk = study.data.random_weights, study.link
     images, gains, rows, notes = load_images(study), fade_gains(study), [], {}
+    lpips, lp_note = perceptual(study, ctx.device)
     for name, path in _model_files(study).items():
         fixed = "_snr" in name
         codec = JSCCCodec(random_weights=rnd, weights=None if rnd else path, width=16,
@@ -122,9 +124,10 @@ def _jscc(study: JSCCStudy, ctx: RunContext) -> None:
                     g = gains if ch == "rayleigh" else [1.0] * study.jscc.draws
                     real = [s + 10 * math.log10(x) for x in g]
                     sc = jscc_scores(codec.model, img, [s] * len(g), fn, real, real if ch == "rayleigh" else [s] * len(g),
-                                     study.seed + 1000 * i + j)
+                                     study.seed + 1000 * i + j, lpips)
                     rows += [row(ch, codec.model.c, i, s, d, g[d], name, sc[d]) for d in range(len(g))]
-    write_group(ctx.file, "jscc", {"rows": Table.from_rows(rows, ROW_COLUMNS, ROW_UNITS)}, {"models": notes})
+    write_group(ctx.file, "jscc", {"rows": Table.from_rows(rows, ROW_COLUMNS, ROW_UNITS)},
+                {"models": notes, "lpips": lp_note})
 
 
 def jscc_parts(study: JSCCStudy, ctx: RunContext) -> Iterator[Part]:
@@ -146,12 +149,14 @@ def jscc_parts(study: JSCCStudy, ctx: RunContext) -> Iterator[Part]:
                                 **rule},
                    lambda c: certify_group(c.file, "mcs_ofdm", to, lk.ofdm_target_bler, lk.ofdm_step_db, c.device,
                                            study.seed, c.say), label="MCS thresholds (OFDM-TDL)", seed=study.seed)
-    base = {"data": asdict(study.data), "seed": study.seed, "weights": _digest(study)}
-    yield Part("sources", {**base, "j2k_ratios": len(J2K_RATIOS)},
+    data = {k: v for k, v in asdict(study.data).items() if k != "perceptual"}  # keyed as what it resolves to
+    base = {"data": data, "seed": study.seed, "weights": _digest(study)}
+    scored = {**base, "lpips": perceptual_key(study)}  # the parts that score images
+    yield Part("sources", {**scored, "j2k_ratios": len(J2K_RATIOS)},
                lambda c: _sources(study, c), label="source operating points", seed=study.seed)
-    yield Part("jscc", {**base, "jscc": asdict(study.jscc), "link": asdict(lk)}, lambda c: _jscc(study, c),
+    yield Part("jscc", {**scored, "jscc": asdict(study.jscc), "link": asdict(lk)}, lambda c: _jscc(study, c),
                label="DeepJSCC", seed=study.seed)
-    yield Part("separated", {**base, "jscc": asdict(study.jscc), "link": asdict(lk)},
+    yield Part("separated", {**scored, "jscc": asdict(study.jscc), "link": asdict(lk)},
                lambda c: separated_part(study, c), label="separated systems and limits", seed=study.seed)
     if study.maps.count > 0 and "awgn" in tables:
         from .maps import maps_part

@@ -1,8 +1,9 @@
 """The report of the ``jscc_vs_separation`` study (:mod:`scenarios.jscc.parts`) and its typed summary.
 
 Sections: the models and their training budgets; the certified MCS thresholds (AWGN, OFDM-TDL); per channel a
-figure (PSNR and MS-SSIM vs Es/N0) and per bandwidth ratio a table of every system's mean with its 95 % interval
-(images; on Rayleigh fades × images, crossed) and the separated systems' loss rate; the verdicts (DeepJSCC
+figure (PSNR, MS-SSIM and, where computed, LPIPS vs Es/N0) and per bandwidth ratio a table of every system's mean
+PSNR (and LPIPS) with its 95 % interval (images; on Rayleigh fades × images, crossed) and the separated systems'
+loss rate; the verdicts (DeepJSCC
 monotone and without a cliff, the separated system's cliff, the separated system never above the limit); the
 crossover Es/N0 table with intervals; the SNR-mismatch figure; the comparison with published DeepJSCC curves
 and what was not measured. Every section reads only what its part stored (a partial file reports what it has).
@@ -22,7 +23,7 @@ from ..study.report import Report
 from ..study.summary import Summary
 from ..study.tables import Table
 from . import figures
-from .curves import crossover_interval, mean_interval, system_array, unit_values
+from .curves import crossover_interval, has_metric, mean_interval, system_array, unit_values
 from .report_text import models_section, published_section, unmeasured_section
 
 __all__ = ["JSCCSummary", "report", "GRACEFUL_DB_PER_DB"]
@@ -88,6 +89,7 @@ def report(study: Any, file: str, rep: Report) -> JSCCSummary:
                   "separated system, at equal complex channel uses per image. The link adaptation targets a codeword "
                   "BLER; an image of N codewords is then lost with probability up to about N x BLER at an MCS threshold "
                   "(no retransmissions), which the 'streams lost' columns show.")
+    rep.paragraph(f"Perceptual metric: {_lpips_note(attrs)}.")
     if "jscc" in attrs:
         models_section(rep, attrs["jscc"])
     for grp, title in (("mcs", "MCS thresholds: AWGN (also the quasi-static Rayleigh link at its realized Es/N0)"),
@@ -106,8 +108,15 @@ def report(study: Any, file: str, rep: Report) -> JSCCSummary:
 
         maps_section(rep, study, tabs["maps/rows"], attrs["maps"])
     published_section(rep)
-    unmeasured_section(rep)
+    unmeasured_section(rep, _lpips_note(attrs))
     return summary
+
+
+def _lpips_note(attrs: dict[str, Any]) -> str:
+    """What the parts that score images said about LPIPS (computed, off, or which weights are missing)."""
+    notes = sorted({str(attrs[g]["lpips"]).rstrip(".") for g in ("sources", "jscc", "separated")
+                    if "lpips" in attrs.get(g, {})})
+    return "; ".join(notes) if notes else "LPIPS not recorded in this file"
 
 
 def _snrs(rows: Table, channel: str) -> np.ndarray:
@@ -128,30 +137,43 @@ def _fall(mean: np.ndarray, snrs: np.ndarray) -> float:
 
 
 def _channel_section(rep: Report, study: Any, rows: Table, ch: str, summary: JSCCSummary) -> None:
-    crossed, snrs, cs = ch == "rayleigh", _snrs(rows, ch), _cs(rows, ch)
-    rep.section(f"{ch}: PSNR and MS-SSIM vs Es/N0")
-    rep.paragraph(_channel_note(ch))
+    snrs, cs, lp = _snrs(rows, ch), _cs(rows, ch), has_metric(rows, "lpips")
+    rep.section(f"{ch}: PSNR, MS-SSIM{' and LPIPS' if lp else ''} vs Es/N0")
+    rep.paragraph(_channel_note(ch) + (" LPIPS is scored on what each receiver shows; the separated systems and the "
+                                       "limits choose their operating points for PSNR, so the limit's LPIPS is that of "
+                                       "its PSNR-best point, not a bound on LPIPS." if lp else ""))
     rep.figure(f"psnr_{ch}", lambda: figures.channel_figure(rows, ch, cs, snrs),
                f"{ch}: DeepJSCC, the separated systems and the limits at equal channel uses")
     for c in cs:
-        key = f"{ch} c={c}"
         systems = [f"jscc_c{c}"] + list(figures.STYLE)
         arrs = {s: system_array(rows, ch, c, s) for s in systems}
-        table, few = [], []
-        for j, s in enumerate(snrs):
-            ivs = [mean_interval(unit_values(arrs[x], crossed)[j], crossed, study.seed) if arrs[x] is not None else None
-                   for x in systems]
-            few += [iv.n for iv in ivs if iv is not None and not iv.ok]
-            lost = rows.where(channel=ch, c=c, snr_db=s, system="separated_jpeg2000")["lost"]
-            table.append([s] + ["-" if iv is None else iv.text(3) for iv in ivs]
-                         + [float(np.mean(lost)) if len(lost) else math.nan])
-        if few:
-            rep.warnings.append(f"{key}: {min(few)} {'fade x image' if crossed else 'image'} units (< 5): no interval "
-                                "is given for the means; they are indicative only")
-        rep.table(["Es/N0 (dB)"] + [figures.STYLE.get(x, (f"DeepJSCC c={c}",))[0] for x in systems]
-                  + ["JPEG2000 streams lost"], table, f"{key}: mean PSNR (dB) [95 % interval over "
-                  f"{'fades x images' if crossed else 'images'}]")
+        _metric_table(rep, study, rows, (ch, c, snrs), systems, "psnr")
+        if lp:
+            _metric_table(rep, study, rows, (ch, c, snrs), systems, "lpips")
         _verdicts(rep, ch, c, snrs, arrs, summary, study.seed)
+
+
+def _metric_table(rep: Report, study: Any, rows: Table, where: tuple, systems: list[str], metric: str) -> None:
+    """Every system's mean ``metric`` per Es/N0 with its 95 % interval over the units (PSNR: and the JPEG2000
+    streams lost)."""
+    ch, c, snrs = where
+    crossed, key = ch == "rayleigh", f"{ch} c={c}"
+    arrs = {s: system_array(rows, ch, c, s, metric) for s in systems}
+    table, few = [], []
+    for j, s in enumerate(snrs):
+        ivs = [mean_interval(unit_values(arrs[x], crossed)[j], crossed, study.seed) if arrs[x] is not None else None
+               for x in systems]
+        few += [iv.n for iv in ivs if iv is not None and not iv.ok]
+        lost = rows.where(channel=ch, c=c, snr_db=s, system="separated_jpeg2000")["lost"]
+        table.append([s] + ["-" if iv is None else iv.text(3) for iv in ivs]
+                     + ([float(np.mean(lost)) if len(lost) else math.nan] if metric == "psnr" else []))
+    if few and metric == "psnr":
+        rep.warnings.append(f"{key}: {min(few)} {'fade x image' if crossed else 'image'} units (< 5): no interval "
+                            "is given for the means; they are indicative only")
+    name = {"psnr": "PSNR (dB)", "lpips": "LPIPS (lower is better)"}[metric]
+    rep.table(["Es/N0 (dB)"] + [figures.STYLE.get(x, (f"DeepJSCC c={c}",))[0] for x in systems]
+              + (["JPEG2000 streams lost"] if metric == "psnr" else []),
+              table, f"{key}: mean {name} [95 % interval over {'fades x images' if crossed else 'images'}]")
 
 
 def _channel_note(ch: str) -> str:

@@ -43,11 +43,16 @@ def published_section(rep: Any) -> None:
         "JSCC, and with better-trained JSCC models the crossovers above would move to higher SNRs.")
 
 
-def unmeasured_section(rep: Any) -> None:
-    """What the study does not measure."""
+def unmeasured_section(rep: Any, lpips_note: str) -> None:
+    """What the study does not measure (``lpips_note``: what the parts said about LPIPS)."""
+    from genai.loading import RANDOM_WEIGHTS_NOTE
+
     rep.section("Not measured")
-    rep.bullets([
-        f"LPIPS: not computed by this study; only PSNR and MS-SSIM are reported ({_lpips_status()}).",
+    trained = lpips_note.startswith("LPIPS: ") and RANDOM_WEIGHTS_NOTE not in lpips_note
+    rep.bullets(([] if trained else [
+        f"LPIPS with its trained network ({lpips_note}). Where the file is present the study scores every image with "
+        "LPIPS v0.1 and re-runs the parts that score images ([data] perceptual = auto); a random network ([data] "
+        "perceptual = random) only exercises the code: its values mean nothing."]) + [
         "Label maps beyond AWGN, and maps from a learned segmenter (the classical SLIC + k-means stand-in makes the "
         "maps offline; GESCO uses Cityscapes / ADE20K ground truth).",
         "DeepJSCC trained on Rayleigh or OFDM-TDL: the evaluated models are AWGN-trained (`semlink train-jscc "
@@ -56,15 +61,3 @@ def unmeasured_section(rep: Any) -> None:
         "The separated systems use a learned coder family trained on CPU (23-25 dB on Kodak at its top rate, "
         "see the huang_cie study) and JPEG2000; a state-of-the-art learned coder would raise the separated "
         "curves and the limit."])
-
-
-def _lpips_status() -> str:
-    """Whether LPIPS could be loaded here (its loader's own message when not)."""
-    from genai.loading import ModelNotAvailable
-    from genai.registry import load
-
-    try:
-        load("metric", "lpips")
-    except ModelNotAvailable as err:
-        return f"its weights are not here: {err}"
-    return "its weights are present: adding it is future work"

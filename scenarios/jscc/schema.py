@@ -1,7 +1,7 @@
 r"""The ``jscc_vs_separation`` study file: its tables as frozen dataclasses, validated
 (``semlink run jscc_vs_separation``).
 
-``[data]`` (the images, their centre crop, the coder family and DeepJSCC weight folders), ``[jscc]`` (the
+``[data]`` (the images, their centre crop, the coder family and DeepJSCC weight folders, LPIPS), ``[jscc]`` (the
 bandwidth ratios c/48 of the SNR-adaptive models, the fixed-SNR models of the mismatch figure, channel draws
 per image on AWGN) and ``[link]`` (the SNR grid, the channels, the real link's blocklength, target BLER and
 MCS list, the Rayleigh fades and the OFDM-TDL thresholds' target and grid); ``[quick]`` overrides any of them.
@@ -31,13 +31,16 @@ OFDM_MCS = ("qpsk 1/5", "qpsk 1/2", "qpsk 3/4", "16qam 1/2", "16qam 3/4", "64qam
 @dataclass(frozen=True)
 class JSCCData:
     """``[data]``: images (``"kodak"``: ``$SEMLINK_KODAK``), centre crop (a multiple of 16), the hyperprior family
-    folder and the DeepJSCC weights folder (``""``: the shipped ones); ``random_weights`` (tests only)."""
+    folder and the DeepJSCC weights folder (``""``: the shipped ones); ``perceptual``: LPIPS ``auto`` (where
+    its AlexNet weights are present), ``off`` or ``random`` (a random network: tests; also with ``random_weights``,
+    tests only, unless ``off``)."""
 
     images: str = "kodak"
     count: int = 12
     crop: int = 256
     coders: str = ""
     models: str = ""
+    perceptual: str = "auto"
     random_weights: bool = False
 
 
@@ -110,6 +113,8 @@ def parse_mcs(names: tuple[str, ...], where: str) -> tuple[tuple[str, float], ..
 def _check(da: JSCCData, jm: JSCCModels, lk: JSCCLink, where: str) -> None:
     if da.count < 1 or da.crop % 16 or not 64 <= da.crop <= 2048:
         raise StudyError(f"{where}: [data] needs count >= 1 and crop a multiple of 16 in [64, 2048]")
+    if da.perceptual not in ("auto", "off", "random"):
+        raise StudyError(f"{where}: [data] perceptual must be auto, off or random, got {da.perceptual!r}")
     if any(c not in (1, 2, 4, 8, 12, 16, 24) for c in jm.channels + (jm.fixed_channels,)) or jm.draws < 1:
         raise StudyError(f"{where}: [jscc] channels must be in 1..24 (bandwidth ratio c/48) and draws >= 1")
     bad = [c for c in lk.channels if c not in ("awgn", "rayleigh", "ofdm-tdl")]

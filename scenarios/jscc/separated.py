@@ -35,7 +35,7 @@ import numpy as np
 __all__ = ["SOURCE_COLUMNS", "uses_per_image", "mcs_budget", "source_rows", "source_stream", "best_fitting",
            "choose_mcs", "deliver", "deliver_bits", "limit_budget", "grey_scores", "scores"]
 
-SOURCE_COLUMNS = ("image", "coder", "param", "bits", "psnr", "msssim")
+SOURCE_COLUMNS = ("image", "coder", "param", "bits", "psnr", "msssim", "lpips")
 #: JPEG2000 compression ratios of the source points.
 J2K_RATIOS = tuple(float(r) for r in np.geomspace(2.0, 2000.0, 48))
 
@@ -50,35 +50,38 @@ def mcs_budget(mcs: Any, uses: int) -> int:
     return (int(uses) // mcs.uses) * mcs.payload
 
 
-def scores(image: np.ndarray, out: np.ndarray) -> tuple[float, float]:
-    """(PSNR dB, MS-SSIM) of ``out`` against ``image`` (float RGB in [0, 1])."""
+def scores(image: np.ndarray, out: np.ndarray, lpips: Optional[Any] = None) -> tuple[float, float, float]:
+    """(PSNR dB, MS-SSIM, LPIPS) of ``out`` against ``image`` (float RGB in [0, 1]); LPIPS by the network
+    ``lpips`` (:class:`genai.lpips_alex.LPIPSDistance`), NaN without one."""
     from genai.metrics import ms_ssim, psnr
 
-    return float(psnr(image, out)), float(ms_ssim(image, out))
+    lp = math.nan if lpips is None else float(lpips(image, out))
+    return float(psnr(image, out)), float(ms_ssim(image, out)), lp
 
 
-def grey_scores(image: np.ndarray) -> tuple[float, float]:
+def grey_scores(image: np.ndarray, lpips: Optional[Any] = None) -> tuple[float, float, float]:
     """What a lost image scores: the receiver shows mid-grey."""
-    return scores(image, np.full_like(image, 0.5))
+    return scores(image, np.full_like(image, 0.5), lpips)
 
 
-def source_rows(i: int, image: np.ndarray, family: dict[int, Any], ratios: Sequence[float] = J2K_RATIOS) -> list[dict]:
+def source_rows(i: int, image: np.ndarray, family: dict[int, Any], ratios: Sequence[float] = J2K_RATIOS,
+                lpips: Optional[Any] = None) -> list[dict]:
     """The source points of image ``i`` (:data:`SOURCE_COLUMNS`; ``param``: the quality q or the JPEG2000
     compression ratio): each hyperprior rate point and JPEG2000 at every ratio (a codestream two ratios share is
-    kept once)."""
+    kept once), scored as :func:`scores` (LPIPS with ``lpips``)."""
     from ..digital.codecs import jpeg2000_decode
 
     rows, seen = [], set()
     for q, coder in sorted(family.items()):
         data = coder.compress(image)
         rows.append(dict(zip(SOURCE_COLUMNS, (i, "hyperprior", float(q), 8 * len(data),
-                                              *scores(image, coder.decompress(data))))))
+                                              *scores(image, coder.decompress(data), lpips)))))
     for r in ratios:
         data = source_stream(image, {"coder": "jpeg2000", "param": r}, family)
         if len(data) not in seen:
             seen.add(len(data))
             rows.append(dict(zip(SOURCE_COLUMNS, (i, "jpeg2000", float(r), 8 * len(data),
-                                                  *scores(image, jpeg2000_decode(data))))))
+                                                  *scores(image, jpeg2000_decode(data), lpips)))))
     return rows
 
 

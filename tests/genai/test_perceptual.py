@@ -74,3 +74,15 @@ def test_fid_loads_an_inception_file(tmp_path, monkeypatch):
     f = load("metric", "fid")
     assert "Inception-v3" in f.note and torch.equal(f.model.Conv2d_1a_3x3.conv.weight, sd["Conv2d_1a_3x3.conv.weight"])
     assert f.features([_img(0), _img(1, 80, 96)]).shape == (2, 2048)
+
+
+def test_load_optional_returns_the_model_or_the_missing_file(tmp_path, monkeypatch):
+    from genai.registry import load_optional
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    m, note = load_optional("metric", "lpips", "LPIPS")
+    assert m is None and note.startswith("LPIPS not computed: ") and "alexnet-owt-7be5be79.pth" in note
+    m, note = load_optional("metric", "lpips", "LPIPS", random_weights=True)
+    assert m is not None and note == f"LPIPS: {m.note}"
+    with pytest.raises(ValueError, match="unknown metric"):  # only missing weights are tolerated
+        load_optional("metric", "nope", "X")
