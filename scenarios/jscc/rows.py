@@ -14,7 +14,8 @@ __all__ = ["ROW_COLUMNS", "ROW_UNITS", "row", "load_images", "fade_gains", "perc
 ROW_COLUMNS = ("channel", "c", "image", "snr_db", "draw", "gain", "system", "psnr", "msssim", "lpips", "bits",
                "codewords", "lost", "mcs")
 ROW_UNITS = {"snr_db": "dB", "psnr": "dB", "bits": "bit"}
-# lpips: NaN where LPIPS is not computed ([data] perceptual, or its weights absent); bits: the source bits sent (0 for DeepJSCC, whose symbols are analog, and for a lost or unsent stream's none)
+# lpips: NaN where LPIPS is not computed ([data] perceptual, or its weights absent); bits: the source bits sent
+# (0 for DeepJSCC, whose symbols are analog, and for a lost or unsent stream's none)
 
 
 def fade_gains(study: JSCCStudy) -> list[float]:
