@@ -65,11 +65,11 @@ def _jscc_rows(model: Any, i: int, lab: np.ndarray, snr: float, draws: int, seed
             for d in range(draws)]
 
 
-def _digital_row(i: int, lab: np.ndarray, snr: float, uses: int, ctx: dict) -> dict:
+def _digital_row(i: int, lab: np.ndarray, bits: torch.Tensor, snr: float, uses: int, ctx: dict) -> dict:
+    """The digital map code (``bits``: the map's lossless code) sent at ``snr`` (module docstring)."""
     from ..maps.analog import map_scores
     from .separated import deliver_bits, mcs_budget
 
-    bits = ctx["codec"].encode(torch.from_numpy(lab))
     ok = [t.mcs for t in ctx["thresholds"] if t.snr_db <= snr and mcs_budget(t.mcs, uses) >= bits.numel()]
     if not ok:
         return dict(zip(MAP_COLUMNS, (i, snr, 0, "digital", 0.0, 0.0, int(bits.numel()), uses, True, "none")))
@@ -99,13 +99,13 @@ def maps_part(study: Any, ctx: RunContext) -> None:
     maps = study_maps(study)
     for i, lab in enumerate(maps):
         ctx.say(f"maps: map {i + 1}/{len(maps)}")
-        uses = mp.channels * lab.size // 16
+        uses, bits = mp.channels * lab.size // 16, ctx_["codec"].encode(torch.from_numpy(lab))
         for j, s in enumerate(study.link.snrs_db):
             rows += _jscc_rows(codec.model, i, lab, float(s), study.jscc.draws, study.seed + 1000 * i + j)
             a = equal_resource_analog(lab, mp.classes, uses, float(s), seed=study.seed + 1000 * i + j, device=ctx.device)
             rows.append(dict(zip(MAP_COLUMNS, (i, float(s), 0, "analog", float(a.miou), float(a.pixel_accuracy), 0,
                                                int(a.channel_uses), False, f"downsample {a.extra['downsample']}"))))
-            rows.append(_digital_row(i, lab, float(s), uses, ctx_))
+            rows.append(_digital_row(i, lab, bits, float(s), uses, ctx_))
     write_group(ctx.file, "maps", {"rows": Table.from_rows(rows, MAP_COLUMNS, {"snr_db": "dB", "bits": "bit"})},
                 {"model": codec.note, "classes": mp.classes, "size": list(mp.size), "channels": mp.channels,
                  "source": "classical segmenter (SLIC + k-means colour classes), GESCO's offline map source"})

@@ -206,7 +206,7 @@ def _verdicts(rep: Report, ch: str, c: int, snrs: np.ndarray, arrs: dict, summar
     j, sep, lim = arrs[f"jscc_c{c}"], arrs["separated_jpeg2000"], arrs["limit_shannon"]
     if j is not None:
         mj, dips = mean(j), _dips(j, ch == "rayleigh", seed)
-        mono = not any(iv.side(0.0) == -1 for iv in dips)
+        mono = not any(iv.ok and iv.hi < 0 for iv in dips)  # a step of exactly 0 is no fall
         summary.jscc_monotone[key], summary.jscc_worst_fall_db_per_db[key] = mono, _fall(mj, snrs)
         worst = min(dips, key=lambda iv: iv.value) if dips else None
         rep.verdict(f"{key}: DeepJSCC's mean PSNR is monotone in Es/N0 (no step down whose 95 % paired interval lies "

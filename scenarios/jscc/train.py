@@ -93,6 +93,22 @@ def load_jscc_state(path: str, model: Any, opt: torch.optim.Optimizer) -> dict[s
     return meta
 
 
+def _check_architecture(path: str, model: Any) -> None:
+    """A ``--init`` file must hold the architecture being trained (else one line naming both)."""
+    import json
+
+    from safetensors import safe_open
+
+    with safe_open(path, framework="pt") as fh:
+        arch = json.loads((fh.metadata() or {}).get("architecture", "{}"))
+    arch.setdefault("planes", 3)
+    want = {"planes": 3, **model.architecture()}
+    if arch != want:
+        show = lambda a: ", ".join(f"{k}={a.get(k)}" for k in ("channels", "width", "adaptive", "planes"))  # noqa: E731
+        raise ValueError(f"{path} holds a model with {show(arch)}, not {show(want)}; continue it with the same "
+                         "--channels, --width, --fixed-snr and --maps")
+
+
 def _save(path: str, model: Any, opt: torch.optim.Optimizer, meta: dict[str, Any]) -> None:
     import json
     import os
@@ -159,6 +175,7 @@ def train_jscc(out: str, channels: int = 4, adaptive: bool = True, channel: str 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     done, history, spent = 0, [], 0.0
     if init is not None:
+        _check_architecture(init, model)
         prev = load_jscc_state(init, model, opt)
         if (prev.get("channel"), prev.get("csi"), prev.get("loss")) != (channel, csi, loss):
             raise ValueError(f"{init} was trained with channel={prev.get('channel')}, csi={prev.get('csi')}, "

@@ -9,6 +9,7 @@ import shutil
 import h5py
 import numpy as np
 import pytest
+import torch
 
 from scenarios.cli import main
 from scenarios.study.kinds import load_study
@@ -218,9 +219,34 @@ def test_a_delivered_digital_map_is_exact_and_a_lost_one_scores_zero():
     lab[10:20, 5:15] = 2
     ths = [Threshold(m, th, th - 2, 1e-3) for m, th in zip(mcs_table(256, [("qpsk", 0.5), ("16qam", 0.5)]), (3.0, 9.0))]
     ctx = {"codec": LabelMapCodec(3, "auto"), "thresholds": ths, "tx": Transmitter(seed=0)}
-    good = _digital_row(0, lab, 30.0, 2048, ctx)
+    bits = ctx["codec"].encode(torch.from_numpy(lab))
+    good = _digital_row(0, lab, bits, 30.0, 2048, ctx)
     assert good["miou"] == 1.0 and not good["lost"] and good["mcs"].startswith("16qam")
-    low = _digital_row(0, lab, 0.0, 2048, ctx)  # below every threshold: nothing is sent
+    low = _digital_row(0, lab, bits, 0.0, 2048, ctx)  # below every threshold: nothing is sent
     assert low["lost"] and low["miou"] == 0.0 and low["mcs"] == "none"
-    small = _digital_row(0, lab, 30.0, 8, ctx)  # the code does not fit the channel uses
+    small = _digital_row(0, lab, bits, 30.0, 8, ctx)  # the code does not fit the channel uses
     assert small["lost"] and small["mcs"] == "none"
+
+
+@pytest.mark.parametrize("step,holds", [(0.0, True), (-0.05, False), (-0.005, False), (0.02, True)])
+def test_the_map_monotone_verdict_uses_paired_intervals_over_maps(step, holds):
+    """Flat (a step of exactly 0 is no fall), a fall on every map (also one smaller than the former 0.01 tolerance),
+    a rise: judged on the paired steps over maps."""
+    from types import SimpleNamespace
+
+    from scenarios.jscc.maps import MAP_COLUMNS
+    from scenarios.jscc.report_maps import maps_section
+    from scenarios.study.report import Report
+
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.4, 0.6, 8)  # 8 maps
+    rows = []
+    for k, s in enumerate((0.0, 10.0)):
+        for m in range(8):
+            for system in ("jscc", "analog", "digital"):
+                v = base[m] + (k * step if system == "jscc" else 0.0) - (0.1 if system != "jscc" else 0.0)
+                rows.append(dict(zip(MAP_COLUMNS, (m, s, 0, system, v, v, 0, 6144, False, ""))))
+    rep = Report(None, "t", draw=False)
+    maps_section(rep, SimpleNamespace(seed=0), Table.from_rows(rows, MAP_COLUMNS), {"classes": "8", "size": "[8, 8]"})
+    v = next(v for v in rep.verdicts if "monotone" in v["claim"])
+    assert v["holds"] is holds, v

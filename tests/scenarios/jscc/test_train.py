@@ -58,6 +58,11 @@ def test_resume_from_init_reproduces_the_straight_run(tmp_path, capsys):
     assert main(["train-jscc", *TINY, "--steps", "1", "--channel", "rayleigh", "--init", b1,
                  "--out", str(tmp_path / "c.safetensors")]) == 2  # other settings: refused
     assert "same settings" in capsys.readouterr().err
+    for other in (["--width", "16"], ["--maps", "4"], ["--fixed-snr"]):  # another architecture: one line, exit 2
+        out = tmp_path / "d.safetensors"
+        assert main(["train-jscc", *TINY, *other, "--steps", "1", "--init", b1, "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "holds a model with channels=4, width=8" in err and len(err.splitlines()) == 1 and not out.exists()
 
 
 def test_a_map_model_trains_on_one_hot_maps_and_learns(tmp_path, capsys):
